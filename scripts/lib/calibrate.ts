@@ -1,0 +1,43 @@
+export interface Calibration {
+  temperature: number;
+  bias: number;
+}
+
+function nll(logits: Float32Array, malignant: readonly boolean[], c: Calibration): number {
+  let sum = 0;
+  logits.forEach((logit, i) => {
+    const z = logit / c.temperature + c.bias;
+    // log(1 + e^-|z|) + max(z, 0) - y z: binary cross-entropy in a form that cannot overflow
+    sum += Math.log1p(Math.exp(-Math.abs(z))) + Math.max(z, 0) - (malignant[i] ? z : 0);
+  });
+  return sum / logits.length;
+}
+
+/** Minimum of a unimodal function on [low, high] by golden-section search. */
+function goldenSection(f: (x: number) => number, low: number, high: number, iterations = 60): number {
+  const ratio = (Math.sqrt(5) - 1) / 2;
+  for (let i = 0; i < iterations; i++) {
+    const a = high - ratio * (high - low);
+    const b = low + ratio * (high - low);
+    if (f(a) < f(b)) high = b;
+    else low = a;
+  }
+  return (low + high) / 2;
+}
+
+/**
+ * Temperature scaling with a bias term: p = sigmoid(logit / T + bias), minimising the
+ * validation negative log-likelihood over T in [0.05, 20] and bias in [-10, 10]. The bias
+ * corrects the prior shift that class weighting and the isic-extra malignant share put into
+ * the logits; the bounds keep a separable (tiny) validation set from driving T to zero.
+ */
+export function fitCalibration(logits: Float32Array, malignant: readonly boolean[]): Calibration {
+  const bestBias = (temperature: number) => goldenSection((bias) => nll(logits, malignant, { temperature, bias }), -10, 10, 40);
+  const logTemperature = goldenSection((logT) => nll(logits, malignant, { temperature: Math.exp(logT), bias: bestBias(Math.exp(logT)) }), Math.log(0.05), Math.log(20), 40);
+  const temperature = Math.exp(logTemperature);
+  return { temperature, bias: bestBias(temperature) };
+}
+
+export function applyCalibration(logit: number, c: Calibration): number {
+  return 1 / (1 + Math.exp(-(logit / c.temperature + c.bias)));
+}

@@ -1,0 +1,75 @@
+import type * as TF from '@tensorflow/tfjs';
+import { selectBackend, type BackendName, type BackendRequest } from './backend.js';
+import { flipBatch } from './features.js';
+import { readLayersFolder, ModelFolderError } from './layersFolder.js';
+import { readModelCard, type ModelCard } from './modelCard.js';
+import { preprocessImage } from './preprocess.js';
+
+export interface Prediction {
+  p_malignant: number;
+  label: 'benign' | 'malignant';
+  /** Milliseconds spent on this image (preprocessing + inference). */
+  ms: number;
+}
+
+export interface Classifier {
+  card: ModelCard;
+  /** `<name>@<sha256 prefix>`, shown on screen and stored with every result. */
+  modelId: string;
+  backend: BackendName;
+  threshold: number;
+  classifyFile(input: string | Buffer): Promise<Prediction>;
+  /** The model's raw malignant logit, averaged over the card's test-time flips, per preprocessed input. */
+  meanLogits(inputs: Float32Array[]): number[];
+  /** Calibrated p(malignant) for preprocessed inputs (size x size x 3 floats each). */
+  predictPixels(inputs: Float32Array[]): number[];
+  dispose(): void;
+}
+
+export interface LoadOptions {
+  tf: typeof TF;
+  modelDir: string;
+  backend: BackendRequest;
+}
+
+export async function loadClassifier({ tf, modelDir, backend: request }: LoadOptions): Promise<Classifier> {
+  const [folder, card] = await Promise.all([readLayersFolder(modelDir), readModelCard(modelDir)]);
+  if (folder.weightsSha256 !== card.weights_sha256) {
+    throw new ModelFolderError(
+      `The weights in ${modelDir} do not match the checksum in its model card, so the model may be corrupt or altered; refusing to use it.`,
+    );
+  }
+  const backend = await selectBackend(tf, request);
+  const model = await tf.loadLayersModel(tf.io.fromMemory(folder.artifacts));
+  const size = card.input.size;
+
+  function meanLogits(inputs: Float32Array[]): number[] {
+    return tf.tidy(() => {
+      const flat = new Float32Array(inputs.length * size * size * 3);
+      inputs.forEach((input, i) => flat.set(input, i * input.length));
+      const batch = tf.tensor4d(flat, [inputs.length, size, size, 3]);
+      const logits = card.test_time_flips.map((flip) => (model.predict(flipBatch(tf, batch, flip)) as TF.Tensor).reshape([inputs.length]));
+      return Array.from(tf.mean(tf.stack(logits), 0).dataSync());
+    });
+  }
+  const { temperature, bias } = card.calibration;
+  const predictPixels = (inputs: Float32Array[]) => meanLogits(inputs).map((logit) => 1 / (1 + Math.exp(-(logit / temperature + bias))));
+
+  predictPixels([new Float32Array(size * size * 3)]); // warm-up: the first call compiles kernels
+
+  return {
+    card,
+    modelId: `${card.name}@${card.weights_sha256.slice(0, 12)}`,
+    backend,
+    threshold: card.threshold,
+    meanLogits,
+    predictPixels,
+    async classifyFile(input) {
+      const started = performance.now();
+      const pixels = await preprocessImage(input, card.input);
+      const [p] = predictPixels([pixels]);
+      return { p_malignant: p!, label: p! >= card.threshold ? 'malignant' : 'benign', ms: performance.now() - started };
+    },
+    dispose: () => model.dispose(),
+  };
+}

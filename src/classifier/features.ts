@@ -1,0 +1,52 @@
+import type * as TF from '@tensorflow/tfjs';
+
+/** A pooled read-out of one MobileNet layer: the multi-depth features the head sees. */
+export interface FeatureTap {
+  layer: string;
+  pool: 'avg' | 'max';
+}
+
+/** Every tap the feature cache stores; a trained head uses a subset, listed in its card. */
+export const CACHED_TAPS: readonly FeatureTap[] = [
+  { layer: 'conv_pw_9_relu', pool: 'avg' },
+  { layer: 'conv_pw_10_relu', pool: 'avg' },
+  { layer: 'conv_pw_11_relu', pool: 'avg' },
+  { layer: 'conv_pw_11_relu', pool: 'max' },
+  { layer: 'conv_pw_12_relu', pool: 'avg' },
+  { layer: 'conv_pw_13_relu', pool: 'avg' },
+  { layer: 'conv_pw_13_relu', pool: 'max' },
+];
+
+export function tapName(tap: FeatureTap): string {
+  return `${tap.layer}_${tap.pool}`;
+}
+
+/** The tensor (before pooling) of a tap's layer, for building a pooled-feature graph. */
+export function pooledTapOutputs(tf: typeof TF, base: TF.LayersModel, taps: readonly FeatureTap[]): TF.SymbolicTensor[] {
+  return taps.map((tap) => {
+    const source = base.getLayer(tap.layer).output as TF.SymbolicTensor;
+    const pool =
+      tap.pool === 'avg'
+        ? tf.layers.globalAveragePooling2d({ name: `${tapName(tap)}_pool` })
+        : tf.layers.globalMaxPooling2d({ name: `${tapName(tap)}_pool` });
+    return pool.apply(source) as TF.SymbolicTensor;
+  });
+}
+
+/** A model from the image to the concatenated pooled taps (the frozen part of the classifier). */
+export function pooledFeatureModel(tf: typeof TF, base: TF.LayersModel, taps: readonly FeatureTap[]): TF.LayersModel {
+  const pooled = pooledTapOutputs(tf, base, taps);
+  const output = pooled.length === 1 ? pooled[0]! : (tf.layers.concatenate({ name: 'features' }).apply(pooled) as TF.SymbolicTensor);
+  return tf.model({ inputs: base.inputs, outputs: output });
+}
+
+/** Test-time and training augmentation: the paper's flips. */
+export type Flip = 'none' | 'h' | 'v' | 'hv';
+export const FLIPS: readonly Flip[] = ['none', 'h', 'v', 'hv'];
+
+/** Flips a batch [n, height, width, 3]. */
+export function flipBatch(tf: typeof TF, batch: TF.Tensor4D, flip: Flip): TF.Tensor4D {
+  if (flip === 'none') return batch;
+  const axes = flip === 'h' ? [2] : flip === 'v' ? [1] : [1, 2];
+  return tf.reverse(batch, axes);
+}

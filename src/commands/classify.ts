@@ -1,0 +1,54 @@
+import { parseArgs } from 'node:util';
+import { loadClassifier } from '../classifier/classifier.js';
+import { UserError } from '../errors.js';
+import { expandImageInputs } from './imageFiles.js';
+import { DEFAULT_MODEL_DIR, parseBackend, writeLine, type CommandIO } from './io.js';
+
+const round = (value: number, digits: number) => Number(value.toFixed(digits));
+
+/** `dermacam classify <image|folder>... [--json] [--model <dir>] [--backend ...]` */
+export async function classifyCommand(argv: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean', default: false }, model: { type: 'string' }, backend: { type: 'string' } },
+  });
+  if (positionals.length === 0) throw new UserError('Name at least one image or folder to classify.');
+  const classifier = await loadClassifier({ tf: io.tf, modelDir: values.model ?? DEFAULT_MODEL_DIR, backend: parseBackend(values.backend) });
+  if (!values.json) writeLine(io.stdout, `model ${classifier.modelId}, backend ${classifier.backend}, threshold ${classifier.threshold.toFixed(3)}`);
+
+  let failures = 0;
+  for (const input of await expandImageInputs(positionals)) {
+    let result: Record<string, unknown>;
+    if ('error' in input) {
+      result = { file: input.file, error: input.error };
+    } else {
+      try {
+        const prediction = await classifier.classifyFile(input.file);
+        result = {
+          file: input.file,
+          p_malignant: round(prediction.p_malignant, 4),
+          label: prediction.label,
+          threshold: round(classifier.threshold, 4),
+          quality: { ok: true, reasons: [] },
+          model: classifier.modelId,
+          backend: classifier.backend,
+          ms: round(prediction.ms, 1),
+        };
+      } catch (error) {
+        if (!(error instanceof UserError)) throw error;
+        result = { file: input.file, error: error.message };
+      }
+    }
+    if ('error' in result) failures++;
+    writeLine(io.stdout, values.json ? JSON.stringify(result) : humanLine(result));
+  }
+  classifier.dispose();
+  return failures > 0 ? 1 : 0;
+}
+
+function humanLine(result: Record<string, unknown>): string {
+  if ('error' in result) return `${result.file}: cannot classify: ${result.error}`;
+  const p = result.p_malignant as number;
+  return `${result.file}: ${result.label} (p malignant ${(p * 100).toFixed(1)}%, ${result.ms} ms)`;
+}

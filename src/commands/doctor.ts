@@ -1,0 +1,94 @@
+import { access, open, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { selectBackend, type BackendName } from '../classifier/backend.js';
+import { readLayersFolder } from '../classifier/layersFolder.js';
+import { readModelCard } from '../classifier/modelCard.js';
+import { DEFAULT_DATA_DIR, DEFAULT_MODEL_DIR, writeLine, type CommandIO } from './io.js';
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** `dermacam doctor [--data-dir <dir>] [--model <dir>]`: what works on this machine and what does not. */
+export async function doctorCommand(argv: string[], io: CommandIO): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { 'data-dir': { type: 'string' }, model: { type: 'string' } } });
+  const checks = [
+    await checkModel(values.model ?? DEFAULT_MODEL_DIR),
+    ...(await checkBackends(io)),
+    await checkCamera(),
+    await checkSessionLog(values['data-dir'] ?? DEFAULT_DATA_DIR),
+  ];
+  for (const check of checks) writeLine(io.stdout, `${check.ok ? 'ok  ' : 'FAIL'}  ${check.name.padEnd(14)}${check.detail}`);
+  const essential = checks.filter((check) => check.name === 'model' || check.name === 'backend auto');
+  return essential.every((check) => check.ok) ? 0 : 1;
+}
+
+async function checkModel(dir: string): Promise<Check> {
+  try {
+    const [folder, card] = await Promise.all([readLayersFolder(dir), readModelCard(dir)]);
+    if (folder.weightsSha256 !== card.weights_sha256) {
+      return { name: 'model', ok: false, detail: `${dir}: weights sha256 ${folder.weightsSha256.slice(0, 12)} does not match the card's ${card.weights_sha256.slice(0, 12)}` };
+    }
+    return { name: 'model', ok: true, detail: `${card.name}@${card.weights_sha256.slice(0, 12)} (checksum matches its card), ${dir}` };
+  } catch (error) {
+    return { name: 'model', ok: false, detail: (error as Error).message };
+  }
+}
+
+async function checkBackends(io: CommandIO): Promise<Check[]> {
+  const checks: Check[] = [];
+  for (const name of ['node', 'wasm', 'cpu'] as BackendName[]) {
+    try {
+      await selectBackend(io.tf, name);
+      checks.push({ name: `backend ${name}`, ok: true, detail: 'available' });
+    } catch (error) {
+      checks.push({ name: `backend ${name}`, ok: name !== 'node', detail: (error as Error).message });
+    }
+  }
+  try {
+    checks.push({ name: 'backend auto', ok: true, detail: `would use ${await selectBackend(io.tf, 'auto')}` });
+  } catch (error) {
+    checks.push({ name: 'backend auto', ok: false, detail: (error as Error).message });
+  }
+  return checks;
+}
+
+async function checkCamera(): Promise<Check> {
+  const devices = (await readdir('/dev').catch(() => [] as string[])).filter((name) => /^video\d+$/.test(name)).map((name) => `/dev/${name}`);
+  const fswebcam = await onPath('fswebcam');
+  const detail = `${devices.length > 0 ? devices.join(', ') : 'no /dev/video* device'}; fswebcam ${fswebcam ? 'installed' : 'not installed (apt-get install fswebcam)'}`;
+  return { name: 'camera', ok: devices.length > 0 && fswebcam, detail };
+}
+
+async function onPath(command: string): Promise<boolean> {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    try {
+      await access(path.join(dir, command));
+      return true;
+    } catch {
+      // not in this folder
+    }
+  }
+  return false;
+}
+
+async function checkSessionLog(dataDir: string): Promise<Check> {
+  const file = path.join(dataDir, 'dermacam.db');
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch {
+    return { name: 'session log', ok: true, detail: `none yet at ${file} (created at the first capture)` };
+  }
+  try {
+    const header = Buffer.alloc(16);
+    await handle.read(header, 0, 16, 0);
+    const isSqlite = header.toString('latin1') === 'SQLite format 3\u0000';
+    return { name: 'session log', ok: isSqlite, detail: isSqlite ? `${file} is an SQLite database` : `${file} is not an SQLite database` };
+  } finally {
+    await handle.close();
+  }
+}

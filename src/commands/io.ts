@@ -1,0 +1,29 @@
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import type * as TF from '@tensorflow/tfjs';
+import { BACKEND_REQUESTS, type BackendRequest } from '../classifier/backend.js';
+import { UserError } from '../errors.js';
+
+/** What a command needs from the outside world, passed in so that tests can supply their own. */
+export interface CommandIO {
+  tf: typeof TF;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/** The shipped model, found next to the installed package rather than the working directory. */
+export const DEFAULT_MODEL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'models', 'dermacam-mnv1-075');
+
+export const DEFAULT_DATA_DIR = 'captures';
+
+export function parseBackend(value: string | undefined): BackendRequest {
+  const request = (value ?? 'auto') as BackendRequest;
+  if (!BACKEND_REQUESTS.includes(request)) {
+    throw new UserError(`Unknown backend "${value}"; choose one of ${BACKEND_REQUESTS.join(', ')}.`);
+  }
+  return request;
+}
+
+export function writeLine(stream: NodeJS.WritableStream, line: string): void {
+  stream.write(`${line}\n`);
+}
