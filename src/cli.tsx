@@ -29,6 +29,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(USAGE);
     throw new UserError(name === undefined ? 'The terminal UI is not built yet; use one of the commands above.' : `Unknown command "${name}".`);
   }
+  tf.enableProdMode(); // no debug checks, and no console banners that would garble --json output
   return command(rest, { tf, stdout: process.stdout, stderr: process.stderr });
 }
 
@@ -36,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
 function explain(error: unknown): { message: string; code: number } {
   if (error instanceof UserError) return { message: error.message, code: 2 };
   const code = (error as NodeJS.ErrnoException).code;
-  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) return { message: `${(error as Error).message.split('\n')[0]}; see dermacam --help.`, code: 2 };
+  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) return { message: `${(error as Error).message.split('. ')[0]}; see dermacam --help.`, code: 2 };
   if (code === 'ENOSPC') return { message: 'The disk is full; free some space and try again.', code: 3 };
   return { message: `Unexpected error: ${(error as Error).message ?? String(error)}`, code: 70 };
 }

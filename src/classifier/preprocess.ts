@@ -42,13 +42,15 @@ export async function decodeSquareRgb(
 
 function describeDecodeFailure(error: unknown): string {
   if (error instanceof ImageError) return error.message;
-  const message = error instanceof Error ? error.message : String(error);
-  if (/pixel limit/i.test(message)) return `the image is larger than the limit of ${MAX_INPUT_PIXELS / 1e6} megapixels.`;
-  if (/ENOENT|no such file/i.test(message)) return 'the file does not exist.';
+  // match libvips/sharp's own wording only, never the file path that the message may contain
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+  if (/^Input file is missing|ENOENT/.test(message)) return 'the file does not exist.';
+  if (/exceeds pixel limit/i.test(message)) return `the image is larger than the limit of ${MAX_INPUT_PIXELS / 1e6} megapixels.`;
   if (/unsupported image format/i.test(message)) return 'the file is not an image in a supported format (JPEG, PNG, WebP, ...).';
-  if (/premature end|truncated|corrupt|invalid|bad/i.test(message)) return 'the image file is truncated or corrupt.';
-  if (/empty/i.test(message)) return 'the file is empty.';
-  return `the image could not be decoded (${message.split('\n')[0]}).`;
+  if (/^Input (buffer|file) is empty/i.test(message)) return 'the file is empty.';
+  if (/premature end|truncated|corrupt|read error|invalid|improper|bogus|bad huffman/i.test(message)) return 'the image file is truncated or corrupt.';
+  if (/EISDIR/.test(message)) return 'it is a folder, not an image file.';
+  return `the image could not be decoded (${message}).`;
 }
 
 /** Turns 8-bit RGB pixels into the float values the model was trained on. */

@@ -1,0 +1,125 @@
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { jsonLines, runCli } from './helpers/cli.js';
+import { FIXTURES } from './helpers/paths.js';
+import { writeTinyModel } from './helpers/tinyModel.js';
+
+let modelDir: string;
+let work: string;
+const good = path.join(FIXTURES, 'ISIC_0024323.jpg');
+
+beforeAll(async () => {
+  modelDir = await writeTinyModel();
+  work = mkdtempSync(path.join(os.tmpdir(), 'dermacam-bad-'));
+  writeFileSync(path.join(work, 'empty.jpg'), Buffer.alloc(0));
+  writeFileSync(path.join(work, 'text.jpg'), 'this is not a JPEG\n');
+  const jpeg = readFileSync(good);
+  writeFileSync(path.join(work, 'truncated.jpg'), jpeg.subarray(0, Math.floor(jpeg.length / 3)));
+  // 10000 x 6000 = 60 megapixels, above the 50-megapixel limit (a flat PNG is small on disk)
+  await sharp({ create: { width: 10000, height: 6000, channels: 3, background: '#884422' } }).png().toFile(path.join(work, 'huge.png'));
+  mkdirSync(path.join(work, 'no-images'));
+  writeFileSync(path.join(work, 'no-images', 'notes.txt'), 'nothing to see');
+  mkdirSync(path.join(work, 'images'));
+  copyFileSync(good, path.join(work, 'images', 'a.jpg'));
+  copyFileSync(path.join(FIXTURES, 'ISIC_0024358.jpg'), path.join(work, 'images', 'b.jpg'));
+});
+
+const classify = (...inputs: string[]) => runCli(['classify', '--json', '--backend', 'cpu', '--model', modelDir, ...inputs]);
+
+describe('classify with bad input', () => {
+  it('reports each bad file in one sentence and still classifies the good ones', async () => {
+    const bad = ['missing.jpg', 'empty.jpg', 'text.jpg', 'truncated.jpg', 'huge.png', 'no-images'].map((name) => path.join(work, name));
+    const result = await classify(good, ...bad, path.join(work, 'images'));
+    expect(result.code).toBe(1);
+    const lines = jsonLines(result.stdout);
+    const byFile = new Map(lines.map((line) => [line.file as string, line]));
+    expect(byFile.get(good)).toMatchObject({ label: expect.stringMatching(/benign|malignant/), backend: 'cpu' });
+    expect(byFile.get(path.join(work, 'images', 'a.jpg'))?.p_malignant).toBeTypeOf('number');
+    expect(byFile.get(path.join(work, 'images', 'b.jpg'))?.p_malignant).toBeTypeOf('number');
+    const errors = Object.fromEntries(bad.map((file) => [path.basename(file), byFile.get(file)?.error as string]));
+    expect(errors['missing.jpg']).toBe('the file does not exist.');
+    expect(errors['empty.jpg']).toMatch(/empty|not an image/);
+    expect(errors['text.jpg']).toMatch(/not an image/);
+    expect(errors['truncated.jpg']).toMatch(/truncated or corrupt/);
+    expect(errors['huge.png']).toMatch(/larger than the limit/);
+    expect(errors['no-images']).toMatch(/contains no images/);
+    for (const message of Object.values(errors)) expect(message).not.toMatch(/\n|at .*\.js/);
+    expect(result.stderr).not.toMatch(/at .*\.js/);
+  });
+
+  it('exits 0 when every file was classified', async () => {
+    const result = await classify(path.join(work, 'images'));
+    expect(result.code).toBe(0);
+    expect(jsonLines(result.stdout)).toHaveLength(2);
+  });
+});
+
+describe('eval with a bad labels CSV', () => {
+  const evalWith = (csv: string) => {
+    const file = path.join(work, `labels-${Math.random().toString(36).slice(2)}.csv`);
+    writeFileSync(file, csv);
+    return runCli(['eval', '--labels', file, '--images', path.join(work, 'images'), '--json', '--backend', 'cpu', '--model', modelDir]);
+  };
+
+  it('names a missing column', async () => {
+    const result = await evalWith('file,diagnosis\na.jpg,benign\n');
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toMatch(/^dermacam: The labels file .* lacks the column label/);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('names an unknown label and its row', async () => {
+    const result = await evalWith('file,label\na.jpg,benign\nb.jpg,maybe\n');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/Row 3 of .* has the label "maybe"; use benign or malignant/);
+  });
+
+  it('reports a missing labels file', async () => {
+    const result = await runCli(['eval', '--labels', path.join(work, 'nope.csv'), '--model', modelDir]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/does not exist/);
+  });
+
+  it('evaluates the readable images and exits non-zero for the unreadable one', async () => {
+    const result = await evalWith('file,label\na.jpg,malignant\nb.jpg,benign\ngone.jpg,benign\n');
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report.n).toBe(2);
+    expect(report.errors).toBe(1);
+    expect(result.stderr).toMatch(/gone.jpg: cannot classify: the file does not exist/);
+  });
+});
+
+describe('bad model folders and options', () => {
+  it('refuses a model with a missing or corrupt shard in one sentence', async () => {
+    const missing = mkdtempSync(path.join(os.tmpdir(), 'dermacam-m-'));
+    cpSync(modelDir, missing, { recursive: true });
+    rmSync(path.join(missing, 'weights.bin'));
+    const corrupt = mkdtempSync(path.join(os.tmpdir(), 'dermacam-m-'));
+    cpSync(modelDir, corrupt, { recursive: true });
+    const weights = readFileSync(path.join(corrupt, 'weights.bin'));
+    weights[7] = weights[7]! ^ 0x55;
+    writeFileSync(path.join(corrupt, 'weights.bin'), weights);
+    for (const [dir, pattern] of [
+      [missing, /weights.bin .* is missing/],
+      [corrupt, /do not match the checksum/],
+    ] as const) {
+      const result = await runCli(['classify', good, '--model', dir]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(pattern);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('rejects unknown options, commands and backends', async () => {
+    for (const args of [['classify', good, '--bogus'], ['frobnicate'], ['classify', good, '--backend', 'gpu']]) {
+      const result = await runCli(args);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^dermacam: .*\.$/m);
+      expect(result.stderr).not.toMatch(/at .*\.js/);
+    }
+  });
+});

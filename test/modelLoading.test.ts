@@ -1,0 +1,71 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadClassifier } from '../src/classifier/classifier.js';
+import { ModelFolderError } from '../src/classifier/layersFolder.js';
+import { FIXTURES } from './helpers/paths.js';
+import { writeTinyModel } from './helpers/tinyModel.js';
+
+let modelDir: string;
+beforeAll(async () => {
+  modelDir = await writeTinyModel();
+});
+
+function copyOfModel(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'dermacam-model-'));
+  cpSync(modelDir, dir, { recursive: true });
+  return dir;
+}
+
+describe('loading a model folder', () => {
+  it('loads, reports its id and backend, and classifies a fixture', async () => {
+    const classifier = await loadClassifier({ tf, modelDir, backend: 'cpu' });
+    const card = JSON.parse(readFileSync(path.join(modelDir, 'model-card.json'), 'utf8'));
+    expect(classifier.modelId).toBe(`tiny-test-model@${card.weights_sha256.slice(0, 12)}`);
+    expect(classifier.backend).toBe('cpu');
+    const prediction = await classifier.classifyFile(path.join(FIXTURES, 'ISIC_0024323.jpg'));
+    expect(prediction.p_malignant).toBeGreaterThan(0);
+    expect(prediction.p_malignant).toBeLessThan(1);
+    expect(prediction.label).toBe(prediction.p_malignant >= 0.5 ? 'malignant' : 'benign');
+    expect(prediction.ms).toBeGreaterThan(0);
+    // the tiny model sums the mean colour: check the number against the formula
+    const mean = (await import('../src/classifier/preprocess.js')).preprocessImage;
+    const values = await mean(path.join(FIXTURES, 'ISIC_0024323.jpg'), card.input);
+    const logit = values.reduce((sum, v) => sum + v, 0) / (224 * 224);
+    expect(prediction.p_malignant).toBeCloseTo(1 / (1 + Math.exp(-logit)), 2);
+    classifier.dispose();
+  });
+
+  it('refuses weights that do not match the checksum in the card', async () => {
+    const dir = copyOfModel();
+    const weights = readFileSync(path.join(dir, 'weights.bin'));
+    weights[0] = weights[0]! ^ 0xff;
+    writeFileSync(path.join(dir, 'weights.bin'), weights);
+    await expect(loadClassifier({ tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/do not match the checksum/);
+  });
+
+  it('refuses a missing weight shard', async () => {
+    const dir = copyOfModel();
+    rmSync(path.join(dir, 'weights.bin'));
+    await expect(loadClassifier({ tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/weights.bin .* is missing/);
+  });
+
+  it('refuses a truncated weight shard', async () => {
+    const dir = copyOfModel();
+    truncateSync(path.join(dir, 'weights.bin'), 3);
+    await expect(loadClassifier({ tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/truncated or corrupt/);
+  });
+
+  it('refuses a folder without a card, or without a model', async () => {
+    const dir = copyOfModel();
+    rmSync(path.join(dir, 'model-card.json'));
+    await expect(loadClassifier({ tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/has no model-card.json/);
+    await expect(loadClassifier({ tf, modelDir: os.tmpdir(), backend: 'cpu' })).rejects.toBeInstanceOf(ModelFolderError);
+  });
+
+  it('says clearly when a forced backend is not available', async () => {
+    await expect(loadClassifier({ tf, modelDir, backend: 'node' })).rejects.toThrow(/node backend is not available/);
+  });
+});
