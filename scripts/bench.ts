@@ -1,0 +1,106 @@
+/**
+ * Prints speed and memory figures of every model folder under models/ on every available
+ * backend (each measured in its own process, so that peak RSS is its own):
+ *   npm run bench -- [--runs 50] [--image <file>] [--models <dir>,<dir>]
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { loadClassifier } from '../src/classifier/classifier.js';
+import { preprocessImage } from '../src/classifier/preprocess.js';
+import type { BackendName } from '../src/classifier/backend.js';
+
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '50' },
+    image: { type: 'string', default: '../shared/data/fixtures/ISIC_0024323.jpg' },
+    models: { type: 'string' },
+    one: { type: 'string' },
+    backend: { type: 'string' },
+  },
+});
+
+interface Figures {
+  model: string;
+  backend: string;
+  loadMs: number;
+  firstMs: number;
+  preprocess: [number, number];
+  inference: [number, number];
+  endToEnd: [number, number];
+  peakRssMb: number;
+  sizeMb: number;
+}
+
+const percentiles = (values: number[]): [number, number] => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return [sorted[Math.floor(sorted.length * 0.5)]!, sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))]!];
+};
+
+async function measureOne(modelDir: string, backend: BackendName): Promise<Figures> {
+  tf.enableProdMode();
+  const runs = Number(args.runs);
+  let started = performance.now();
+  const classifier = await loadClassifier({ tf, modelDir, backend }); // includes the warm-up inference
+  const loadMs = performance.now() - started;
+  const image = args.image!;
+  started = performance.now();
+  await classifier.classifyFile(image);
+  const firstMs = performance.now() - started;
+  const preprocess: number[] = [];
+  const inference: number[] = [];
+  const endToEnd: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    started = performance.now();
+    const pixels = await preprocessImage(image, classifier.card.input);
+    const afterPreprocess = performance.now();
+    classifier.predictPixels([pixels]);
+    inference.push(performance.now() - afterPreprocess);
+    preprocess.push(afterPreprocess - started);
+    endToEnd.push((await classifier.classifyFile(image)).ms);
+  }
+  const sizeBytes = readdirSync(modelDir).reduce((sum, name) => sum + statSync(path.join(modelDir, name)).size, 0);
+  return {
+    model: classifier.modelId,
+    backend: classifier.backend,
+    loadMs,
+    firstMs,
+    preprocess: percentiles(preprocess),
+    inference: percentiles(inference),
+    endToEnd: percentiles(endToEnd),
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    sizeMb: sizeBytes / 1e6,
+  };
+}
+
+if (args.one) {
+  console.log(JSON.stringify(await measureOne(args.one, args.backend as BackendName)));
+} else {
+  const modelDirs = args.models ? args.models.split(',') : readdirSync('models').map((name) => path.join('models', name)).filter((dir) => statSync(dir).isDirectory());
+  const self = fileURLToPath(import.meta.url);
+  const f = (x: number) => x.toFixed(1);
+  console.log(`dermacam bench: ${args.runs} runs per figure, image ${args.image}, times in ms (p50 / p95)`);
+  console.log('model | backend | load | first | preprocess | inference | classify end to end | peak RSS MB | size MB');
+  for (const modelDir of modelDirs) {
+    for (const backend of ['node', 'wasm', 'cpu'] as BackendName[]) {
+      let figures: Figures;
+      try {
+        const output = execFileSync(process.execPath, [...process.execArgv, self, '--one', modelDir, '--backend', backend, '--runs', args.runs!, '--image', args.image!], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        figures = JSON.parse(output.trim().split('\n').pop()!) as Figures;
+      } catch {
+        console.log(`${modelDir} | ${backend} | not available`);
+        continue;
+      }
+      const pair = ([p50, p95]: [number, number]) => `${f(p50)} / ${f(p95)}`;
+      console.log(
+        `${figures.model} | ${figures.backend} | ${f(figures.loadMs)} | ${f(figures.firstMs)} | ${pair(figures.preprocess)} | ${pair(figures.inference)} | ${pair(figures.endToEnd)} | ${f(figures.peakRssMb)} | ${figures.sizeMb.toFixed(2)}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { jsonLines, runCli } from './helpers/cli.js';
+import { FIXTURES, SHARED_DATA, SHIPPED_MODEL } from './helpers/paths.js';
+
+/** A fixed, stratified-by-chance 200-image subset of the HAM test split: every 6th image by id. */
+function testSubsetCsv(): string {
+  const rows = (parse(readFileSync(path.join(SHARED_DATA, 'ham10000', 'split.csv'), 'utf8'), { columns: true }) as Record<string, string>[])
+    .filter((row) => row.split === 'test')
+    .sort((a, b) => a.image_id!.localeCompare(b.image_id!))
+    .filter((_, i) => i % 6 === 0)
+    .slice(0, 200);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'dermacam-e2e-'));
+  const csv = path.join(dir, 'labels.csv');
+  writeFileSync(csv, ['file,label,lesion_id', ...rows.map((row) => `${row.image_id}.jpg,${row.label},${row.lesion_id}`)].join('\n'));
+  return csv;
+}
+
+describe('the shipped model through the built CLI', () => {
+  it('classifies the full-size fixtures with the JSON contract', async () => {
+    const result = await runCli(['classify', FIXTURES, '--json']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const lines = jsonLines(result.stdout);
+    expect(lines).toHaveLength(14);
+    const card = JSON.parse(readFileSync(path.join(SHIPPED_MODEL, 'model-card.json'), 'utf8'));
+    for (const line of lines) {
+      expect(Object.keys(line).sort()).toEqual(['backend', 'file', 'label', 'ms', 'model', 'p_malignant', 'quality', 'threshold']);
+      expect(line.model).toBe(`${card.name}@${card.weights_sha256.slice(0, 12)}`);
+      expect(line.threshold).toBeCloseTo(card.threshold, 3);
+      expect(line.label).toBe((line.p_malignant as number) >= card.threshold ? 'malignant' : 'benign');
+    }
+  });
+
+  it('reaches AUC >= 0.85 on a fixed 200-image subset of the HAM test split', async () => {
+    const csv = testSubsetCsv();
+    const result = await runCli(['eval', '--labels', csv, '--images', path.join(SHARED_DATA, 'ham10000', 'images'), '--json']);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.n).toBe(200);
+    for (const key of ['auc', 'accuracy', 'f1', 'recall', 'specificity', 'fp_rate', 'precision', 'ece', 'threshold']) expect(report[key]).toBeTypeOf('number');
+    expect(report.confusion.tp + report.confusion.fp + report.confusion.tn + report.confusion.fn).toBe(200);
+    expect(report.ci.auc.low).toBeLessThanOrEqual(report.auc);
+    expect(report.auc).toBeGreaterThanOrEqual(0.85);
+  });
+});
