@@ -8,9 +8,12 @@ import { DEFAULT_DATA_DIR, DEFAULT_MODEL_DIR, writeLine, type CommandIO } from '
 
 interface Check {
   name: string;
-  ok: boolean;
+  /** `absent`: an optional part that is not installed, which is not a failure. */
+  status: 'ok' | 'absent' | 'fail';
   detail: string;
 }
+
+const STATUS_WORD = { ok: 'ok  ', absent: '--  ', fail: 'FAIL' } as const;
 
 /** `dermacam doctor [--data-dir <dir>] [--model <dir>]`: what works on this machine and what does not. */
 export async function doctorCommand(argv: string[], io: CommandIO): Promise<number> {
@@ -21,20 +24,19 @@ export async function doctorCommand(argv: string[], io: CommandIO): Promise<numb
     await checkCamera(),
     await checkSessionLog(values['data-dir'] ?? DEFAULT_DATA_DIR),
   ];
-  for (const check of checks) writeLine(io.stdout, `${check.ok ? 'ok  ' : 'FAIL'}  ${check.name.padEnd(14)}${check.detail}`);
-  const essential = checks.filter((check) => check.name === 'model' || check.name === 'backend auto');
-  return essential.every((check) => check.ok) ? 0 : 1;
+  for (const check of checks) writeLine(io.stdout, `${STATUS_WORD[check.status]}  ${check.name.padEnd(14)}${check.detail}`);
+  return checks.some((check) => check.status === 'fail') ? 1 : 0;
 }
 
 async function checkModel(dir: string): Promise<Check> {
   try {
     const [folder, card] = await Promise.all([readLayersFolder(dir), readModelCard(dir)]);
     if (folder.weightsSha256 !== card.weights_sha256) {
-      return { name: 'model', ok: false, detail: `${dir}: weights sha256 ${folder.weightsSha256.slice(0, 12)} does not match the card's ${card.weights_sha256.slice(0, 12)}` };
+      return { name: 'model', status: 'fail', detail: `${dir}: weights sha256 ${folder.weightsSha256.slice(0, 12)} does not match the card's ${card.weights_sha256.slice(0, 12)}` };
     }
-    return { name: 'model', ok: true, detail: `${card.name}@${card.weights_sha256.slice(0, 12)} (checksum matches its card), ${dir}` };
+    return { name: 'model', status: 'ok', detail: `${card.name}@${card.weights_sha256.slice(0, 12)} (checksum matches its card), ${dir}` };
   } catch (error) {
-    return { name: 'model', ok: false, detail: (error as Error).message };
+    return { name: 'model', status: 'fail', detail: (error as Error).message };
   }
 }
 
@@ -43,15 +45,15 @@ async function checkBackends(io: CommandIO): Promise<Check[]> {
   for (const name of ['node', 'wasm', 'cpu'] as BackendName[]) {
     try {
       await selectBackend(io.tf, name);
-      checks.push({ name: `backend ${name}`, ok: true, detail: 'available' });
+      checks.push({ name: `backend ${name}`, status: 'ok', detail: 'available' });
     } catch (error) {
-      checks.push({ name: `backend ${name}`, ok: name !== 'node', detail: (error as Error).message });
+      checks.push({ name: `backend ${name}`, status: name === 'node' ? 'absent' : 'fail', detail: (error as Error).message });
     }
   }
   try {
-    checks.push({ name: 'backend auto', ok: true, detail: `would use ${await selectBackend(io.tf, 'auto')}` });
+    checks.push({ name: 'backend auto', status: 'ok', detail: `would use ${await selectBackend(io.tf, 'auto')}` });
   } catch (error) {
-    checks.push({ name: 'backend auto', ok: false, detail: (error as Error).message });
+    checks.push({ name: 'backend auto', status: 'fail', detail: (error as Error).message });
   }
   return checks;
 }
@@ -60,7 +62,7 @@ async function checkCamera(): Promise<Check> {
   const devices = (await readdir('/dev').catch(() => [] as string[])).filter((name) => /^video\d+$/.test(name)).map((name) => `/dev/${name}`);
   const fswebcam = await onPath('fswebcam');
   const detail = `${devices.length > 0 ? devices.join(', ') : 'no /dev/video* device'}; fswebcam ${fswebcam ? 'installed' : 'not installed (apt-get install fswebcam)'}`;
-  return { name: 'camera', ok: devices.length > 0 && fswebcam, detail };
+  return { name: 'camera', status: devices.length > 0 && fswebcam ? 'ok' : 'absent', detail };
 }
 
 async function onPath(command: string): Promise<boolean> {
@@ -81,13 +83,13 @@ async function checkSessionLog(dataDir: string): Promise<Check> {
   try {
     handle = await open(file, 'r');
   } catch {
-    return { name: 'session log', ok: true, detail: `none yet at ${file} (created at the first capture)` };
+    return { name: 'session log', status: 'absent', detail: `none yet at ${file} (created at the first capture)` };
   }
   try {
     const header = Buffer.alloc(16);
     await handle.read(header, 0, 16, 0);
     const isSqlite = header.toString('latin1') === 'SQLite format 3\u0000';
-    return { name: 'session log', ok: isSqlite, detail: isSqlite ? `${file} is an SQLite database` : `${file} is not an SQLite database` };
+    return { name: 'session log', status: isSqlite ? 'ok' : 'fail', detail: isSqlite ? `${file} is an SQLite database` : `${file} is not an SQLite database` };
   } finally {
     await handle.close();
   }

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { applyCalibration, fitCalibration } from '../scripts/lib/calibrate.js';
+import { float16Bits } from '../scripts/lib/float16.js';
+import { groupFolds } from '../scripts/lib/trainData.js';
+import { seededRandom } from '../src/metrics/bootstrap.js';
+
+describe('float16 conversion', () => {
+  it('encodes exact values, rounding, overflow and subnormals', () => {
+    expect(float16Bits(1)).toBe(0x3c00);
+    expect(float16Bits(-2)).toBe(0xc000);
+    expect(float16Bits(0.5)).toBe(0x3800);
+    expect(float16Bits(65504)).toBe(0x7bff);
+    expect(float16Bits(1e6)).toBe(0x7c00);
+    expect(float16Bits(0)).toBe(0);
+    expect(float16Bits(2 ** -24)).toBe(0x0001); // smallest subnormal
+    expect(float16Bits(1 + 2 ** -11)).toBe(0x3c00); // halfway: ties to even
+    expect(float16Bits(1 + 3 * 2 ** -11)).toBe(0x3c02);
+  });
+});
+
+describe('calibration', () => {
+  it('recovers the temperature and bias that generated the labels', () => {
+    const random = seededRandom(3);
+    const logits = new Float32Array(6000);
+    const malignant: boolean[] = [];
+    for (let i = 0; i < logits.length; i++) {
+      logits[i] = (random() - 0.5) * 12;
+      const p = 1 / (1 + Math.exp(-(logits[i]! / 2 - 1))); // true T = 2, bias = -1
+      malignant.push(random() < p);
+    }
+    const fitted = fitCalibration(logits, malignant);
+    expect(fitted.temperature).toBeCloseTo(2, 0);
+    expect(fitted.bias).toBeCloseTo(-1, 0);
+    expect(applyCalibration(0, fitted)).toBeCloseTo(1 / (1 + Math.exp(1)), 1);
+  });
+
+  it('stays within bounds on separable data', () => {
+    const fitted = fitCalibration(Float32Array.from([-3, -2, 2, 3]), [false, false, true, true]);
+    expect(fitted.temperature).toBeGreaterThanOrEqual(0.05);
+    expect(Number.isFinite(fitted.bias)).toBe(true);
+  });
+});
+
+describe('cross-validation folds', () => {
+  it('keep every lesion in one fold and spread both labels', () => {
+    const groups = ['a', 'a', 'b', 'c', 'c', 'c', 'd', 'e', 'f', 'g', 'h', 'h'];
+    const malignant = groups.map((g) => g === 'a' || g === 'e' || g === 'h');
+    const matrix = { rows: groups.length, dims: 1, byFlip: {}, malignant, groups, ids: groups };
+    const folds = groupFolds(matrix, 3, seededRandom(1));
+    expect(folds.flat().sort((x, y) => x - y)).toEqual(groups.map((_, i) => i));
+    for (const group of new Set(groups)) {
+      const holding = folds.filter((fold) => fold.some((row) => groups[row] === group));
+      expect(holding).toHaveLength(1);
+    }
+    for (const fold of folds) expect(fold.some((row) => malignant[row])).toBe(true);
+  });
+});
