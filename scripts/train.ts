@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { selectBackend } from '../src/classifier/backend.js';
-import { FLIPS, type FeatureTap } from '../src/classifier/features.js';
+import { CACHED_TAPS, FLIPS, type FeatureTap } from '../src/classifier/features.js';
 import { MOBILENET_INPUT } from '../src/classifier/preprocess.js';
 import { runAblation, prepareSets, type AblationStep, type Recipe } from './lib/ablation.js';
 import { loadBaseModel } from './lib/base.js';
@@ -79,19 +79,13 @@ const sets = {
 log(`training rows ${sets.train.rows} (HAM ${images['ham-train'].length} + isic-extra ${images['isic-train'].length}), HAM val ${sets.hamVal.rows}, isic-extra val ${sets.isicVal.rows}`);
 
 const GAP_13: FeatureTap[] = [{ layer: 'conv_pw_13_relu', pool: 'avg' }];
-const MULTI_DEPTH: FeatureTap[] = [
-  { layer: 'conv_pw_11_relu', pool: 'avg' },
-  { layer: 'conv_pw_11_relu', pool: 'max' },
-  { layer: 'conv_pw_12_relu', pool: 'avg' },
-  { layer: 'conv_pw_13_relu', pool: 'avg' },
-  { layer: 'conv_pw_13_relu', pool: 'max' },
-];
+const MULTI_DEPTH: FeatureTap[] = [...CACHED_TAPS];
 const start: Recipe = {
   taps: GAP_13,
   folds: 1,
   head: {
     hidden: 0, dropout: 0, flips: false, classWeight: false, labelSmoothing: 0, reduceLrOnPlateau: false,
-    testTimeFlips: false, l2: 0, epochs, batchSize: 64, learningRate: 0.001, patience: 4, seed,
+    testTimeFlips: false, l2: 0, epochs, batchSize: 64, learningRate: 0.001, patience: 3, seed,
   },
 };
 const withHead = (change: Partial<Recipe['head']>) => (recipe: Recipe): Recipe => ({ ...recipe, head: { ...recipe.head, ...change } });
@@ -102,7 +96,12 @@ const steps: (AblationStep & { paper: boolean })[] = [
   { step: `+ ${folds}-fold cross-validation (lesion-disjoint folds)`, paper: true, change: (r) => ({ ...r, folds }) },
   { step: '+ reduce LR on plateau', paper: true, change: withHead({ reduceLrOnPlateau: true }) },
   { step: '+ class weighting (malignant by benign/malignant ratio)', paper: false, change: withHead({ classWeight: true }) },
-  { step: '+ multi-depth features (conv_pw_11/12/13, average and max pooled)', paper: false, change: (r) => ({ ...r, taps: MULTI_DEPTH }) },
+  // 3840 inputs into 1024 units cost 4x the paper's head per step; 256 units keep the run within an hour on 2 cores
+  {
+    step: '+ multi-depth features (conv_pw_9 to 13 average pooled, 11 and 13 max pooled), 256 hidden units, lr 3e-4',
+    paper: false,
+    change: (r) => ({ ...r, taps: MULTI_DEPTH, head: { ...r.head, hidden: 256, learningRate: 0.0003 } }),
+  },
   { step: '+ test-time flips (mean logit over 4 flips)', paper: false, change: withHead({ testTimeFlips: true }) },
   { step: '+ label smoothing 0.1', paper: false, change: withHead({ labelSmoothing: 0.1 }) },
 ];
