@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { FLIPS, type Flip } from '../../src/classifier/features.js';
 import { rocAuc } from '../../src/metrics/index.js';
 import { seededRandom } from '../../src/metrics/bootstrap.js';
+import { formatDuration } from './progress.js';
 import { shuffleInPlace, type FeatureMatrix } from './trainData.js';
 
 /** One configuration of the classification head: a row of the ablation table. */
@@ -97,6 +98,7 @@ export function trainHead(train: FeatureMatrix, monitor: FeatureMatrix, config: 
   let best = { auc: -1, epoch: -1, weights: [] as tf.Tensor[] };
   let sinceImprovement = 0;
   let epoch = 0;
+  const started = Date.now();
   for (; epoch < config.epochs && sinceImprovement < config.patience; epoch++) {
     const order = shuffleInPlace(Array.from({ length: train.rows }, (_, i) => i), random);
     let lossSum = 0;
@@ -126,7 +128,11 @@ export function trainHead(train: FeatureMatrix, monitor: FeatureMatrix, config: 
       loss.dispose();
     }
     const auc = rocAuc(monitor.malignant, Array.from(predictLogits(model, monitor, config.testTimeFlips), sigmoid));
-    log(`  epoch ${epoch + 1}/${config.epochs} loss ${(lossSum / train.rows).toFixed(4)} monitor AUC ${auc.toFixed(4)} lr ${optimizer.rate.toExponential(1)}`);
+    const perEpoch = (Date.now() - started) / 1000 / (epoch + 1);
+    log(
+      `  epoch ${epoch + 1}/${config.epochs} loss ${(lossSum / train.rows).toFixed(4)} monitor AUC ${auc.toFixed(4)} lr ${optimizer.rate.toExponential(1)}` +
+        ` (${perEpoch.toFixed(1)} s/epoch, at most ${formatDuration(perEpoch * (config.epochs - epoch - 1))} left)`,
+    );
     if (auc > best.auc) {
       best.weights.forEach((t) => t.dispose());
       best = { auc, epoch: epoch + 1, weights: model.getWeights().map((t) => t.clone()) };
