@@ -40,7 +40,12 @@ export async function loadClassifier({ tf, modelDir, backend: request }: LoadOpt
     );
   }
   const backend = await selectBackend(tf, request);
-  const model = await tf.loadLayersModel(tf.io.fromMemory(folder.artifacts));
+  let model: TF.LayersModel;
+  try {
+    model = await tf.loadLayersModel(tf.io.fromMemory(folder.artifacts));
+  } catch (error) {
+    throw new ModelFolderError(`The model in ${modelDir} could not be built (${(error as Error).message.split('\n')[0]}).`);
+  }
   const size = card.input.size;
 
   function meanLogits(inputs: Float32Array[]): number[] {
@@ -48,8 +53,10 @@ export async function loadClassifier({ tf, modelDir, backend: request }: LoadOpt
       const flat = new Float32Array(inputs.length * size * size * 3);
       inputs.forEach((input, i) => flat.set(input, i * input.length));
       const batch = tf.tensor4d(flat, [inputs.length, size, size, 3]);
-      const logits = card.test_time_flips.map((flip) => (model.predict(flipBatch(tf, batch, flip)) as TF.Tensor).reshape([inputs.length]));
-      return Array.from(tf.mean(tf.stack(logits), 0).dataSync());
+      // all flips of all inputs in one forward pass: fewer, larger kernel calls
+      const flipped = tf.concat(card.test_time_flips.map((flip) => flipBatch(tf, batch, flip)));
+      const logits = (model.predict(flipped) as TF.Tensor).reshape([card.test_time_flips.length, inputs.length]);
+      return Array.from(tf.mean(logits, 0).dataSync());
     });
   }
   const { temperature, bias } = card.calibration;
