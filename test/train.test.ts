@@ -12,10 +12,10 @@ describe('npm run train on a tiny subset', () => {
     const work = mkdtempSync(path.join(os.tmpdir(), 'dermacam-train-'));
     const out = path.join(work, 'model');
     const args = ['run', 'train', '--', '--limit', '12', '--folds', '2', '--epochs', '2', '--threads', '1', '--cache-dir', path.join(work, 'cache'), '--out', out];
-    const code = await new Promise<number>((resolve) => {
-      execFile('npm', args, { cwd: REPO, timeout: 170_000, maxBuffer: 64 << 20 }, (error) => resolve(error ? 1 : 0));
+    const failure = await new Promise<string | undefined>((resolve) => {
+      execFile('npm', args, { cwd: REPO, timeout: 170_000, maxBuffer: 64 << 20 }, (error, _stdout, stderr) => resolve(error ? stderr : undefined));
     });
-    expect(code).toBe(0);
+    expect(failure).toBeUndefined();
     const card = JSON.parse(readFileSync(path.join(out, 'model-card.json'), 'utf8'));
     expect(card.weights_dtype).toBe('float16');
     expect(card.metrics.ham10000_test.n).toBe(12);

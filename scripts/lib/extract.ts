@@ -32,16 +32,19 @@ export async function extractMissingFeatures(
       const lock = claim(featureCachePaths(cacheDir, baseKey, job).lock);
       if (lock === undefined) continue;
       claimedAny = true;
+      if (readCachedFeatures(cacheDir, baseKey, job)) {
+        release(lock); // another worker finished it since the list was made
+        continue;
+      }
       try {
         await extractJob(job);
       } finally {
-        closeSync(lock.fd);
-        unlinkSync(lock.path);
+        release(lock);
       }
     }
     if (!claimedAny) await sleep(5000);
   }
-  featureModel.dispose();
+  // featureModel shares its layers (and weights) with `base`, which the caller still uses: no dispose
 
   async function extractJob(job: FeatureJob): Promise<void> {
     const started = Date.now();
@@ -79,6 +82,11 @@ function claim(lockPath: string): { fd: number; path: string } | undefined {
     }
   }
   return undefined;
+}
+
+function release(lock: { fd: number; path: string }): void {
+  closeSync(lock.fd);
+  unlinkSync(lock.path);
 }
 
 function holderIsAlive(lockPath: string): boolean {
