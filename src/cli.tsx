@@ -3,6 +3,9 @@ import * as tf from '@tensorflow/tfjs';
 import { classifyCommand } from './commands/classify.js';
 import { doctorCommand } from './commands/doctor.js';
 import { evalCommand } from './commands/eval.js';
+import { exportCommand } from './commands/export.js';
+import { sessionsCommand } from './commands/sessions.js';
+import { uiCommand } from './commands/ui.js';
 import type { CommandIO } from './commands/io.js';
 import { UserError } from './errors.js';
 
@@ -10,13 +13,23 @@ const USAGE = `dermacam: skin-lesion photos classified benign or malignant on th
 Not a medical device: research and teaching only; it does not diagnose.
 
 Usage:
+  dermacam [--camera /dev/videoN|file:<image>|dir:<folder>|demo] [--model <dir>] [--backend ...]
+           [--data-dir <dir>] [--operator <name>]          the terminal UI (default camera /dev/video0)
   dermacam classify <image|folder>... [--json] [--model <dir>] [--backend auto|node|wasm|cpu]
   dermacam eval --labels <csv> [--images <dir>] [--json] [--model <dir>] [--backend ...]
+  dermacam sessions [--data-dir <dir>]
+  dermacam export [--session <id> | --all] [--out <file.csv>] [--force] [--data-dir <dir>]
   dermacam doctor [--data-dir <dir>] [--model <dir>]
 `;
 
 type Command = (argv: string[], io: CommandIO) => Promise<number>;
-const COMMANDS: Record<string, Command> = { classify: classifyCommand, eval: evalCommand, doctor: doctorCommand };
+const COMMANDS: Record<string, Command> = {
+  classify: classifyCommand,
+  eval: evalCommand,
+  sessions: sessionsCommand,
+  export: exportCommand,
+  doctor: doctorCommand,
+};
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -24,13 +37,15 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const command = name === undefined ? undefined : COMMANDS[name];
+  const io = { tf, stdout: process.stdout, stderr: process.stderr };
+  tf.enableProdMode(); // no debug checks, and no console banners that would garble --json output or the UI
+  if (name === undefined || name.startsWith('-')) return uiCommand(argv, io);
+  const command = COMMANDS[name];
   if (!command) {
     process.stderr.write(USAGE);
-    throw new UserError(name === undefined ? 'The terminal UI is not built yet; use one of the commands above.' : `Unknown command "${name}".`);
+    throw new UserError(`Unknown command "${name}".`);
   }
-  tf.enableProdMode(); // no debug checks, and no console banners that would garble --json output
-  return command(rest, { tf, stdout: process.stdout, stderr: process.stderr });
+  return command(rest, io);
 }
 
 /** Turns any failure into one sentence on stderr and a non-zero exit; never a stack trace. */

@@ -1,0 +1,55 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import { isImageName } from '../commands/imageFiles.js';
+import { CameraError, type CameraSource } from './source.js';
+
+async function readImage(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch {
+    throw new CameraError(`The camera image ${file} cannot be read.`);
+  }
+}
+
+/** A still JPEG of any image file, as a webcam would deliver it. */
+async function asJpeg(image: Buffer): Promise<Buffer> {
+  return sharp(image).rotate().jpeg({ quality: 92 }).toBuffer();
+}
+
+/** `file:<image>`: a camera that always sees the same picture. */
+export function fileCamera(file: string): CameraSource {
+  return {
+    description: `file ${file}`,
+    previewFrame: () => readImage(file),
+    capture: async () => asJpeg(await readImage(file)),
+    stop: async () => undefined,
+  };
+}
+
+/**
+ * `dir:<folder>`: a camera that looks at each image of a folder in turn, moving on every
+ * `secondsPerImage` seconds, so that captures over time see different pictures.
+ */
+export function folderCamera(folder: string, secondsPerImage = 4, now: () => number = Date.now): CameraSource {
+  let images: string[] | undefined;
+  const started = now();
+  async function current(): Promise<string> {
+    if (!images) {
+      const names = await readdir(folder).catch(() => {
+        throw new CameraError(`The camera folder ${folder} cannot be read.`);
+      });
+      images = names.filter(isImageName).sort().map((name) => path.join(folder, name));
+    }
+    if (images.length === 0) throw new CameraError(`The camera folder ${folder} holds no images.`);
+    return images[Math.floor((now() - started) / 1000 / secondsPerImage) % images.length]!;
+  }
+  return {
+    get description() {
+      return `folder ${folder}`;
+    },
+    previewFrame: async () => readImage(await current()),
+    capture: async () => asJpeg(await readImage(await current())),
+    stop: async () => undefined,
+  };
+}

@@ -1,0 +1,46 @@
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { UserError } from '../errors.js';
+import { capturesCsv } from '../store/csvExport.js';
+import { DEFAULT_DATA_DIR, writeLine, type CommandIO } from './io.js';
+import { openExistingLog } from './sessions.js';
+
+/** `dermacam export [--session <id> | --all] [--out <file.csv>] [--data-dir <dir>]`; default: the latest session to stdout. */
+export async function exportCommand(argv: string[], io: CommandIO): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      session: { type: 'string' },
+      all: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      force: { type: 'boolean', default: false },
+      'data-dir': { type: 'string' },
+    },
+  });
+  if (values.session && values.all) throw new UserError('Give either --session <id> or --all, not both.');
+  const log = await openExistingLog(values['data-dir'] ?? DEFAULT_DATA_DIR, io);
+  if (!log) return 1;
+  try {
+    const sessions = log.sessions();
+    const chosen = values.all ? undefined : (values.session ?? sessions.at(-1)?.id);
+    if (chosen !== undefined && !sessions.some((session) => session.id === chosen)) {
+      throw new UserError(`There is no session "${chosen}"; dermacam sessions lists them.`);
+    }
+    const csv = capturesCsv(sessions, log.captures(chosen));
+    if (!values.out) {
+      io.stdout.write(csv);
+      return 0;
+    }
+    try {
+      await writeFile(values.out, csv, { flag: values.force ? 'w' : 'wx', mode: 0o600 });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') throw new UserError(`${values.out} already exists; add --force to overwrite it.`);
+      throw new UserError(`Cannot write ${values.out} (${code ?? (error as Error).message}).`);
+    }
+    writeLine(io.stderr, `Wrote ${log.captures(chosen).length} captures to ${values.out}.`);
+    return 0;
+  } finally {
+    log.close();
+  }
+}

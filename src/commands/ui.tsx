@@ -1,0 +1,62 @@
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { render } from 'ink';
+import { DEFAULT_CAMERA, openCamera } from '../camera/openCamera.js';
+import { startClassifierWorker } from '../classifier/workerClient.js';
+import { UserError } from '../errors.js';
+import { SessionLog } from '../store/sessionLog.js';
+import { App } from '../ui/App.js';
+import { renderFrame } from '../ui/renderFrame.js';
+import { DEFAULT_DATA_DIR, DEFAULT_MODEL_DIR, parseBackend, type CommandIO } from './io.js';
+
+const ENTER_ALTERNATE_SCREEN = '\u001b[?1049h\u001b[H';
+const LEAVE_ALTERNATE_SCREEN = '\u001b[?1049l';
+
+/** `dermacam [--camera <spec>] [--model <dir>] [--backend ...] [--data-dir <dir>] [--operator <name>]` */
+export async function uiCommand(argv: string[], io: CommandIO): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      camera: { type: 'string', default: DEFAULT_CAMERA },
+      model: { type: 'string' },
+      backend: { type: 'string' },
+      'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
+      operator: { type: 'string' },
+    },
+  });
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    throw new UserError('The terminal UI needs an interactive terminal; use dermacam classify in scripts and pipes.');
+  }
+  const backend = parseBackend(values.backend);
+  const camera = await openCamera(values.camera!);
+  const store = await SessionLog.open(values['data-dir']!);
+  let classifier;
+  try {
+    classifier = await startClassifierWorker({ modelDir: values.model ?? DEFAULT_MODEL_DIR, backend });
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+
+  // after an SSH hang-up the terminal is gone: writes fail with EIO/EPIPE, which must not crash the cleanup
+  process.stdout.on('error', () => undefined);
+  io.stdout.write(ENTER_ALTERNATE_SCREEN);
+  const app = render(
+    <App camera={camera} classifier={classifier} store={store} operator={values.operator ?? os.userInfo().username} renderFrame={renderFrame} />,
+    { exitOnCtrlC: false, patchConsole: true },
+  );
+  const hangUp = () => app.unmount();
+  process.once('SIGTERM', hangUp);
+  process.once('SIGHUP', hangUp);
+  try {
+    await app.waitUntilExit();
+  } finally {
+    process.off('SIGTERM', hangUp);
+    process.off('SIGHUP', hangUp);
+    io.stdout.write(LEAVE_ALTERNATE_SCREEN);
+    await camera.stop();
+    await classifier.close();
+    store.close();
+  }
+  return 0;
+}

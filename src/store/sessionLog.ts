@@ -1,0 +1,185 @@
+import { createHash, randomBytes } from 'node:crypto';
+import * as fsPromises from 'node:fs/promises';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { UserError } from '../errors.js';
+import { TEMP_SUFFIX, writeFileAtomic, type FileSystem } from './atomicFile.js';
+import { migrate, SchemaError } from './schema.js';
+
+export interface Session {
+  id: string;
+  started_at: string;
+  operator: string;
+  patient_ref: string | null;
+  captures: number;
+}
+
+/** What the classifier said about one capture. */
+export interface CaptureResult {
+  p_malignant: number | null;
+  label: 'benign' | 'malignant' | 'uncertain' | 'rejected';
+  threshold: number | null;
+  model_name: string;
+  model_sha256: string;
+  backend: string;
+  latency_ms: number | null;
+  quality: { ok: boolean; reasons: string[] };
+}
+
+export interface Capture {
+  id: string;
+  session_id: string;
+  captured_at: string;
+  image_path: string;
+  image_sha256: string;
+  p_malignant: number | null;
+  label: string;
+  threshold: number | null;
+  model_name: string;
+  model_sha256: string;
+  backend: string;
+  latency_ms: number | null;
+  quality_ok: number;
+  quality_reasons: string;
+  body_site: string | null;
+  note: string | null;
+}
+
+export const DATABASE_FILE = 'dermacam.db';
+
+/** Clock and id source, injectable so that tests are deterministic. */
+export interface StoreDeps {
+  fs: FileSystem;
+  now: () => Date;
+  randomId: () => string;
+}
+
+const defaultDeps: StoreDeps = { fs: fsPromises, now: () => new Date(), randomId: () => randomBytes(3).toString('hex') };
+
+export class StoreError extends UserError {}
+
+/**
+ * The local log of sessions and captures: an SQLite database (WAL) in the data folder, and each
+ * capture's JPEG in `<data-dir>/<session>/<capture>.jpg`, written before its row is committed.
+ */
+export class SessionLog {
+  private constructor(
+    readonly dataDir: string,
+    private readonly db: Database.Database,
+    private readonly deps: StoreDeps,
+  ) {}
+
+  static async open(dataDir: string, overrides: Partial<StoreDeps> = {}): Promise<SessionLog> {
+    const deps = { ...defaultDeps, ...overrides };
+    await deps.fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
+    const file = path.join(dataDir, DATABASE_FILE);
+    let db: Database.Database;
+    try {
+      db = new Database(file);
+      db.pragma('journal_mode = WAL');
+      db.pragma('foreign_keys = ON');
+      migrate(db);
+    } catch (error) {
+      const reason = error instanceof SchemaError ? error.message : 'it is not a dermacam session log or it is damaged.';
+      throw new StoreError(`Cannot open the session log ${file}: ${reason} It was left untouched.`);
+    }
+    const log = new SessionLog(dataDir, db, deps);
+    await log.removeLeftoverTempFiles();
+    return log;
+  }
+
+  startSession(operator: string, patientRef?: string): Session {
+    const now = this.deps.now();
+    const id = `${now.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${this.deps.randomId()}`;
+    const session = { id, started_at: now.toISOString(), operator, patient_ref: patientRef?.trim() || null };
+    this.db.prepare('INSERT INTO sessions (id, started_at, operator, patient_ref) VALUES (@id, @started_at, @operator, @patient_ref)').run(session);
+    return { ...session, captures: 0 };
+  }
+
+  /** Writes the image atomically, then commits its row: a crash never leaves a row without its image. */
+  async addCapture(sessionId: string, jpeg: Uint8Array, result: CaptureResult): Promise<Capture> {
+    const now = this.deps.now();
+    const id = `${now.toISOString().slice(11, 19).replace(/:/g, '')}-${this.deps.randomId()}`;
+    const imagePath = path.join(sessionId, `${id}.jpg`);
+    await this.deps.fs.mkdir(path.join(this.dataDir, sessionId), { recursive: true, mode: 0o700 });
+    await writeFileAtomic(this.deps.fs, path.join(this.dataDir, imagePath), jpeg);
+    const capture: Capture = {
+      id,
+      session_id: sessionId,
+      captured_at: now.toISOString(),
+      image_path: imagePath,
+      image_sha256: createHash('sha256').update(jpeg).digest('hex'),
+      p_malignant: result.p_malignant,
+      label: result.label,
+      threshold: result.threshold,
+      model_name: result.model_name,
+      model_sha256: result.model_sha256,
+      backend: result.backend,
+      latency_ms: result.latency_ms,
+      quality_ok: result.quality.ok ? 1 : 0,
+      quality_reasons: JSON.stringify(result.quality.reasons),
+      body_site: null,
+      note: null,
+    };
+    this.db
+      .prepare(
+        `INSERT INTO captures (id, session_id, captured_at, image_path, image_sha256, p_malignant, label, threshold, model_name,
+           model_sha256, backend, latency_ms, quality_ok, quality_reasons, body_site, note)
+         VALUES (@id, @session_id, @captured_at, @image_path, @image_sha256, @p_malignant, @label, @threshold, @model_name,
+           @model_sha256, @backend, @latency_ms, @quality_ok, @quality_reasons, @body_site, @note)`,
+      )
+      .run(capture);
+    return capture;
+  }
+
+  annotate(captureId: string, fields: { body_site?: string; note?: string }): void {
+    this.db.prepare('UPDATE captures SET body_site = coalesce(@body_site, body_site), note = coalesce(@note, note) WHERE id = @id').run({
+      id: captureId,
+      body_site: fields.body_site ?? null,
+      note: fields.note ?? null,
+    });
+  }
+
+  /** Retake: removes the row first, then the image, so that no row ever points to a missing file. */
+  async discardCapture(captureId: string): Promise<void> {
+    const capture = this.db.prepare('SELECT image_path FROM captures WHERE id = ?').get(captureId) as { image_path: string } | undefined;
+    if (!capture) return;
+    this.db.prepare('DELETE FROM captures WHERE id = ?').run(captureId);
+    await this.deps.fs.unlink(path.join(this.dataDir, capture.image_path)).catch(() => undefined);
+  }
+
+  sessions(): Session[] {
+    return this.db
+      .prepare(
+        `SELECT s.id, s.started_at, s.operator, s.patient_ref, count(c.id) AS captures
+         FROM sessions s LEFT JOIN captures c ON c.session_id = s.id GROUP BY s.id ORDER BY s.started_at`,
+      )
+      .all() as Session[];
+  }
+
+  session(id: string): Session | undefined {
+    return this.sessions().find((session) => session.id === id);
+  }
+
+  captures(sessionId?: string): Capture[] {
+    return (
+      sessionId === undefined
+        ? this.db.prepare('SELECT * FROM captures ORDER BY captured_at')
+        : this.db.prepare('SELECT * FROM captures WHERE session_id = ? ORDER BY captured_at')
+    ).all(...(sessionId === undefined ? [] : [sessionId])) as Capture[];
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Temporary files of writes that a crash interrupted are never referenced by a row. */
+  private async removeLeftoverTempFiles(): Promise<void> {
+    const entries = await this.deps.fs.readdir(this.dataDir, { withFileTypes: true, recursive: true });
+    for (const entry of entries) {
+      if (entry.isFile() && entry.name.endsWith(TEMP_SUFFIX)) {
+        await this.deps.fs.unlink(path.join(entry.parentPath, entry.name)).catch(() => undefined);
+      }
+    }
+  }
+}

@@ -1,0 +1,194 @@
+import { Box, Text, useApp, useInput, useStdout } from 'ink';
+import { readFile } from 'node:fs/promises';
+import { useCallback, useEffect, useRef, useState, type ReactElement } from 'react';
+import type { CameraSource } from '../camera/source.js';
+import type { ImageClassifier } from '../classifier/workerClient.js';
+import { writeSessionCsv } from '../store/exportFile.js';
+import type { Capture, Session, SessionLog } from '../store/sessionLog.js';
+import { ConfirmPrompt } from './ConfirmPrompt.js';
+import { Header } from './Header.js';
+import { History } from './History.js';
+import { KeyHelp, MAIN_KEYS } from './KeyHelp.js';
+import { Preview } from './Preview.js';
+import { ResultPanel, type ResultState } from './ResultPanel.js';
+import { SessionPanel } from './SessionPanel.js';
+import { TextForm } from './TextForm.js';
+import { useCameraPreview, type FrameRenderer } from './useCameraPreview.js';
+
+export interface AppProps {
+  camera: CameraSource;
+  classifier: ImageClassifier;
+  store: SessionLog;
+  operator: string;
+  renderFrame: FrameRenderer;
+  previewIntervalMs?: number;
+  /** Called once when the operator quits, after the app has stopped drawing. */
+  onQuit?: () => void;
+}
+
+type Mode = 'main' | 'new-session' | 'note' | 'confirm-retake' | 'history';
+
+function useTerminalSize() {
+  const { stdout } = useStdout();
+  const read = () => ({ columns: stdout.columns || 100, rows: stdout.rows || 30 });
+  const [size, setSize] = useState(read);
+  useEffect(() => {
+    const onResize = () => setSize(read());
+    stdout.on('resize', onResize);
+    return () => {
+      stdout.off('resize', onResize);
+    };
+  }, [stdout]);
+  return size;
+}
+
+export function App({ camera, classifier, store, operator, renderFrame, previewIntervalMs = 100, onQuit }: AppProps) {
+  const { exit } = useApp();
+  const { columns, rows } = useTerminalSize();
+  const [session, setSession] = useState<Session>(() => store.startSession(operator));
+  const [result, setResult] = useState<ResultState>({ status: 'idle' });
+  const [last, setLast] = useState<Capture>();
+  const [mode, setMode] = useState<Mode>('main');
+  const [message, setMessage] = useState<string>();
+
+  const previewColumns = Math.max(20, Math.floor(columns * 0.55));
+  const previewRows = Math.max(8, rows - 6);
+  const { frame, problem } = useCameraPreview(camera, renderFrame, previewColumns, previewRows, previewIntervalMs);
+  const refreshSession = useCallback((id: string) => setSession(store.session(id)!), [store]);
+
+  const capturing = useRef(false); // a ref, not state: a second space may arrive before the next render
+
+  async function captureAndClassify(): Promise<void> {
+    if (capturing.current) return;
+    capturing.current = true;
+    setResult({ status: 'classifying' });
+    setMessage(undefined);
+    try {
+      const jpeg = await camera.capture();
+      const { info } = classifier;
+      const base = { model_name: info.modelName, model_sha256: info.modelSha256, backend: info.backend, threshold: info.threshold };
+      // a still that cannot be classified is still kept in the log, marked as rejected
+      const outcome = await classifier.classify(jpeg).then(
+        (p) => ({ ...base, p_malignant: p.p_malignant, label: p.label, latency_ms: p.ms, quality: { ok: true, reasons: [] as string[] } }),
+        (error: Error) => ({ ...base, p_malignant: null, label: 'rejected' as const, latency_ms: null, quality: { ok: false, reasons: [error.message] } }),
+      );
+      const capture = await store.addCapture(session.id, jpeg, outcome);
+      setLast(capture);
+      setResult({ status: 'done', capture });
+      refreshSession(session.id);
+    } catch (error) {
+      setResult({ status: 'error', message: `Capture failed: ${(error as Error).message}` });
+    } finally {
+      capturing.current = false;
+    }
+  }
+
+  async function exportSession(): Promise<void> {
+    try {
+      setMessage(`Exported to ${await writeSessionCsv(store, session.id)}`);
+    } catch (error) {
+      setMessage(`Export failed: ${(error as Error).message}`);
+    }
+  }
+
+  function quit(): void {
+    exit();
+    onQuit?.();
+  }
+
+  useInput(
+    (input, key) => {
+      if (input === 'q' || (key.ctrl && input === 'c')) return quit();
+      if (capturing.current) return; // one capture at a time; other keys wait for its result
+      if (input === ' ') void captureAndClassify();
+      else if (input === 'r' && last) setMode('confirm-retake');
+      else if (input === 'n') setMode('new-session');
+      else if (input === 'b' && last) setMode('note');
+      else if (input === 'h') setMode('history');
+      else if (input === 'e') void exportSession();
+    },
+    { isActive: mode === 'main' },
+  );
+  useInput((input, key) => key.ctrl && input === 'c' && quit(), { isActive: mode !== 'main' });
+
+  const back = () => setMode('main');
+  let overlay: ReactElement | undefined;
+  if (mode === 'new-session') {
+    overlay = (
+      <TextForm
+        title="New session"
+        fields={[
+          { key: 'operator', label: 'Operator', value: session.operator, required: true },
+          { key: 'patient', label: 'Patient reference', hint: 'pseudonymous code, never a name (optional)' },
+        ]}
+        onCancel={back}
+        onSubmit={(values) => {
+          setSession(store.startSession(values.operator!, values.patient));
+          setLast(undefined);
+          setResult({ status: 'idle' });
+          back();
+        }}
+      />
+    );
+  } else if (mode === 'note' && last) {
+    overlay = (
+      <TextForm
+        title={`Body site and note for capture ${last.id}`}
+        fields={[
+          { key: 'body_site', label: 'Body site', value: last.body_site ?? '' },
+          { key: 'note', label: 'Note', value: last.note ?? '' },
+        ]}
+        onCancel={back}
+        onSubmit={(values) => {
+          store.annotate(last.id, values);
+          const updated = store.captures(session.id).find((c) => c.id === last.id)!;
+          setLast(updated);
+          setResult({ status: 'done', capture: updated });
+          back();
+        }}
+      />
+    );
+  } else if (mode === 'confirm-retake' && last) {
+    overlay = (
+      <ConfirmPrompt
+        question={`Discard capture ${last.id} and its image?`}
+        onAnswer={async (yes) => {
+          if (yes) {
+            await store.discardCapture(last.id);
+            setLast(undefined);
+            setResult({ status: 'idle' });
+            setMessage(`Capture ${last.id} discarded: press space to retake.`);
+            refreshSession(session.id);
+          }
+          back();
+        }}
+      />
+    );
+  } else if (mode === 'history') {
+    overlay = <History source={store} thumbnail={async (file) => renderFrame(await readFile(file), 36, 16)} onClose={back} />;
+  }
+
+  return (
+    <Box flexDirection="column" width={columns} height={rows}>
+      <Header camera={camera.description} />
+      {mode === 'history' ? (
+        overlay
+      ) : (
+        <Box flexGrow={1}>
+          <Preview frame={frame} problem={problem} columns={previewColumns} rows={previewRows} />
+          <Box flexDirection="column" marginLeft={2} flexGrow={1}>
+            <Text bold underline>Result</Text>
+            <ResultPanel state={result} width={columns - previewColumns - 4} />
+            <Box marginTop={1}>
+              <SessionPanel session={session} />
+            </Box>
+            <Text dimColor>model {classifier.info.modelId} · {classifier.info.backend}</Text>
+            {overlay}
+            {message && <Text color="cyan">{message}</Text>}
+          </Box>
+        </Box>
+      )}
+      <KeyHelp keys={MAIN_KEYS} />
+    </Box>
+  );
+}

@@ -1,0 +1,102 @@
+import path from 'node:path';
+import { Box, Text, useInput } from 'ink';
+import { useEffect, useState } from 'react';
+import type { Capture, Session } from '../store/sessionLog.js';
+
+export interface HistorySource {
+  sessions(): Session[];
+  captures(sessionId: string): Capture[];
+  dataDir: string;
+}
+
+const VISIBLE = 12;
+
+/** A window of at most VISIBLE items around the selection. */
+function windowAround<T>(items: T[], selected: number): { items: T[]; offset: number } {
+  const offset = Math.max(0, Math.min(selected - Math.floor(VISIBLE / 2), items.length - VISIBLE));
+  return { items: items.slice(offset, offset + VISIBLE), offset };
+}
+
+/**
+ * Browses every session (newest first) and its captures, with a thumbnail of the selected
+ * capture. ↑↓ move, → or Enter opens a session, ← goes back, Esc or h closes.
+ */
+export function History({
+  source,
+  thumbnail,
+  onClose,
+}: {
+  source: HistorySource;
+  thumbnail: (file: string) => Promise<string>;
+  onClose: () => void;
+}) {
+  const [sessions] = useState(() => source.sessions().reverse());
+  const [sessionIndex, setSessionIndex] = useState(0);
+  const [captureIndex, setCaptureIndex] = useState<number>();
+  const [picture, setPicture] = useState<string>();
+  const session = sessions[sessionIndex];
+  const captures = session ? source.captures(session.id) : [];
+  const capture = captureIndex === undefined ? undefined : captures[captureIndex];
+
+  useInput((input, key) => {
+    if (key.escape || input === 'h' || input === 'q') return onClose();
+    if (captureIndex === undefined) {
+      if (key.upArrow) setSessionIndex(Math.max(0, sessionIndex - 1));
+      if (key.downArrow) setSessionIndex(Math.min(sessions.length - 1, sessionIndex + 1));
+      if ((key.rightArrow || key.return) && captures.length > 0) setCaptureIndex(0);
+    } else {
+      if (key.upArrow) setCaptureIndex(Math.max(0, captureIndex - 1));
+      if (key.downArrow) setCaptureIndex(Math.min(captures.length - 1, captureIndex + 1));
+      if (key.leftArrow) setCaptureIndex(undefined);
+    }
+  });
+
+  useEffect(() => {
+    let live = true;
+    setPicture(undefined);
+    if (capture) {
+      thumbnail(path.join(source.dataDir, capture.image_path)).then(
+        (text) => live && setPicture(text),
+        () => live && setPicture('(image missing)'),
+      );
+    }
+    return () => {
+      live = false;
+    };
+  }, [capture?.id]);
+
+  if (sessions.length === 0) return <Text dimColor>No sessions yet. Esc to go back.</Text>;
+  const sessionWindow = windowAround(sessions, sessionIndex);
+  const captureWindow = windowAround(captures, captureIndex ?? 0);
+  return (
+    <Box flexDirection="column">
+      <Text bold>History · ↑↓ move · → open · ← back · Esc close</Text>
+      <Box>
+        <Box flexDirection="column" width={44} marginRight={2}>
+          {sessionWindow.items.map((s, i) => {
+            const selected = i + sessionWindow.offset === sessionIndex;
+            return (
+              <Text key={s.id} inverse={selected && captureIndex === undefined} color={selected ? 'cyan' : undefined}>
+                {s.started_at.slice(0, 16).replace('T', ' ')} {s.operator.slice(0, 12)} {s.patient_ref ?? ''} ({s.captures})
+              </Text>
+            );
+          })}
+        </Box>
+        <Box flexDirection="column" width={40} marginRight={2}>
+          {captures.length === 0 && <Text dimColor>no captures</Text>}
+          {captureWindow.items.map((c, i) => (
+            <Text key={c.id} inverse={i + captureWindow.offset === captureIndex}>
+              {c.captured_at.slice(11, 19)} {c.label.padEnd(9)} {c.p_malignant === null ? '' : `${(c.p_malignant * 100).toFixed(0)}%`} {c.body_site ?? ''}
+            </Text>
+          ))}
+        </Box>
+        {capture && (
+          <Box flexDirection="column">
+            {picture ? <Text>{picture}</Text> : <Text dimColor>loading…</Text>}
+            <Text dimColor>{capture.note ?? ''}</Text>
+          </Box>
+        )}
+      </Box>
+    </Box>
+  );
+}

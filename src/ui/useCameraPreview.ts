@@ -1,0 +1,39 @@
+import { useEffect, useState } from 'react';
+import type { CameraSource } from '../camera/source.js';
+
+export type FrameRenderer = (image: Buffer, columns: number, rows: number) => Promise<string>;
+
+/**
+ * Keeps fetching and rendering camera frames, one at a time, at most every `intervalMs`.
+ * A camera failure is shown as a problem and retried every two seconds.
+ */
+export function useCameraPreview(camera: CameraSource, render: FrameRenderer, columns: number, rows: number, intervalMs: number) {
+  const [frame, setFrame] = useState<string>();
+  const [problem, setProblem] = useState<string>();
+  useEffect(() => {
+    let live = true;
+    let timer: NodeJS.Timeout | undefined;
+    async function tick(): Promise<void> {
+      const started = Date.now();
+      let delay = intervalMs;
+      try {
+        const text = await render(await camera.previewFrame(), columns, rows);
+        if (!live) return;
+        setFrame(text);
+        setProblem(undefined);
+        delay = Math.max(0, intervalMs - (Date.now() - started));
+      } catch (error) {
+        if (!live) return;
+        setProblem((error as Error).message);
+        delay = 2000;
+      }
+      timer = setTimeout(tick, delay);
+    }
+    void tick();
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [camera, render, columns, rows, intervalMs]);
+  return { frame, problem };
+}

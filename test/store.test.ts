@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import * as fsPromises from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { capturesCsv, CSV_COLUMNS, neutraliseCell } from '../src/store/csvExport.js';
+import { MIGRATIONS } from '../src/store/schema.js';
+import { DATABASE_FILE, SessionLog, type CaptureResult } from '../src/store/sessionLog.js';
+
+const tempDir = () => mkdtempSync(path.join(os.tmpdir(), 'dermacam-store-'));
+const result: CaptureResult = {
+  p_malignant: 0.8123,
+  label: 'malignant',
+  threshold: 0.31,
+  model_name: 'dermacam-mnv1-075',
+  model_sha256: 'ab'.repeat(32),
+  backend: 'wasm',
+  latency_ms: 41.5,
+  quality: { ok: true, reasons: [] },
+};
+const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 0xff, 0xd9]);
+
+describe('session log', () => {
+  it('creates the schema with migrations, once', async () => {
+    const dir = tempDir();
+    const log = await SessionLog.open(dir);
+    log.startSession('alice');
+    log.close();
+    const reopened = await SessionLog.open(dir);
+    expect(reopened.sessions()).toHaveLength(1);
+    reopened.close();
+    const db = new Database(path.join(dir, DATABASE_FILE));
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
+  it('refuses a database from a newer dermacam, and a foreign file, without touching them', async () => {
+    const newer = tempDir();
+    const db = new Database(path.join(newer, DATABASE_FILE));
+    db.pragma(`user_version = ${MIGRATIONS.length + 5}`);
+    db.close();
+    await expect(SessionLog.open(newer)).rejects.toThrow(/newer than this dermacam understands/);
+
+    const foreign = tempDir();
+    writeFileSync(path.join(foreign, DATABASE_FILE), 'not a database at all, just text '.repeat(100));
+    const before = readFileSync(path.join(foreign, DATABASE_FILE));
+    await expect(SessionLog.open(foreign)).rejects.toThrow(/not a dermacam session log or it is damaged/);
+    expect(readFileSync(path.join(foreign, DATABASE_FILE))).toEqual(before);
+  });
+
+  it('writes the capture image before its row, with its sha256', async () => {
+    const dir = tempDir();
+    const log = await SessionLog.open(dir);
+    const session = log.startSession('alice', 'P-0042');
+    const capture = await log.addCapture(session.id, jpeg, result);
+    const file = path.join(dir, capture.image_path);
+    expect(capture.image_path).toBe(path.join(session.id, `${capture.id}.jpg`));
+    expect(readFileSync(file)).toEqual(jpeg);
+    expect(capture.image_sha256).toBe(createHash('sha256').update(jpeg).digest('hex'));
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(log.captures(session.id)).toEqual([capture]);
+    expect(log.session(session.id)?.captures).toBe(1);
+    log.close();
+  });
+
+  it('leaves neither a row nor a temp file when the image write fails', async () => {
+    const dir = tempDir();
+    const failingRename = { ...fsPromises, rename: async () => { throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }); } };
+    const log = await SessionLog.open(dir, { fs: failingRename as typeof fsPromises });
+    const session = log.startSession('alice');
+    await expect(log.addCapture(session.id, jpeg, result)).rejects.toThrow(/no space/);
+    expect(log.captures()).toHaveLength(0);
+    expect(readdirSync(path.join(dir, session.id))).toEqual([]);
+    log.close();
+  });
+
+  it('removes temp files that a crash left behind, at open', async () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, 'S1'), { recursive: true });
+    writeFileSync(path.join(dir, 'S1', 'x.jpg.1234.partial'), 'half an image');
+    const log = await SessionLog.open(dir);
+    expect(readdirSync(path.join(dir, 'S1'))).toEqual([]);
+    log.close();
+  });
+
+  it('annotates and discards captures', async () => {
+    const dir = tempDir();
+    const log = await SessionLog.open(dir);
+    const session = log.startSession('alice');
+    const capture = await log.addCapture(session.id, jpeg, result);
+    log.annotate(capture.id, { body_site: 'left forearm' });
+    log.annotate(capture.id, { note: 'raised, 4 mm' });
+    expect(log.captures()[0]).toMatchObject({ body_site: 'left forearm', note: 'raised, 4 mm' });
+    await log.discardCapture(capture.id);
+    expect(log.captures()).toHaveLength(0);
+    expect(readdirSync(path.join(dir, session.id))).toEqual([]);
+    log.close();
+  });
+});
+
+describe('CSV export', () => {
+  it('neutralises cells a spreadsheet would run as formulas', () => {
+    expect(neutraliseCell('=HYPERLINK("x")')).toBe(`'=HYPERLINK("x")`);
+    expect(neutraliseCell('+1')).toBe(`'+1`);
+    expect(neutraliseCell('-2')).toBe(`'-2`);
+    expect(neutraliseCell('@SUM(A1)')).toBe(`'@SUM(A1)`);
+    expect(neutraliseCell('left arm')).toBe('left arm');
+    expect(neutraliseCell(-0.5)).toBe(-0.5);
+    expect(neutraliseCell(null)).toBe('');
+  });
+
+  it('round-trips through a CSV parser, quotes, commas, newlines and non-ASCII included', async () => {
+    const dir = tempDir();
+    const log = await SessionLog.open(dir);
+    const session = log.startSession('Zoë "Z" O\'Neil', '=cmd|calc');
+    const capture = await log.addCapture(session.id, jpeg, { ...result, quality: { ok: false, reasons: ['too dark', 'blurred'] } });
+    log.annotate(capture.id, { body_site: 'back, upper', note: 'line one\nline two, "quoted"' });
+    const csv = capturesCsv(log.sessions(), log.captures());
+    expect(csv).toContain('\r\n');
+    const rows = parse(csv, { columns: true }) as Record<string, string>[];
+    expect(Object.keys(rows[0]!)).toEqual([...CSV_COLUMNS]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      operator: 'Zoë "Z" O\'Neil',
+      patient_ref: `'=cmd|calc`,
+      body_site: 'back, upper',
+      note: 'line one\nline two, "quoted"',
+      p_malignant: '0.8123',
+      label: 'malignant',
+      quality_ok: '0',
+      quality_reasons: 'too dark; blurred',
+      model_sha256: 'ab'.repeat(32),
+    });
+    log.close();
+  });
+});

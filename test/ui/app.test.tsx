@@ -1,0 +1,145 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { render } from 'ink-testing-library';
+import sharp from 'sharp';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { CameraSource } from '../../src/camera/source.js';
+import type { ImageClassifier } from '../../src/classifier/workerClient.js';
+import { SessionLog } from '../../src/store/sessionLog.js';
+import { App } from '../../src/ui/App.js';
+import { eventually, KEYS, settle } from './helpers.js';
+
+let still: Buffer;
+let store: SessionLog;
+let frames = 0;
+
+const camera: CameraSource = {
+  description: 'fake camera',
+  previewFrame: async () => still,
+  capture: async () => still,
+  stop: async () => undefined,
+};
+
+function fakeClassifier(p = 0.83): ImageClassifier {
+  return {
+    info: { modelId: 'fake@0123456789ab', modelName: 'fake', modelSha256: '0123456789ab'.padEnd(64, '0'), backend: 'wasm', threshold: 0.42 },
+    classify: vi.fn(async () => ({ p_malignant: p, label: p >= 0.42 ? ('malignant' as const) : ('benign' as const), ms: 12.5 })),
+    close: async () => undefined,
+  };
+}
+
+beforeEach(async () => {
+  still = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#a0522d' } }).jpeg().toBuffer();
+  store = await SessionLog.open(mkdtempSync(path.join(os.tmpdir(), 'dermacam-app-')));
+  frames = 0;
+});
+afterEach(() => store.close());
+
+function renderApp(classifier = fakeClassifier(), onQuit = vi.fn()) {
+  const renderFrame = async () => `FRAME ${++frames}`;
+  const app = render(<App camera={camera} classifier={classifier} store={store} operator="alice" renderFrame={renderFrame} previewIntervalMs={20} onQuit={onQuit} />);
+  return { ...app, onQuit, classifier };
+}
+
+describe('App', () => {
+  it('previews the camera, and on space classifies, logs the capture and shows the result', async () => {
+    const { stdin, lastFrame, classifier } = renderApp();
+    await eventually(() => expect(lastFrame()).toMatch(/FRAME \d+/));
+    const before = lastFrame()!.match(/FRAME (\d+)/)![1];
+    await eventually(() => expect(lastFrame()!.match(/FRAME (\d+)/)![1]).not.toBe(before)); // the preview keeps moving
+    expect(lastFrame()).toContain('Not a medical device');
+    stdin.write(' ');
+    await eventually(() => expect(lastFrame()).toContain('MALIGNANT'));
+    await settle(50); // Ink subscribes the new screen's key handler after it draws
+    expect(lastFrame()).toContain('p(malignant) 83.0%');
+    expect(lastFrame()).toContain('captures: 1');
+    expect(classifier.classify).toHaveBeenCalledWith(still);
+    const [capture] = store.captures();
+    expect(capture).toMatchObject({ label: 'malignant', p_malignant: 0.83, threshold: 0.42, model_name: 'fake', backend: 'wasm', latency_ms: 12.5 });
+    expect(readFileSync(path.join(store.dataDir, capture!.image_path))).toEqual(still);
+  });
+
+  it('keeps a still that cannot be classified, marked rejected', async () => {
+    const classifier = fakeClassifier();
+    classifier.classify = vi.fn(async () => {
+      throw new Error('the image file is truncated or corrupt.');
+    });
+    const { stdin, lastFrame } = renderApp(classifier);
+    await settle();
+    stdin.write(' ');
+    await eventually(() => expect(lastFrame()).toContain('REJECTED'));
+    expect(store.captures()[0]).toMatchObject({ label: 'rejected', p_malignant: null, quality_ok: 0 });
+  });
+
+  it('r discards the last capture after a confirm', async () => {
+    const { stdin, lastFrame } = renderApp();
+    await settle();
+    stdin.write(' ');
+    await eventually(() => expect(lastFrame()).toContain('MALIGNANT'));
+    await settle(50); // Ink subscribes the new screen's key handler after it draws
+    const file = path.join(store.dataDir, store.captures()[0]!.image_path);
+    stdin.write('r');
+    await eventually(() => expect(lastFrame()).toContain('[y/n]'));
+    await settle(50); // Ink subscribes the new screen's key handler after it draws
+    stdin.write('y');
+    await eventually(() => expect(store.captures()).toHaveLength(0));
+    await eventually(() => expect(existsSync(file)).toBe(false));
+    await eventually(() => expect(lastFrame()).toContain('discarded'));
+  });
+
+  it('n starts a new session with an operator and a patient reference', async () => {
+    const { stdin, lastFrame } = renderApp();
+    await settle();
+    stdin.write('n');
+    await eventually(() => expect(lastFrame()).toContain('New session'));
+    await settle(50); // Ink subscribes the new screen's key handler after it draws
+    stdin.write(KEYS.tab);
+    stdin.write('P-0042');
+    stdin.write(KEYS.enter);
+    await eventually(() => expect(lastFrame()).toContain('patient ref: P-0042'));
+    expect(store.sessions().map((s) => s.patient_ref)).toEqual([null, 'P-0042']);
+  });
+
+  it('b annotates the last capture', async () => {
+    const { stdin, lastFrame } = renderApp();
+    await settle();
+    stdin.write(' ');
+    await eventually(() => expect(lastFrame()).toContain('MALIGNANT'));
+    await settle(50); // Ink subscribes the new screen's key handler after it draws
+    stdin.write('b');
+    await eventually(() => expect(lastFrame()).toContain('Body site'));
+    await settle(50); // Ink subscribes the new screen's key handler after it draws
+    stdin.write('left forearm\tflat, 3 mm\r');
+    await eventually(() => expect(store.captures()[0]).toMatchObject({ body_site: 'left forearm', note: 'flat, 3 mm' }));
+  });
+
+  it('h opens the history and e exports the session as CSV', async () => {
+    const { stdin, lastFrame } = renderApp();
+    await settle();
+    stdin.write(' ');
+    await eventually(() => expect(lastFrame()).toContain('MALIGNANT'));
+    await settle(50); // Ink subscribes the new screen's key handler after it draws
+    stdin.write('h');
+    await eventually(() => expect(lastFrame()).toContain('History'));
+    await settle(50); // Ink subscribes the new screen's key handler after it draws
+    stdin.write(KEYS.escape);
+    await eventually(() => expect(lastFrame()).not.toContain('History'));
+    await settle(50);
+    stdin.write('e');
+    await eventually(() => expect(lastFrame()).toContain('Exported to'));
+    const [csv] = readdirSync(store.dataDir).filter((name) => name.endsWith('.csv'));
+    const file = path.join(store.dataDir, csv!);
+    const rows = parse(readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ operator: 'alice', label: 'malignant', model_name: 'fake' });
+  });
+
+  it('q quits', async () => {
+    const { stdin, onQuit } = renderApp();
+    await settle();
+    stdin.write('q');
+    await eventually(() => expect(onQuit).toHaveBeenCalled());
+  });
+});

@@ -1,0 +1,89 @@
+import { render } from 'ink-testing-library';
+import { describe, expect, it, vi } from 'vitest';
+import { Header, NOT_A_MEDICAL_DEVICE } from '../../src/ui/Header.js';
+import { KeyHelp, MAIN_KEYS } from '../../src/ui/KeyHelp.js';
+import { probabilityBar, ResultPanel } from '../../src/ui/ResultPanel.js';
+import { SessionPanel } from '../../src/ui/SessionPanel.js';
+import { ConfirmPrompt } from '../../src/ui/ConfirmPrompt.js';
+import { eventually, sampleCapture, settle } from './helpers.js';
+
+describe('Header', () => {
+  it('shows the camera and the not-a-medical-device notice', () => {
+    const { lastFrame } = render(<Header camera="demo" />);
+    expect(lastFrame()).toContain('camera: demo');
+    expect(lastFrame()).toContain(NOT_A_MEDICAL_DEVICE.slice(0, 30));
+  });
+});
+
+describe('KeyHelp', () => {
+  it('lists every main key with its action', () => {
+    const frame = render(<KeyHelp keys={MAIN_KEYS} />).lastFrame()!;
+    for (const { key, action } of MAIN_KEYS) {
+      expect(frame).toContain(key);
+      expect(frame).toContain(action);
+    }
+  });
+});
+
+describe('ResultPanel', () => {
+  it('invites a capture when idle', () => {
+    expect(render(<ResultPanel state={{ status: 'idle' }} />).lastFrame()).toContain('Press space');
+  });
+
+  it('spins while classifying', async () => {
+    const { lastFrame } = render(<ResultPanel state={{ status: 'classifying' }} />);
+    const first = lastFrame();
+    expect(first).toContain('classifying');
+    await eventually(() => expect(lastFrame()).not.toBe(first));
+  });
+
+  it('shows a malignant result with probability, threshold, model, backend and time', () => {
+    const frame = render(<ResultPanel state={{ status: 'done', capture: sampleCapture() }} />).lastFrame()!;
+    expect(frame).toContain('MALIGNANT');
+    expect(frame).toContain('p(malignant) 83.0%');
+    expect(frame).toContain('threshold 42.0%');
+    expect(frame).toContain('dermacam-mnv1-075@0123456789ab');
+    expect(frame).toContain('wasm');
+    expect(frame).toContain('41 ms');
+  });
+
+  it('shows benign, and a rejected capture with its reasons and no probability', () => {
+    expect(render(<ResultPanel state={{ status: 'done', capture: sampleCapture({ label: 'benign', p_malignant: 0.1 }) }} />).lastFrame()).toContain('BENIGN');
+    const rejected = render(
+      <ResultPanel state={{ status: 'done', capture: sampleCapture({ label: 'rejected', p_malignant: null, quality_ok: 0, quality_reasons: '["too dark"]' }) }} />,
+    ).lastFrame()!;
+    expect(rejected).toContain('REJECTED');
+    expect(rejected).toContain('too dark');
+    expect(rejected).not.toContain('p(malignant)');
+  });
+
+  it('shows an error', () => {
+    expect(render(<ResultPanel state={{ status: 'error', message: 'Capture failed: no camera' }} />).lastFrame()).toContain('Capture failed: no camera');
+  });
+
+  it('draws the bar to the probability with the threshold marked', () => {
+    expect(probabilityBar(0.5, 0.8, 10)).toBe('█████░░░│░');
+    expect(probabilityBar(1, 0, 4)).toBe('│███');
+  });
+});
+
+describe('SessionPanel', () => {
+  it('shows operator, patient reference and capture count', () => {
+    const frame = render(<SessionPanel session={{ id: 'S1', started_at: '', operator: 'alice', patient_ref: 'P-7', captures: 3 }} />).lastFrame()!;
+    expect(frame).toContain('alice');
+    expect(frame).toContain('P-7');
+    expect(frame).toContain('captures: 3');
+  });
+});
+
+describe('ConfirmPrompt', () => {
+  it('answers yes on y and no on n', async () => {
+    const onAnswer = vi.fn();
+    const { stdin, lastFrame } = render(<ConfirmPrompt question="Discard?" onAnswer={onAnswer} />);
+    expect(lastFrame()).toContain('Discard? [y/n]');
+    await settle();
+    stdin.write('n');
+    stdin.write('y');
+    await eventually(() => expect(onAnswer.mock.calls).toEqual([[false], [true]]));
+  });
+});

@@ -1,0 +1,80 @@
+import { render } from 'ink-testing-library';
+import { describe, expect, it, vi } from 'vitest';
+import { History } from '../../src/ui/History.js';
+import { printable, TextForm } from '../../src/ui/TextForm.js';
+import { eventually, KEYS, sampleCapture, settle } from './helpers.js';
+
+const fields = [
+  { key: 'operator', label: 'Operator', value: 'alice', required: true },
+  { key: 'patient', label: 'Patient reference' },
+];
+
+describe('TextForm', () => {
+  it('edits fields, moves with Tab and Enter, and submits trimmed values', async () => {
+    const onSubmit = vi.fn();
+    const { stdin, lastFrame } = render(<TextForm title="New session" fields={fields} onSubmit={onSubmit} onCancel={() => undefined} />);
+    await settle();
+    stdin.write(KEYS.backspace);
+    stdin.write(KEYS.backspace);
+    stdin.write('x');
+    await eventually(() => expect(lastFrame()).toContain('Operator: alix'));
+    stdin.write(KEYS.tab);
+    stdin.write(' P-0042 ');
+    stdin.write(KEYS.enter);
+    await eventually(() => expect(onSubmit).toHaveBeenCalledWith({ operator: 'alix', patient: 'P-0042' }));
+  });
+
+  it('takes a pasted chunk with tabs and a return in order', async () => {
+    const onSubmit = vi.fn();
+    const { stdin } = render(<TextForm title="t" fields={[{ key: 'a', label: 'A' }, { key: 'b', label: 'B' }]} onSubmit={onSubmit} onCancel={() => undefined} />);
+    await settle();
+    stdin.write('left arm\traised, 4 mm\r');
+    await eventually(() => expect(onSubmit).toHaveBeenCalledWith({ a: 'left arm', b: 'raised, 4 mm' }));
+  });
+
+  it('insists on required fields and cancels on Esc', async () => {
+    const onSubmit = vi.fn();
+    const onCancel = vi.fn();
+    const { stdin, lastFrame } = render(<TextForm title="t" fields={[{ key: 'operator', label: 'Operator', required: true }]} onSubmit={onSubmit} onCancel={onCancel} />);
+    await settle();
+    stdin.write(KEYS.enter);
+    await eventually(() => expect(lastFrame()).toContain('Operator is required.'));
+    expect(onSubmit).not.toHaveBeenCalled();
+    stdin.write(KEYS.escape);
+    await eventually(() => expect(onCancel).toHaveBeenCalled());
+  });
+
+  it('drops control characters, escape sequences included', () => {
+    expect(printable('ab\u0007c\u001b[31md\u009b')).toBe('abc[31md');
+  });
+});
+
+describe('History', () => {
+  const sessions = [
+    { id: 'S1', started_at: '2026-11-26T09:00:00.000Z', operator: 'alice', patient_ref: 'P-1', captures: 2 },
+    { id: 'S2', started_at: '2026-11-27T10:00:00.000Z', operator: 'bob', patient_ref: null, captures: 1 },
+  ];
+  const captures: Record<string, ReturnType<typeof sampleCapture>[]> = {
+    S1: [sampleCapture({ id: 'c1', session_id: 'S1', label: 'benign', p_malignant: 0.12 }), sampleCapture({ id: 'c2', session_id: 'S1', body_site: 'back' })],
+    S2: [sampleCapture({ id: 'c3', session_id: 'S2' })],
+  };
+  const source = { dataDir: '/data', sessions: () => [...sessions], captures: (id: string) => captures[id] ?? [] };
+
+  it('lists sessions newest first, opens one, and shows the selected capture with its thumbnail', async () => {
+    const thumbnail = vi.fn(async (file: string) => `THUMB ${file}`);
+    const onClose = vi.fn();
+    const { stdin, lastFrame } = render(<History source={source} thumbnail={thumbnail} onClose={onClose} />);
+    const frame = lastFrame()!;
+    expect(frame.indexOf('bob')).toBeLessThan(frame.indexOf('alice'));
+    await settle();
+    stdin.write(KEYS.down); // alice's session
+    await eventually(() => expect(lastFrame()).toContain('benign'));
+    stdin.write(KEYS.right);
+    await eventually(() => expect(lastFrame()).toContain('THUMB'));
+    expect(thumbnail).toHaveBeenCalledWith('/data/20261127-101000-abc123/101500-aa11bb.jpg');
+    stdin.write(KEYS.down);
+    await eventually(() => expect(lastFrame()).toContain('back'));
+    stdin.write(KEYS.escape);
+    await eventually(() => expect(onClose).toHaveBeenCalled());
+  });
+});

@@ -1,0 +1,42 @@
+import type { Capture } from '../../src/store/sessionLog.js';
+
+/** Lets React effects and Ink's input handling run. */
+export const settle = (ms = 30) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until `check` passes or `timeoutMs` ends (then it throws the last failure). */
+export async function eventually(check: () => void, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await settle(20);
+    }
+  }
+}
+
+export const KEYS = { enter: '\r', escape: '\u001b', tab: '\t', up: '\u001b[A', down: '\u001b[B', right: '\u001b[C', left: '\u001b[D', backspace: '\u007f' };
+
+export function sampleCapture(overrides: Partial<Capture> = {}): Capture {
+  return {
+    id: '101500-aa11bb',
+    session_id: '20261127-101000-abc123',
+    captured_at: '2026-11-27T10:15:00.000Z',
+    image_path: '20261127-101000-abc123/101500-aa11bb.jpg',
+    image_sha256: 'f'.repeat(64),
+    p_malignant: 0.83,
+    label: 'malignant',
+    threshold: 0.42,
+    model_name: 'dermacam-mnv1-075',
+    model_sha256: '0123456789abcdef'.repeat(4),
+    backend: 'wasm',
+    latency_ms: 41.2,
+    quality_ok: 1,
+    quality_reasons: '[]',
+    body_site: null,
+    note: null,
+    ...overrides,
+  };
+}
