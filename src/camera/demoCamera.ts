@@ -1,13 +1,23 @@
 import { renderDemoLesion } from './demoLesion.js';
 import type { CameraSource } from './source.js';
 
+/** The demo loops over this many preview frames; drawing SVG is too slow to do for every frame on a Pi. */
+const LOOP_FRAMES = 48;
+const FRAME_SECONDS = 1 / 8;
+
 /** The embedded default camera: a synthetic lesion that drifts slightly, on any machine. */
 export function demoCamera(now: () => number = Date.now): CameraSource {
-  const phase = () => now() / 1000;
+  const previews = new Map<number, Promise<Buffer>>();
+  const step = () => Math.floor(now() / 1000 / FRAME_SECONDS) % LOOP_FRAMES;
+  const phaseOf = (index: number) => (index / LOOP_FRAMES) * 2 * Math.PI;
   return {
     description: 'demo (synthetic lesion)',
-    previewFrame: () => renderDemoLesion(320, 240, phase()),
-    capture: () => renderDemoLesion(1280, 960, phase()),
+    previewFrame: () => {
+      const index = step();
+      if (!previews.has(index)) previews.set(index, renderDemoLesion(320, 240, phaseOf(index)));
+      return previews.get(index)!;
+    },
+    capture: () => renderDemoLesion(1280, 960, phaseOf(step())),
     stop: async () => undefined,
   };
 }

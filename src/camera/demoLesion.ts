@@ -2,14 +2,14 @@ import sharp from 'sharp';
 
 /**
  * A synthetic, lesion-like picture (a mottled brown patch on skin) drawn with SVG. `phase`
- * moves and turns it a little, so a demo camera can produce frames that change over time.
+ * (periodic in 2π) moves and turns it a little, so a demo camera can show a live picture.
  * No real patient data is involved.
  */
 export async function renderDemoLesion(width: number, height: number, phase = 0): Promise<Buffer> {
   const cx = width / 2 + Math.sin(phase) * width * 0.02;
-  const cy = height / 2 + Math.cos(phase * 0.7) * height * 0.02;
+  const cy = height / 2 + Math.cos(phase) * height * 0.02;
   const r = Math.min(width, height) * 0.22;
-  const angle = (Math.sin(phase * 0.3) * 10).toFixed(1);
+  const angle = (Math.sin(phase) * 10).toFixed(1);
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
   <defs>
     <radialGradient id="skin" cx="50%" cy="45%" r="75%">
