@@ -52,7 +52,7 @@ export function App({ camera, classifier, store, operator, renderFrame, previewI
   const [message, setMessage] = useState<string>();
 
   const previewColumns = Math.max(20, Math.floor(columns * 0.55));
-  const previewRows = Math.max(8, rows - 6);
+  const previewRows = Math.max(8, rows - 7); // header (2-3 lines) and key help (1-2 lines)
   const { frame, problem } = useCameraPreview(camera, renderFrame, previewColumns, previewRows, previewIntervalMs);
   const refreshSession = useCallback((id: string) => setSession(store.session(id)!), [store]);
 

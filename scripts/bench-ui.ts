@@ -1,0 +1,98 @@
+/**
+ * Speed and memory of the terminal app (part of `npm run bench`):
+ *  - preview frames per second at an 80x40-cell preview from a 640x480 source;
+ *  - keypress-to-result time of the built CLI in tmux (space pressed -> result on screen);
+ *  - RSS of the app over a demo-camera session (--soak-seconds, default 300).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { demoCamera } from '../src/camera/demoCamera.js';
+import { renderDemoLesion } from '../src/camera/demoLesion.js';
+import { fileCamera } from '../src/camera/fileCameras.js';
+import type { CameraSource } from '../src/camera/source.js';
+import { renderFrame } from '../src/ui/renderFrame.js';
+
+const { values: args } = parseArgs({
+  options: { 'soak-seconds': { type: 'string', default: '300' }, trials: { type: 'string', default: '10' } },
+});
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const work = mkdtempSync(path.join(os.tmpdir(), 'dermacam-bench-ui-'));
+const source640 = path.join(work, 'source-640x480.jpg');
+writeFileSync(source640, await renderDemoLesion(640, 480, 1));
+
+async function previewFps(camera: CameraSource, seconds = 5): Promise<number> {
+  const until = performance.now() + seconds * 1000;
+  let frames = 0;
+  while (performance.now() < until) {
+    await renderFrame(await camera.previewFrame(), 80, 40);
+    frames++;
+  }
+  return frames / seconds;
+}
+
+console.log('\nterminal app');
+console.log(`preview, 80x40 cells from a 640x480 JPEG: ${(await previewFps(fileCamera(source640))).toFixed(1)} frames/s`);
+console.log(`preview, 80x40 cells from the demo camera: ${(await previewFps(demoCamera())).toFixed(1)} frames/s`);
+
+const session = `dermacam-bench-${process.pid}`;
+const tmux = (...a: string[]) => execFileSync('tmux', a, { encoding: 'utf8' });
+function startApp(camera: string): number {
+  const dataDir = mkdtempSync(path.join(work, 'data-'));
+  const command = [process.execPath, 'dist/cli.js', '--camera', camera, '--data-dir', dataDir, '--operator', 'bench'].map((a) => `'${a}'`).join(' ');
+  tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', command);
+  return Number(tmux('display', '-p', '-t', session, '#{pane_pid}').trim());
+}
+async function waitFor(pattern: RegExp, timeoutMs = 60_000, everyMs = 5): Promise<RegExpMatchArray> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const match = tmux('capture-pane', '-p', '-t', session).match(pattern);
+    if (match) return match;
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${pattern}`);
+    await sleep(everyMs);
+  }
+}
+const percentile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * q))]!;
+
+try {
+  startApp(`file:${source640}`);
+  await waitFor(/Press space to capture/);
+  const times: number[] = [];
+  let previous = '';
+  for (let trial = 0; trial < Number(args.trials); trial++) {
+    const started = performance.now();
+    tmux('send-keys', '-t', session, 'Space');
+    const match = await waitFor(new RegExp(`capture (?!${previous || '-'}\\b)(\\d{6}-[0-9a-f]{6})`));
+    times.push(performance.now() - started);
+    previous = match[1]!;
+    await sleep(300);
+  }
+  tmux('kill-session', '-t', session);
+  console.log(`keypress to result on screen (wasm, file camera, ${times.length} captures): p50 ${percentile(times, 0.5).toFixed(0)} ms, p95 ${percentile(times, 0.95).toFixed(0)} ms`);
+
+  const soakSeconds = Number(args['soak-seconds']);
+  const pid = startApp('demo');
+  await waitFor(/Press space to capture/);
+  const rss = () => Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)![1]) / 1024;
+  const samples: number[] = [];
+  for (let second = 0; second <= soakSeconds; second += 5) {
+    if (second % 30 === 0) tmux('send-keys', '-t', session, 'Space');
+    samples.push(rss());
+    await sleep(5000);
+  }
+  tmux('kill-session', '-t', session);
+  const firstMinute = samples.slice(0, 12);
+  const lastMinute = samples.slice(-12);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  console.log(
+    `RSS over a ${soakSeconds}-s demo session with a capture every 30 s: first minute ${mean(firstMinute).toFixed(0)} MB, last minute ${mean(lastMinute).toFixed(0)} MB, max ${Math.max(...samples).toFixed(0)} MB`,
+  );
+} finally {
+  try {
+    tmux('kill-session', '-t', session);
+  } catch {
+    // already gone
+  }
+}
