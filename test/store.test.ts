@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { capturesCsv, CSV_COLUMNS, neutraliseCell } from '../src/store/csvExport.js';
 import { MIGRATIONS } from '../src/store/schema.js';
 import { DATABASE_FILE, SessionLog, type CaptureResult } from '../src/store/sessionLog.js';
+import { verifySessionLog } from '../src/store/verify.js';
 
 const tempDir = () => mkdtempSync(path.join(os.tmpdir(), 'dermacam-store-'));
 const result: CaptureResult = {
@@ -63,6 +64,7 @@ describe('session log', () => {
     expect(capture.image_sha256).toBe(createHash('sha256').update(jpeg).digest('hex'));
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
+    for (const name of [DATABASE_FILE, `${DATABASE_FILE}-wal`]) expect(statSync(path.join(dir, name)).mode & 0o777).toBe(0o600);
     expect(log.captures(session.id)).toEqual([capture]);
     expect(log.session(session.id)?.captures).toBe(1);
     log.close();
@@ -136,6 +138,75 @@ describe('CSV export', () => {
       quality_reasons: 'too dark; blurred',
       model_sha256: 'ab'.repeat(32),
     });
+    log.close();
+  });
+});
+
+describe('tamper evidence', () => {
+  async function logWithThreeCaptures() {
+    const dir = tempDir();
+    const log = await SessionLog.open(dir);
+    const session = log.startSession('alice', 'P-1');
+    for (const byte of [1, 2, 3]) await log.addCapture(session.id, Buffer.from([0xff, 0xd8, byte]), result);
+    return { dir, log, captures: log.captures() };
+  }
+
+  it('chains every capture to the one before it, and a whole log verifies', async () => {
+    const { log, captures } = await logWithThreeCaptures();
+    expect(captures[1]!.prev_hash).toBe(captures[0]!.row_hash);
+    expect(await verifySessionLog(log)).toEqual({ captures: 3 });
+    log.close();
+  });
+
+  it('reports the first broken link: an edited row, an edited session, a removed row, a changed image', async () => {
+    for (const [tamper, reason] of [
+      [(db: Database.Database, ids: string[]) => db.prepare('UPDATE captures SET p_malignant = 0.01 WHERE id = ?').run(ids[1]), /row, or its session, was changed/],
+      [(db: Database.Database) => db.prepare("UPDATE sessions SET operator = 'mallory'").run(), /row, or its session, was changed/],
+      [(db: Database.Database, ids: string[]) => db.prepare('DELETE FROM captures WHERE id = ?').run(ids[1]), /link to the capture before it/],
+    ] as const) {
+      const { dir, log, captures } = await logWithThreeCaptures();
+      log.close();
+      const db = new Database(path.join(dir, DATABASE_FILE));
+      tamper(db, captures.map((c) => c.id));
+      db.close();
+      const reopened = await SessionLog.open(dir);
+      const report = await verifySessionLog(reopened);
+      expect(report.firstBroken?.reason).toMatch(reason);
+      reopened.close();
+    }
+    const { dir, log, captures } = await logWithThreeCaptures();
+    writeFileSync(path.join(dir, captures[2]!.image_path), 'swapped');
+    expect(await verifySessionLog(log)).toMatchObject({ firstBroken: { captureId: captures[2]!.id, reason: expect.stringMatching(/was changed/) } });
+    log.close();
+  });
+
+  it('lets only the newest capture be discarded', async () => {
+    const { log, captures } = await logWithThreeCaptures();
+    await expect(log.discardCapture(captures[0]!.id)).rejects.toThrow(/Only the newest capture/);
+    await log.discardCapture(captures[2]!.id);
+    expect(await verifySessionLog(log)).toEqual({ captures: 2 });
+    log.close();
+  });
+});
+
+describe('migrations', () => {
+  it('fills in the hash chain for rows written before it existed', async () => {
+    const dir = tempDir();
+    const db = new Database(path.join(dir, DATABASE_FILE));
+    db.exec(MIGRATIONS[0] as string);
+    db.pragma('user_version = 1');
+    db.prepare("INSERT INTO sessions VALUES ('S1', '2026-01-01T00:00:00.000Z', 'alice', NULL)").run();
+    mkdirSync(path.join(dir, 'S1'));
+    writeFileSync(path.join(dir, 'S1', 'c1.jpg'), jpeg);
+    const sha = createHash('sha256').update(jpeg).digest('hex');
+    db.prepare(
+      `INSERT INTO captures (id, session_id, captured_at, image_path, image_sha256, p_malignant, label, threshold, model_name, model_sha256,
+       backend, latency_ms, quality_ok, quality_reasons) VALUES ('c1', 'S1', '2026-01-01T00:00:01.000Z', 'S1/c1.jpg', ?, 0.5, 'benign', 0.6, 'm', 'x', 'wasm', 9, 1, '[]')`,
+    ).run(sha);
+    db.close();
+    const log = await SessionLog.open(dir);
+    expect(log.captures()[0]!.row_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(await verifySessionLog(log)).toEqual({ captures: 1 });
     log.close();
   });
 });

@@ -1,9 +1,12 @@
+import { existsSync } from 'node:fs';
 import { access, open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { selectBackend, type BackendName } from '../classifier/backend.js';
 import { readLayersFolder } from '../classifier/layersFolder.js';
 import { readModelCard } from '../classifier/modelCard.js';
+import { DATABASE_FILE, SessionLog } from '../store/sessionLog.js';
+import { verifySessionLog } from '../store/verify.js';
 import { DEFAULT_DATA_DIR, DEFAULT_MODEL_DIR, writeLine, type CommandIO } from './io.js';
 
 interface Check {
@@ -15,14 +18,22 @@ interface Check {
 
 const STATUS_WORD = { ok: 'ok  ', absent: '--  ', fail: 'FAIL' } as const;
 
-/** `dermacam doctor [--data-dir <dir>] [--model <dir>]`: what works on this machine and what does not. */
+/**
+ * `dermacam doctor [--data-dir <dir>] [--model <dir>] [--verify]`: what works on this machine and
+ * what does not; `--verify` also walks the session log's hash chain and every image's sha256.
+ */
 export async function doctorCommand(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { 'data-dir': { type: 'string' }, model: { type: 'string' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { 'data-dir': { type: 'string' }, model: { type: 'string' }, verify: { type: 'boolean', default: false } },
+  });
+  const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
   const checks = [
     await checkModel(values.model ?? DEFAULT_MODEL_DIR),
     ...(await checkBackends(io)),
     await checkCamera(),
-    await checkSessionLog(values['data-dir'] ?? DEFAULT_DATA_DIR),
+    await checkSessionLog(dataDir),
+    ...(values.verify ? [await checkChain(dataDir)] : []),
   ];
   for (const check of checks) writeLine(io.stdout, `${STATUS_WORD[check.status]}  ${check.name.padEnd(14)}${check.detail}`);
   return checks.some((check) => check.status === 'fail') ? 1 : 0;
@@ -75,6 +86,24 @@ async function onPath(command: string): Promise<boolean> {
     }
   }
   return false;
+}
+
+async function checkChain(dataDir: string): Promise<Check> {
+  if (!existsSync(path.join(dataDir, DATABASE_FILE))) return { name: 'log chain', status: 'absent', detail: 'no session log to verify' };
+  let log: SessionLog;
+  try {
+    log = await SessionLog.open(dataDir);
+  } catch (error) {
+    return { name: 'log chain', status: 'fail', detail: (error as Error).message };
+  }
+  try {
+    const report = await verifySessionLog(log);
+    return report.firstBroken
+      ? { name: 'log chain', status: 'fail', detail: `broken at capture ${report.firstBroken.captureId}: ${report.firstBroken.reason}` }
+      : { name: 'log chain', status: 'ok', detail: `${report.captures} captures: hash chain and images intact` };
+  } finally {
+    log.close();
+  }
 }
 
 async function checkSessionLog(dataDir: string): Promise<Check> {

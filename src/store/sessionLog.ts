@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { UserError } from '../errors.js';
 import { TEMP_SUFFIX, writeFileAtomic, type FileSystem } from './atomicFile.js';
+import { captureHash, GENESIS_HASH } from './chain.js';
 import { migrate, SchemaError } from './schema.js';
 
 export interface Session {
@@ -43,6 +44,8 @@ export interface Capture {
   quality_reasons: string;
   body_site: string | null;
   note: string | null;
+  prev_hash: string;
+  row_hash: string;
 }
 
 export const DATABASE_FILE = 'dermacam.db';
@@ -73,6 +76,8 @@ export class SessionLog {
     const deps = { ...defaultDeps, ...overrides };
     await deps.fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
     const file = path.join(dataDir, DATABASE_FILE);
+    // an empty file is an empty SQLite database; made first so that it (and its -wal, -shm) are private
+    await deps.fs.open(file, 'a', 0o600).then((handle) => handle.close());
     let db: Database.Database;
     try {
       db = new Database(file);
@@ -120,15 +125,23 @@ export class SessionLog {
       quality_reasons: JSON.stringify(result.quality.reasons),
       body_site: null,
       note: null,
+      prev_hash: '',
+      row_hash: '',
     };
-    this.db
-      .prepare(
-        `INSERT INTO captures (id, session_id, captured_at, image_path, image_sha256, p_malignant, label, threshold, model_name,
-           model_sha256, backend, latency_ms, quality_ok, quality_reasons, body_site, note)
-         VALUES (@id, @session_id, @captured_at, @image_path, @image_sha256, @p_malignant, @label, @threshold, @model_name,
-           @model_sha256, @backend, @latency_ms, @quality_ok, @quality_reasons, @body_site, @note)`,
-      )
-      .run(capture);
+    this.db.transaction(() => {
+      const previous = this.db.prepare('SELECT row_hash FROM captures ORDER BY rowid DESC LIMIT 1').get() as { row_hash: string } | undefined;
+      const session = this.db.prepare('SELECT started_at, operator, patient_ref FROM sessions WHERE id = ?').get(sessionId) as Parameters<typeof captureHash>[2];
+      capture.prev_hash = previous?.row_hash ?? GENESIS_HASH;
+      capture.row_hash = captureHash(capture.prev_hash, capture, session);
+      this.db
+        .prepare(
+          `INSERT INTO captures (id, session_id, captured_at, image_path, image_sha256, p_malignant, label, threshold, model_name,
+             model_sha256, backend, latency_ms, quality_ok, quality_reasons, body_site, note, prev_hash, row_hash)
+           VALUES (@id, @session_id, @captured_at, @image_path, @image_sha256, @p_malignant, @label, @threshold, @model_name,
+             @model_sha256, @backend, @latency_ms, @quality_ok, @quality_reasons, @body_site, @note, @prev_hash, @row_hash)`,
+        )
+        .run(capture);
+    })();
     return capture;
   }
 
@@ -140,10 +153,15 @@ export class SessionLog {
     });
   }
 
-  /** Retake: removes the row first, then the image, so that no row ever points to a missing file. */
+  /**
+   * Retake: removes the row first, then the image, so that no row ever points to a missing file.
+   * Only the newest capture of the log can go, so that the hash chain stays whole.
+   */
   async discardCapture(captureId: string): Promise<void> {
     const capture = this.db.prepare('SELECT image_path FROM captures WHERE id = ?').get(captureId) as { image_path: string } | undefined;
     if (!capture) return;
+    const newest = this.db.prepare('SELECT id FROM captures ORDER BY rowid DESC LIMIT 1').get() as { id: string };
+    if (newest.id !== captureId) throw new StoreError('Only the newest capture of the log can be discarded.');
     this.db.prepare('DELETE FROM captures WHERE id = ?').run(captureId);
     await this.deps.fs.unlink(path.join(this.dataDir, capture.image_path)).catch(() => undefined);
   }
@@ -161,11 +179,12 @@ export class SessionLog {
     return this.sessions().find((session) => session.id === id);
   }
 
+  /** Captures in the order they were logged (the order of the hash chain). */
   captures(sessionId?: string): Capture[] {
     return (
       sessionId === undefined
-        ? this.db.prepare('SELECT * FROM captures ORDER BY captured_at')
-        : this.db.prepare('SELECT * FROM captures WHERE session_id = ? ORDER BY captured_at')
+        ? this.db.prepare('SELECT * FROM captures ORDER BY rowid')
+        : this.db.prepare('SELECT * FROM captures WHERE session_id = ? ORDER BY rowid')
     ).all(...(sessionId === undefined ? [] : [sessionId])) as Capture[];
   }
 
