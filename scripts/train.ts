@@ -85,7 +85,7 @@ const start: Recipe = {
   folds: 1,
   head: {
     hidden: 0, dropout: 0, flips: false, classWeight: false, labelSmoothing: 0, reduceLrOnPlateau: false,
-    testTimeFlips: false, l2: 0, epochs, batchSize: 64, learningRate: 0.001, patience: 3, seed,
+    testTimeFlips: false, l2: 0, epochs, batchSize: 64, learningRate: 0.001, patience: 2, seed,
   },
 };
 const withHead = (change: Partial<Recipe['head']>) => (recipe: Recipe): Recipe => ({ ...recipe, head: { ...recipe.head, ...change } });

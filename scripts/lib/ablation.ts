@@ -86,10 +86,11 @@ export function runRow(step: string, recipe: Recipe, sets: Sets, log: (line: str
   folds.forEach((heldOutRows, k) => {
     const heldOut = new Set(heldOutRows);
     const trainRows = Array.from({ length: data.train.rows }, (_, i) => i).filter((i) => !heldOut.has(i));
-    const monitor = subsetRows(data.train, heldOutRows);
     log(` fold ${k + 1}/${recipe.folds}`);
-    const head = trainHead(subsetRows(data.train, trainRows), monitor, { ...recipe.head, seed: recipe.head.seed + k }, log);
-    heldOutAucs.push(head.bestAuc);
+    // early stopping watches HAM val, the selection set, as in the single-split rows
+    const head = trainHead(subsetRows(data.train, trainRows), data.hamVal, { ...recipe.head, seed: recipe.head.seed + k }, log);
+    const heldOutFold = subsetRows(data.train, heldOutRows);
+    heldOutAucs.push(rocAuc(heldOutFold.malignant, score(head, heldOutFold)));
     const p = score(head, data.hamVal);
     valAucs.push(rocAuc(data.hamVal.malignant, p));
     p.forEach((value, i) => (ensembleSum[i]! += value / recipe.folds));

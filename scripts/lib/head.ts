@@ -85,7 +85,7 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 /**
  * Trains a head with early stopping on `monitor` AUC, keeping the best epoch's weights
- * (checkpointing); optionally halves the learning rate after two epochs without progress.
+ * (checkpointing); optionally halves the learning rate after each epoch without progress.
  */
 export function trainHead(train: FeatureMatrix, monitor: FeatureMatrix, config: HeadConfig, log: (line: string) => void): TrainedHead {
   const random = seededRandom(config.seed);
@@ -139,7 +139,7 @@ export function trainHead(train: FeatureMatrix, monitor: FeatureMatrix, config: 
       sinceImprovement = 0;
     } else {
       sinceImprovement++;
-      if (config.reduceLrOnPlateau && sinceImprovement % 2 === 0) optimizer.rate = optimizer.rate / 2;
+      if (config.reduceLrOnPlateau) optimizer.rate = optimizer.rate / 2; // patience 1, factor 0.5
     }
   }
   model.setWeights(best.weights);

@@ -51,7 +51,9 @@ Command: \`npm run train -- ${run.command}\`
 ## Ablation (HAM10000 val split, lesion-disjoint)
 
 With cross-validation, "HAM val AUC" is the mean ± standard deviation over the fold models, and
-"spec. at sens. 0.90" is that of their ensemble.
+"spec. at sens. 0.90" is that of their ensemble; "held-out fold AUC" is each fold model on the
+training images it did not see (HAM and isic-extra mixed, so higher than HAM val). Early
+stopping watches HAM val in every row.
 
 ${ablation}
 
