@@ -1,0 +1,127 @@
+import sharp from 'sharp';
+
+/** The numbers the quality gate judges a picture by, measured on the model's centre square. */
+export interface QualityMeasures {
+  /** Variance of the Laplacian of the luma: low means blurred. */
+  sharpness: number;
+  /** Mean luma, 0..255. */
+  brightness: number;
+  /** Share of pixels at or near black / white. */
+  clippedDark: number;
+  clippedBright: number;
+  /** Share of the centre square that the lesion (the darker region) covers. */
+  lesionArea: number;
+  /** Distance of the lesion's centre from the picture's centre, as a share of the side. */
+  lesionOffset: number;
+  /** How much darker the lesion is than the rest: 1 - mean(lesion) / mean(rest); plain skin is near 0. */
+  lesionContrast: number;
+}
+
+const SIDE = 128;
+
+/** Measures a picture (any format sharp reads), after EXIF rotation and centre square crop. */
+export async function measureQuality(image: string | Buffer): Promise<QualityMeasures> {
+  const luma = await sharp(image, { failOn: 'error' })
+    .rotate()
+    .resize(SIDE, SIDE, { fit: 'cover', position: 'centre' })
+    .removeAlpha()
+    .grayscale()
+    .raw()
+    .toBuffer();
+  return measuresOfLuma(new Uint8Array(luma.buffer, luma.byteOffset, luma.byteLength), SIDE);
+}
+
+export function measuresOfLuma(luma: Uint8Array, side: number): QualityMeasures {
+  let sum = 0;
+  let dark = 0;
+  let bright = 0;
+  for (const v of luma) {
+    sum += v;
+    if (v <= 8) dark++;
+    if (v >= 247) bright++;
+  }
+  const n = luma.length;
+  return {
+    sharpness: laplacianVariance(luma, side),
+    brightness: sum / n,
+    clippedDark: dark / n,
+    clippedBright: bright / n,
+    ...lesionExtent(luma, side),
+  };
+}
+
+function laplacianVariance(luma: Uint8Array, side: number): number {
+  let sum = 0;
+  let sumSq = 0;
+  let count = 0;
+  for (let y = 1; y < side - 1; y++) {
+    for (let x = 1; x < side - 1; x++) {
+      const i = y * side + x;
+      const l = luma[i - side]! + luma[i + side]! + luma[i - 1]! + luma[i + 1]! - 4 * luma[i]!;
+      sum += l;
+      sumSq += l * l;
+      count++;
+    }
+  }
+  return sumSq / count - (sum / count) ** 2;
+}
+
+/**
+ * The lesion as the pixels darker than Otsu's threshold, leaving out near-black pixels (the
+ * dark corners of dermoscopy and vignetting), and its area and centroid.
+ */
+function lesionExtent(luma: Uint8Array, side: number): { lesionArea: number; lesionOffset: number; lesionContrast: number } {
+  const histogram = new Array<number>(256).fill(0);
+  let counted = 0;
+  for (const v of luma) {
+    if (v > 20) {
+      histogram[v]!++;
+      counted++;
+    }
+  }
+  const threshold = otsu(histogram, counted);
+  let area = 0;
+  let sx = 0;
+  let sy = 0;
+  let lesionSum = 0;
+  let restSum = 0;
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      const v = luma[y * side + x]!;
+      if (v > 20 && v <= threshold) {
+        area++;
+        sx += x;
+        sy += y;
+        lesionSum += v;
+      } else if (v > 20) restSum += v;
+    }
+  }
+  const rest = counted - area;
+  if (area === 0 || rest === 0) return { lesionArea: area / luma.length, lesionOffset: 1, lesionContrast: 0 };
+  const centre = (side - 1) / 2;
+  return {
+    lesionArea: area / luma.length,
+    lesionOffset: Math.hypot(sx / area - centre, sy / area - centre) / side,
+    lesionContrast: 1 - lesionSum / area / (restSum / rest),
+  };
+}
+
+function otsu(histogram: number[], total: number): number {
+  let sumAll = 0;
+  histogram.forEach((count, value) => (sumAll += count * value));
+  let sumBelow = 0;
+  let countBelow = 0;
+  let best = { threshold: 127, variance: -1 };
+  for (let t = 0; t < 256; t++) {
+    countBelow += histogram[t]!;
+    if (countBelow === 0) continue;
+    const countAbove = total - countBelow;
+    if (countAbove === 0) break;
+    sumBelow += t * histogram[t]!;
+    const meanBelow = sumBelow / countBelow;
+    const meanAbove = (sumAll - sumBelow) / countAbove;
+    const variance = countBelow * countAbove * (meanBelow - meanAbove) ** 2;
+    if (variance > best.variance) best = { threshold: t, variance };
+  }
+  return best.threshold;
+}
