@@ -75,7 +75,7 @@ describe('session log', () => {
     const failingRename = { ...fsPromises, rename: async () => { throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }); } };
     const log = await SessionLog.open(dir, { fs: failingRename as typeof fsPromises });
     const session = log.startSession('alice');
-    await expect(log.addCapture(session.id, jpeg, result)).rejects.toThrow(/no space/);
+    await expect(log.addCapture(session.id, jpeg, result)).rejects.toThrow('The capture was not saved: the disk is full. Earlier captures are untouched.');
     expect(log.captures()).toHaveLength(0);
     expect(readdirSync(path.join(dir, session.id))).toEqual([]);
     log.close();

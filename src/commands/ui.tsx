@@ -7,6 +7,7 @@ import { UserError } from '../errors.js';
 import { SessionLog } from '../store/sessionLog.js';
 import { App } from '../ui/App.js';
 import { renderFrame } from '../ui/renderFrame.js';
+import { printable } from '../ui/TextForm.js';
 import { DEFAULT_DATA_DIR, DEFAULT_MODEL_DIR, parseBackend, type CommandIO } from './io.js';
 
 const ENTER_ALTERNATE_SCREEN = '\u001b[?1049h\u001b[H';
@@ -42,7 +43,7 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
   process.stdout.on('error', () => undefined);
   io.stdout.write(ENTER_ALTERNATE_SCREEN);
   const app = render(
-    <App camera={camera} classifier={classifier} store={store} operator={values.operator ?? os.userInfo().username} renderFrame={renderFrame} />,
+    <App camera={camera} classifier={classifier} store={store} operator={printable(values.operator ?? os.userInfo().username)} renderFrame={renderFrame} />,
     { exitOnCtrlC: false, patchConsole: true },
   );
   const hangUp = () => app.unmount();

@@ -61,6 +61,15 @@ const defaultDeps: StoreDeps = { fs: fsPromises, now: () => new Date(), randomId
 
 export class StoreError extends UserError {}
 
+function describeWriteFailure(error: NodeJS.ErrnoException, dataDir: string): string {
+  const why =
+    error.code === 'ENOSPC' ? 'the disk is full' :
+    error.code === 'EACCES' || error.code === 'EPERM' ? `dermacam may not write in ${dataDir}` :
+    error.code === 'EROFS' ? 'the disk is read-only' :
+    `the image could not be written (${error.code ?? error.message})`;
+  return `The capture was not saved: ${why}. Earlier captures are untouched.`;
+}
+
 /**
  * The local log of sessions and captures: an SQLite database (WAL) in the data folder, and each
  * capture's JPEG in `<data-dir>/<session>/<capture>.jpg`, written before its row is committed.
@@ -106,8 +115,12 @@ export class SessionLog {
     const now = this.deps.now();
     const id = `${now.toISOString().slice(11, 19).replace(/:/g, '')}-${this.deps.randomId()}`;
     const imagePath = path.join(sessionId, `${id}.jpg`);
-    await this.deps.fs.mkdir(path.join(this.dataDir, sessionId), { recursive: true, mode: 0o700 });
-    await writeFileAtomic(this.deps.fs, path.join(this.dataDir, imagePath), jpeg);
+    try {
+      await this.deps.fs.mkdir(path.join(this.dataDir, sessionId), { recursive: true, mode: 0o700 });
+      await writeFileAtomic(this.deps.fs, path.join(this.dataDir, imagePath), jpeg);
+    } catch (error) {
+      throw new StoreError(describeWriteFailure(error as NodeJS.ErrnoException, this.dataDir));
+    }
     const capture: Capture = {
       id,
       session_id: sessionId,
