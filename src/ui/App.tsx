@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { useCallback, useEffect, useRef, useState, type ReactElement } from 'react';
 import type { CameraSource } from '../camera/source.js';
 import type { ImageClassifier } from '../classifier/workerClient.js';
+import { UserError } from '../errors.js';
 import { writeSessionCsv } from '../store/exportFile.js';
 import type { Capture, Session, SessionLog } from '../store/sessionLog.js';
 import { ConfirmPrompt } from './ConfirmPrompt.js';
@@ -77,7 +78,8 @@ export function App({ camera, classifier, store, operator, renderFrame, previewI
       setResult({ status: 'done', capture });
       refreshSession(session.id);
     } catch (error) {
-      setResult({ status: 'error', message: `Capture failed: ${(error as Error).message}` });
+      // camera and store errors already say what happened in a sentence for the operator
+      setResult({ status: 'error', message: error instanceof UserError ? error.message : `Capture failed: ${(error as Error).message}` });
     } finally {
       capturing.current = false;
     }

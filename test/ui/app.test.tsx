@@ -143,3 +143,28 @@ describe('App', () => {
     await eventually(() => expect(onQuit).toHaveBeenCalled());
   });
 });
+
+describe('App when things fail', () => {
+  it('shows a camera failure in one sentence and stays usable', async () => {
+    const { CameraError } = await import('../../src/camera/source.js');
+    let broken = true;
+    const flaky: CameraSource = {
+      ...camera,
+      capture: async () => {
+        if (broken) throw new CameraError('No picture from /dev/video0: is the camera plugged in, and may this user open it?');
+        return still;
+      },
+    };
+    const renderFrame = async () => 'FRAME';
+    const { stdin, lastFrame } = render(<App camera={flaky} classifier={fakeClassifier()} store={store} operator="alice" renderFrame={renderFrame} previewIntervalMs={20} />);
+    await settle(50);
+    stdin.write(' ');
+    await eventually(() => expect(lastFrame()).toContain('No picture from /dev/video0'));
+    expect(store.captures()).toHaveLength(0);
+    broken = false;
+    await settle(50);
+    stdin.write(' ');
+    await eventually(() => expect(lastFrame()).toContain('MALIGNANT'));
+    expect(store.captures()).toHaveLength(1);
+  });
+});
