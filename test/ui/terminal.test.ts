@@ -1,0 +1,58 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SessionLog } from '../../src/store/sessionLog.js';
+import { CLI, FIXTURES } from '../helpers/paths.js';
+import { eventually } from './helpers.js';
+
+const session = `dermacam-e2e-${process.pid}`;
+const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+const screen = () => tmux('capture-pane', '-p', '-t', session);
+const running = () => {
+  try {
+    tmux('has-session', '-t', session);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+afterAll(() => {
+  if (running()) tmux('kill-session', '-t', session);
+});
+
+describe('the terminal UI in a real terminal (tmux)', () => {
+  it('captures, classifies, logs, exports and quits cleanly', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'dermacam-tmux-'));
+    const command = [process.execPath, CLI, '--camera', `dir:${FIXTURES}`, '--data-dir', dataDir, '--operator', 'e2e'].map((arg) => `'${arg}'`).join(' ');
+    tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', command);
+
+    await eventually(() => expect(screen()).toContain('Press space to capture'), 60_000);
+    expect(screen()).toContain('Not a medical device');
+    tmux('send-keys', '-t', session, 'Space');
+    await eventually(() => expect(screen()).toMatch(/BENIGN|MALIGNANT/), 60_000);
+    expect(screen()).toMatch(/p\(malignant\) \d+\.\d%/);
+    tmux('send-keys', '-t', session, 'e');
+    await eventually(() => expect(screen()).toContain('Exported to'), 10_000);
+    tmux('send-keys', '-t', session, 'q');
+    await eventually(() => expect(running()).toBe(false), 10_000);
+
+    const log = await SessionLog.open(dataDir);
+    const captures = log.captures();
+    log.close();
+    expect(captures).toHaveLength(1);
+    const capture = captures[0]!;
+    expect(capture.label).toMatch(/^(benign|malignant)$/);
+    const image = readFileSync(path.join(dataDir, capture.image_path));
+    expect(createHash('sha256').update(image).digest('hex')).toBe(capture.image_sha256);
+    expect(image.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8])); // a JPEG
+    const [csvName] = readdirSync(dataDir).filter((name) => name.endsWith('.csv'));
+    const rows = parse(readFileSync(path.join(dataDir, csvName!), 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ capture_id: capture.id, operator: 'e2e', label: capture.label, image_sha256: capture.image_sha256 });
+  });
+});
