@@ -45,7 +45,7 @@ function startApp(camera: string): number {
   tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', command);
   return Number(tmux('display', '-p', '-t', session, '#{pane_pid}').trim());
 }
-async function waitFor(pattern: RegExp, timeoutMs = 60_000, everyMs = 5): Promise<RegExpMatchArray> {
+async function waitFor(pattern: RegExp, timeoutMs = 60_000, everyMs = 20): Promise<RegExpMatchArray> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const match = tmux('capture-pane', '-p', '-t', session).match(pattern);
