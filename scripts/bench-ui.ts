@@ -70,6 +70,20 @@ try {
     await sleep(300);
   }
   tmux('kill-session', '-t', session);
+
+  startApp('demo');
+  await waitFor(/Press space to capture/);
+  let changes = 0;
+  let last = '';
+  const until = performance.now() + 10_000;
+  while (performance.now() < until) {
+    const picture = tmux('capture-pane', '-p', '-e', '-t', session).split('\n').slice(3, 20).join('\n');
+    if (picture !== last) changes++;
+    last = picture;
+    await sleep(20);
+  }
+  tmux('kill-session', '-t', session);
+  console.log(`preview updates on screen (demo camera, 120x40 terminal, 10 s): ${(changes / 10).toFixed(1)} per second`);
   console.log(`keypress to result on screen (wasm, file camera, ${times.length} captures): p50 ${percentile(times, 0.5).toFixed(0)} ms, p95 ${percentile(times, 0.95).toFixed(0)} ms`);
 
   const soakSeconds = Number(args['soak-seconds']);
