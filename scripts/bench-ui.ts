@@ -41,7 +41,7 @@ const session = `dermacam-bench-${process.pid}`;
 const tmux = (...a: string[]) => execFileSync('tmux', a, { encoding: 'utf8' });
 function startApp(camera: string): number {
   const dataDir = mkdtempSync(path.join(work, 'data-'));
-  const command = [process.execPath, 'dist/cli.js', '--camera', camera, '--data-dir', dataDir, '--operator', 'bench'].map((a) => `'${a}'`).join(' ');
+  const command = ['env', '-u', 'CI', process.execPath, 'dist/cli.js', '--camera', camera, '--data-dir', dataDir, '--operator', 'bench'].map((a) => `'${a}'`).join(' ');
   tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', command);
   return Number(tmux('display', '-p', '-t', session, '#{pane_pid}').trim());
 }

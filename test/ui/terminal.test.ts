@@ -28,7 +28,8 @@ afterAll(() => {
 describe('the terminal UI in a real terminal (tmux)', () => {
   it('captures, classifies, logs, exports and quits cleanly', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'dermacam-tmux-'));
-    const command = [process.execPath, CLI, '--camera', `dir:${FIXTURES}`, '--data-dir', dataDir, '--operator', 'e2e'].map((arg) => `'${arg}'`).join(' ');
+    // Ink draws only the last frame when it sees CI set, as it is in CI: the app must not see it
+    const command = ['env', '-u', 'CI', process.execPath, CLI, '--camera', `dir:${FIXTURES}`, '--data-dir', dataDir, '--operator', 'e2e'].map((arg) => `'${arg}'`).join(' ');
     tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', command);
 
     await eventually(() => expect(screen()).toContain('Press space to capture'), 60_000);
