@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { UserError } from '../errors.js';
 import { TEMP_SUFFIX, writeFileAtomic, type FileSystem } from './atomicFile.js';
-import { captureHash, GENESIS_HASH } from './chain.js';
+import { captureHash, GENESIS_HASH, type ChainedCapture } from './chain.js';
 import { migrate, SchemaError } from './schema.js';
 
 export interface Session {
@@ -27,21 +27,7 @@ export interface CaptureResult {
   quality: { ok: boolean; reasons: string[] };
 }
 
-export interface Capture {
-  id: string;
-  session_id: string;
-  captured_at: string;
-  image_path: string;
-  image_sha256: string;
-  p_malignant: number | null;
-  label: string;
-  threshold: number | null;
-  model_name: string;
-  model_sha256: string;
-  backend: string;
-  latency_ms: number | null;
-  quality_ok: number;
-  quality_reasons: string;
+export interface Capture extends ChainedCapture {
   body_site: string | null;
   note: string | null;
   prev_hash: string;
