@@ -26,7 +26,8 @@ export async function exportCommand(argv: string[], io: CommandIO): Promise<numb
     if (chosen !== undefined && !sessions.some((session) => session.id === chosen)) {
       throw new UserError(`There is no session "${chosen}"; dermacam sessions lists them.`);
     }
-    const csv = capturesCsv(sessions, log.captures(chosen));
+    const captures = log.captures(chosen);
+    const csv = capturesCsv(sessions, captures);
     if (!values.out) {
       io.stdout.write(csv);
       return 0;
@@ -38,7 +39,7 @@ export async function exportCommand(argv: string[], io: CommandIO): Promise<numb
       if (code === 'EEXIST') throw new UserError(`${values.out} already exists; add --force to overwrite it.`);
       throw new UserError(`Cannot write ${values.out} (${code ?? (error as Error).message}).`);
     }
-    writeLine(io.stderr, `Wrote ${log.captures(chosen).length} captures to ${values.out}.`);
+    writeLine(io.stderr, `Wrote ${captures.length} captures to ${values.out}.`);
     return 0;
   } finally {
     log.close();

@@ -37,6 +37,13 @@ beforeEach(async () => {
 });
 afterEach(() => store.close());
 
+/** Presses space and waits until the result is on screen and its key handlers are live. */
+async function captureOnce(stdin: { write: (data: string) => void }, lastFrame: () => string | undefined): Promise<void> {
+  stdin.write(' ');
+  await eventually(() => expect(lastFrame()).toContain('MALIGNANT'));
+  await settle(50); // Ink subscribes the new screen's key handler after it draws
+}
+
 function renderApp(classifier = fakeClassifier(), onQuit = vi.fn()) {
   const renderFrame = async () => `FRAME ${++frames}`;
   const app = render(<App camera={camera} classifier={classifier} store={store} operator="alice" renderFrame={renderFrame} previewIntervalMs={20} onQuit={onQuit} />);
@@ -50,9 +57,7 @@ describe('App', () => {
     const before = lastFrame()!.match(/FRAME (\d+)/)![1];
     await eventually(() => expect(lastFrame()!.match(/FRAME (\d+)/)![1]).not.toBe(before)); // the preview keeps moving
     expect(lastFrame()).toContain('Not a medical device');
-    stdin.write(' ');
-    await eventually(() => expect(lastFrame()).toContain('MALIGNANT'));
-    await settle(50); // Ink subscribes the new screen's key handler after it draws
+    await captureOnce(stdin, lastFrame);
     expect(lastFrame()).toContain('p(malignant) 83.0%');
     expect(lastFrame()).toContain('captures: 1');
     expect(classifier.classify).toHaveBeenCalledWith(still);
@@ -76,9 +81,7 @@ describe('App', () => {
   it('r discards the last capture after a confirm', async () => {
     const { stdin, lastFrame } = renderApp();
     await settle();
-    stdin.write(' ');
-    await eventually(() => expect(lastFrame()).toContain('MALIGNANT'));
-    await settle(50); // Ink subscribes the new screen's key handler after it draws
+    await captureOnce(stdin, lastFrame);
     const file = path.join(store.dataDir, store.captures()[0]!.image_path);
     stdin.write('r');
     await eventually(() => expect(lastFrame()).toContain('[y/n]'));
@@ -105,9 +108,7 @@ describe('App', () => {
   it('b annotates the last capture', async () => {
     const { stdin, lastFrame } = renderApp();
     await settle();
-    stdin.write(' ');
-    await eventually(() => expect(lastFrame()).toContain('MALIGNANT'));
-    await settle(50); // Ink subscribes the new screen's key handler after it draws
+    await captureOnce(stdin, lastFrame);
     stdin.write('b');
     await eventually(() => expect(lastFrame()).toContain('Body site'));
     await settle(50); // Ink subscribes the new screen's key handler after it draws
@@ -118,9 +119,7 @@ describe('App', () => {
   it('h opens the history and e exports the session as CSV', async () => {
     const { stdin, lastFrame } = renderApp();
     await settle();
-    stdin.write(' ');
-    await eventually(() => expect(lastFrame()).toContain('MALIGNANT'));
-    await settle(50); // Ink subscribes the new screen's key handler after it draws
+    await captureOnce(stdin, lastFrame);
     stdin.write('h');
     await eventually(() => expect(lastFrame()).toContain('History'));
     await settle(50); // Ink subscribes the new screen's key handler after it draws
