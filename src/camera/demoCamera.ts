@@ -2,8 +2,8 @@ import { renderDemoLesion } from './demoLesion.js';
 import type { CameraSource } from './source.js';
 
 /** The demo loops over this many preview frames; drawing SVG is too slow to do for every frame on a Pi. */
-const LOOP_FRAMES = 48;
-const FRAME_SECONDS = 1 / 8;
+const LOOP_FRAMES = 90;
+const FRAME_SECONDS = 1 / 15;
 
 /** The embedded default camera: a synthetic lesion that drifts slightly, on any machine. */
 export function demoCamera(now: () => number = Date.now): CameraSource {

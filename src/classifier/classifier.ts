@@ -1,6 +1,6 @@
 import type * as TF from '@tensorflow/tfjs';
 import { selectBackend, type BackendName, type BackendRequest } from './backend.js';
-import { flipBatch } from './features.js';
+import { flipBatch, type Flip } from './features.js';
 import { readLayersFolder, ModelFolderError } from './layersFolder.js';
 import { readModelCard, type ModelCard } from './modelCard.js';
 import { preprocessImage } from './preprocess.js';
@@ -12,6 +12,13 @@ export interface Prediction {
   ms: number;
 }
 
+/** Calibrated p(malignant) from the model's malignant logit averaged over the test-time flips. */
+export function calibratedProbability(meanLogit: number, { temperature, bias }: ModelCard['calibration']): number {
+  return 1 / (1 + Math.exp(-(meanLogit / temperature + bias)));
+}
+
+export const labelFor = (p: number, threshold: number): Prediction['label'] => (p >= threshold ? 'malignant' : 'benign');
+
 export interface Classifier {
   card: ModelCard;
   /** `<name>@<sha256 prefix>`, shown on screen and stored with every result. */
@@ -19,6 +26,8 @@ export interface Classifier {
   backend: BackendName;
   threshold: number;
   classifyFile(input: string | Buffer): Promise<Prediction>;
+  /** The raw malignant logit of an image under each of `flips`, so that flips can be shared out among workers. */
+  flipLogits(input: string | Buffer, flips: readonly Flip[]): Promise<number[]>;
   /** The model's raw malignant logit, averaged over the card's test-time flips, per preprocessed input. */
   meanLogits(inputs: Float32Array[]): number[];
   /** Calibrated p(malignant) for preprocessed inputs (size x size x 3 floats each). */
@@ -48,19 +57,21 @@ export async function loadClassifier({ tf, modelDir, backend: request }: LoadOpt
   }
   const size = card.input.size;
 
-  function meanLogits(inputs: Float32Array[]): number[] {
+  /** Logits of every input under every flip, [flip][input], from one forward pass: fewer, larger kernel calls. */
+  function logitsPerFlip(inputs: Float32Array[], flips: readonly Flip[]): number[][] {
     return tf.tidy(() => {
       const flat = new Float32Array(inputs.length * size * size * 3);
       inputs.forEach((input, i) => flat.set(input, i * input.length));
       const batch = tf.tensor4d(flat, [inputs.length, size, size, 3]);
-      // all flips of all inputs in one forward pass: fewer, larger kernel calls
-      const flipped = tf.concat(card.test_time_flips.map((flip) => flipBatch(tf, batch, flip)));
-      const logits = (model.predict(flipped) as TF.Tensor).reshape([card.test_time_flips.length, inputs.length]);
-      return Array.from(tf.mean(logits, 0).dataSync());
+      const flipped = tf.concat(flips.map((flip) => flipBatch(tf, batch, flip)));
+      return (model.predict(flipped) as TF.Tensor).reshape([flips.length, inputs.length]).arraySync() as number[][];
     });
   }
-  const { temperature, bias } = card.calibration;
-  const predictPixels = (inputs: Float32Array[]) => meanLogits(inputs).map((logit) => 1 / (1 + Math.exp(-(logit / temperature + bias))));
+  function meanLogits(inputs: Float32Array[]): number[] {
+    const perFlip = logitsPerFlip(inputs, card.test_time_flips);
+    return inputs.map((_, i) => perFlip.reduce((sum, logits) => sum + logits[i]!, 0) / perFlip.length);
+  }
+  const predictPixels = (inputs: Float32Array[]) => meanLogits(inputs).map((logit) => calibratedProbability(logit, card.calibration));
 
   predictPixels([new Float32Array(size * size * 3)]); // warm-up: the first call compiles kernels
 
@@ -75,7 +86,11 @@ export async function loadClassifier({ tf, modelDir, backend: request }: LoadOpt
       const started = performance.now();
       const pixels = await preprocessImage(input, card.input);
       const [p] = predictPixels([pixels]);
-      return { p_malignant: p!, label: p! >= card.threshold ? 'malignant' : 'benign', ms: performance.now() - started };
+      return { p_malignant: p!, label: labelFor(p!, card.threshold), ms: performance.now() - started };
+    },
+    async flipLogits(input, flips) {
+      const pixels = await preprocessImage(input, card.input);
+      return logitsPerFlip([pixels], flips).map(([logit]) => logit!);
     },
     dispose: () => model.dispose(),
   };

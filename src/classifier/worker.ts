@@ -14,19 +14,22 @@ const post = (message: WorkerResponse) => port.postMessage(message);
 tf.enableProdMode();
 try {
   const classifier = await loadClassifier({ tf, modelDir: setup.modelDir, backend: setup.backend });
+  const { card } = classifier;
   post({
     type: 'ready',
     info: {
       modelId: classifier.modelId,
-      modelName: classifier.card.name,
-      modelSha256: classifier.card.weights_sha256,
+      modelName: card.name,
+      modelSha256: card.weights_sha256,
       backend: classifier.backend,
       threshold: classifier.threshold,
     },
+    flips: card.test_time_flips,
+    calibration: card.calibration,
   });
   port.on('message', async (request: WorkerRequest) => {
     try {
-      post({ type: 'result', id: request.id, prediction: await classifier.classifyFile(Buffer.from(request.image)) });
+      post({ type: 'logits', id: request.id, logits: await classifier.flipLogits(Buffer.from(request.image), request.flips) });
     } catch (error) {
       post({ type: 'error', id: request.id, message: (error as Error).message });
     }

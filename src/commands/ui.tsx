@@ -2,10 +2,11 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { render } from 'ink';
 import { DEFAULT_CAMERA, openCamera } from '../camera/openCamera.js';
-import { startClassifierWorker } from '../classifier/workerClient.js';
+import { startClassifierWorkers } from '../classifier/workerClient.js';
 import { UserError } from '../errors.js';
 import { SessionLog } from '../store/sessionLog.js';
 import { App } from '../ui/App.js';
+import { streamWithCanvas, TerminalCanvas } from '../ui/previewCanvas.js';
 import { renderFrame } from '../ui/renderFrame.js';
 import { printable } from '../ui/TextForm.js';
 import { DEFAULT_DATA_DIR, DEFAULT_MODEL_DIR, parseBackend, type CommandIO } from './io.js';
@@ -33,7 +34,9 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
   const store = await SessionLog.open(values['data-dir']!);
   let classifier;
   try {
-    classifier = await startClassifierWorker({ modelDir: values.model ?? DEFAULT_MODEL_DIR, backend });
+    // two workers share the test-time flips of each still; more would cost a model's memory each for little gain
+    const workers = Math.min(2, os.availableParallelism());
+    classifier = await startClassifierWorkers({ modelDir: values.model ?? DEFAULT_MODEL_DIR, backend }, workers);
   } catch (error) {
     store.close();
     throw error;
@@ -42,9 +45,17 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
   // after an SSH hang-up the terminal is gone: writes fail with EIO/EPIPE, which must not crash the cleanup
   process.stdout.on('error', () => undefined);
   io.stdout.write(ENTER_ALTERNATE_SCREEN);
+  const canvas = new TerminalCanvas((text) => process.stdout.write(text));
   const app = render(
-    <App camera={camera} classifier={classifier} store={store} operator={printable(values.operator ?? os.userInfo().username)} renderFrame={renderFrame} />,
-    { exitOnCtrlC: false, patchConsole: true },
+    <App
+      camera={camera}
+      classifier={classifier}
+      store={store}
+      operator={printable(values.operator ?? os.userInfo().username)}
+      renderFrame={renderFrame}
+      canvas={canvas}
+    />,
+    { stdout: streamWithCanvas(process.stdout, canvas), exitOnCtrlC: false, patchConsole: true },
   );
   const hangUp = () => app.unmount();
   process.once('SIGTERM', hangUp);

@@ -8,13 +8,14 @@ import { writeSessionCsv } from '../store/exportFile.js';
 import type { Capture, Session, SessionLog } from '../store/sessionLog.js';
 import { ConfirmPrompt } from './ConfirmPrompt.js';
 import { Header } from './Header.js';
-import { History } from './History.js';
+import { History, HISTORY_LISTS_WIDTH } from './History.js';
 import { KeyHelp, MAIN_KEYS } from './KeyHelp.js';
 import { Preview } from './Preview.js';
 import { ResultPanel, type ResultState } from './ResultPanel.js';
 import { SessionPanel } from './SessionPanel.js';
 import { TextForm } from './TextForm.js';
-import { useCameraPreview, type FrameRenderer } from './useCameraPreview.js';
+import type { PreviewCanvas } from './previewCanvas.js';
+import type { FrameRenderer } from './useCameraPreview.js';
 
 export interface AppProps {
   camera: CameraSource;
@@ -22,6 +23,8 @@ export interface AppProps {
   store: SessionLog;
   operator: string;
   renderFrame: FrameRenderer;
+  /** Where the live preview is painted. */
+  canvas: PreviewCanvas;
   previewIntervalMs?: number;
   /** Called once when the operator quits, after the app has stopped drawing. */
   onQuit?: () => void;
@@ -43,7 +46,7 @@ function useTerminalSize() {
   return size;
 }
 
-export function App({ camera, classifier, store, operator, renderFrame, previewIntervalMs = 100, onQuit }: AppProps) {
+export function App({ camera, classifier, store, operator, renderFrame, canvas, previewIntervalMs = 66, onQuit }: AppProps) {
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize();
   const [session, setSession] = useState<Session>(() => store.startSession(operator));
@@ -53,8 +56,7 @@ export function App({ camera, classifier, store, operator, renderFrame, previewI
   const [message, setMessage] = useState<string>();
 
   const previewColumns = Math.max(20, Math.floor(columns * 0.55));
-  const previewRows = Math.max(8, rows - 7); // header (2-3 lines) and key help (1-2 lines)
-  const { frame, problem } = useCameraPreview(camera, renderFrame, previewColumns, previewRows, previewIntervalMs);
+  const previewRows = Math.max(8, rows - 8); // header (2-3 lines), key help (1-2 lines) and Ink's last line
   const refreshSession = useCallback((id: string) => setSession(store.session(id)!), [store]);
 
   const capturing = useRef(false); // a ref, not state: a second space may arrive before the next render
@@ -167,17 +169,20 @@ export function App({ camera, classifier, store, operator, renderFrame, previewI
       />
     );
   } else if (mode === 'history') {
-    overlay = <History source={store} thumbnail={async (file) => renderFrame(await readFile(file), 36, 16)} onClose={back} />;
+    const thumbnailColumns = Math.min(48, columns - HISTORY_LISTS_WIDTH);
+    const thumbnail = async (file: string) => renderFrame(await readFile(file), thumbnailColumns, Math.min(24, rows - 8));
+    overlay = <History source={store} thumbnail={thumbnailColumns >= 16 ? thumbnail : undefined} onClose={back} />;
   }
 
   return (
-    <Box flexDirection="column" width={columns} height={rows}>
+    // one line short of the terminal: a full-height Ink app clears the whole terminal on every update
+    <Box flexDirection="column" width={columns} height={rows - 1} overflow="hidden">
       <Header camera={camera.description} />
       {mode === 'history' ? (
         overlay
       ) : (
         <Box flexGrow={1}>
-          <Preview frame={frame} problem={problem} columns={previewColumns} rows={previewRows} />
+          <Preview camera={camera} renderFrame={renderFrame} canvas={canvas} columns={previewColumns} rows={previewRows} intervalMs={previewIntervalMs} />
           <Box flexDirection="column" marginLeft={2} flexGrow={1}>
             <Text bold underline>Result</Text>
             <ResultPanel state={result} width={columns - previewColumns - 4} />

@@ -10,6 +10,10 @@ export interface HistorySource {
 }
 
 const VISIBLE = 12;
+const SESSIONS_WIDTH = 44;
+const CAPTURES_WIDTH = 40;
+/** Columns taken by the two lists and their margins, left of the thumbnail. */
+export const HISTORY_LISTS_WIDTH = SESSIONS_WIDTH + 2 + CAPTURES_WIDTH + 2;
 
 /** A window of at most VISIBLE items around the selection. */
 function windowAround<T>(items: T[], selected: number): { items: T[]; offset: number } {
@@ -27,7 +31,8 @@ export function History({
   onClose,
 }: {
   source: HistorySource;
-  thumbnail: (file: string) => Promise<string>;
+  /** Draws a capture's picture as terminal text; undefined when the terminal is too narrow for one. */
+  thumbnail?: (file: string) => Promise<string>;
   onClose: () => void;
 }) {
   const [sessions] = useState(() => source.sessions().reverse());
@@ -54,7 +59,7 @@ export function History({
   useEffect(() => {
     let live = true;
     setPicture(undefined);
-    if (capture) {
+    if (capture && thumbnail) {
       thumbnail(path.join(source.dataDir, capture.image_path)).then(
         (text) => live && setPicture(text),
         () => live && setPicture('(image missing)'),
@@ -72,7 +77,7 @@ export function History({
     <Box flexDirection="column">
       <Text bold>History · ↑↓ move · → open · ← back · Esc close</Text>
       <Box>
-        <Box flexDirection="column" width={44} marginRight={2}>
+        <Box flexDirection="column" width={SESSIONS_WIDTH} marginRight={2}>
           {sessionWindow.items.map((s, i) => {
             const selected = i + sessionWindow.offset === sessionIndex;
             return (
@@ -82,7 +87,7 @@ export function History({
             );
           })}
         </Box>
-        <Box flexDirection="column" width={40} marginRight={2}>
+        <Box flexDirection="column" width={CAPTURES_WIDTH} marginRight={2}>
           {captures.length === 0 && <Text dimColor>no captures</Text>}
           {captureWindow.items.map((c, i) => (
             <Text key={c.id} inverse={i + captureWindow.offset === captureIndex}>
@@ -92,7 +97,13 @@ export function History({
         </Box>
         {capture && (
           <Box flexDirection="column">
-            {picture ? <Text>{picture}</Text> : <Text dimColor>loading…</Text>}
+            {!thumbnail ? (
+              <Text dimColor>(widen the terminal to see the picture)</Text>
+            ) : picture ? (
+              <Text>{picture}</Text>
+            ) : (
+              <Text dimColor>loading…</Text>
+            )}
             <Text dimColor>{capture.note ?? ''}</Text>
           </Box>
         )}

@@ -1,14 +1,23 @@
 import { useEffect, useState } from 'react';
 import type { CameraSource } from '../camera/source.js';
+import type { PreviewCanvas } from './previewCanvas.js';
 
 export type FrameRenderer = (image: Buffer, columns: number, rows: number) => Promise<string>;
 
 /**
- * Keeps fetching and rendering camera frames, one at a time, at most every `intervalMs`.
- * A camera failure is shown as a problem and retried every two seconds.
+ * Keeps fetching and rendering camera frames, one at a time, at most every `intervalMs`, and hands
+ * each to the canvas, without a React render. A camera failure is shown as a problem and retried every
+ * two seconds.
  */
-export function useCameraPreview(camera: CameraSource, render: FrameRenderer, columns: number, rows: number, intervalMs: number) {
-  const [frame, setFrame] = useState<string>();
+export function useCameraPreview(
+  camera: CameraSource,
+  render: FrameRenderer,
+  canvas: PreviewCanvas,
+  columns: number,
+  rows: number,
+  intervalMs: number,
+) {
+  const [hasFrame, setHasFrame] = useState(false);
   const [problem, setProblem] = useState<string>();
   useEffect(() => {
     let live = true;
@@ -19,7 +28,8 @@ export function useCameraPreview(camera: CameraSource, render: FrameRenderer, co
       try {
         const text = await render(await camera.previewFrame(), columns, rows);
         if (!live) return;
-        setFrame(text);
+        canvas.draw(text);
+        setHasFrame(true);
         setProblem(undefined);
         delay = Math.max(0, intervalMs - (Date.now() - started));
       } catch (error) {
@@ -34,6 +44,6 @@ export function useCameraPreview(camera: CameraSource, render: FrameRenderer, co
       live = false;
       clearTimeout(timer);
     };
-  }, [camera, render, columns, rows, intervalMs]);
-  return { frame, problem };
+  }, [camera, render, canvas, columns, rows, intervalMs]);
+  return { hasFrame, problem };
 }

@@ -9,11 +9,12 @@ import type { CameraSource } from '../../src/camera/source.js';
 import type { ImageClassifier } from '../../src/classifier/workerClient.js';
 import { SessionLog } from '../../src/store/sessionLog.js';
 import { App } from '../../src/ui/App.js';
-import { eventually, KEYS, settle } from './helpers.js';
+import { eventually, KEYS, recordingCanvas, settle } from './helpers.js';
 
 let still: Buffer;
 let store: SessionLog;
 let frames = 0;
+let canvas: ReturnType<typeof recordingCanvas>;
 
 const camera: CameraSource = {
   description: 'fake camera',
@@ -34,6 +35,7 @@ beforeEach(async () => {
   still = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#a0522d' } }).jpeg().toBuffer();
   store = await SessionLog.open(mkdtempSync(path.join(os.tmpdir(), 'dermacam-app-')));
   frames = 0;
+  canvas = recordingCanvas();
 });
 afterEach(() => store.close());
 
@@ -46,16 +48,17 @@ async function captureOnce(stdin: { write: (data: string) => void }, lastFrame: 
 
 function renderApp(classifier = fakeClassifier(), onQuit = vi.fn()) {
   const renderFrame = async () => `FRAME ${++frames}`;
-  const app = render(<App camera={camera} classifier={classifier} store={store} operator="alice" renderFrame={renderFrame} previewIntervalMs={20} onQuit={onQuit} />);
+  const app = render(<App camera={camera} classifier={classifier} store={store} operator="alice" renderFrame={renderFrame} canvas={canvas} previewIntervalMs={20} onQuit={onQuit} />);
   return { ...app, onQuit, classifier };
 }
 
 describe('App', () => {
   it('previews the camera, and on space classifies, logs the capture and shows the result', async () => {
     const { stdin, lastFrame, classifier } = renderApp();
-    await eventually(() => expect(lastFrame()).toMatch(/FRAME \d+/));
-    const before = lastFrame()!.match(/FRAME (\d+)/)![1];
-    await eventually(() => expect(lastFrame()!.match(/FRAME (\d+)/)![1]).not.toBe(before)); // the preview keeps moving
+    await eventually(() => expect(canvas.frames.length).toBeGreaterThan(2)); // the preview keeps moving
+    // the picture goes into the box left of the result panel, below the header (three lines at 100 columns)
+    expect(canvas.area).toEqual({ left: 0, top: 3, columns: 55, rows: 22 });
+    expect(lastFrame()).not.toContain('FRAME'); // painted by the canvas, not through Ink
     expect(lastFrame()).toContain('Not a medical device');
     await captureOnce(stdin, lastFrame);
     expect(lastFrame()).toContain('p(malignant) 83.0%');
@@ -155,7 +158,9 @@ describe('App when things fail', () => {
       },
     };
     const renderFrame = async () => 'FRAME';
-    const { stdin, lastFrame } = render(<App camera={flaky} classifier={fakeClassifier()} store={store} operator="alice" renderFrame={renderFrame} previewIntervalMs={20} />);
+    const { stdin, lastFrame } = render(
+      <App camera={flaky} classifier={fakeClassifier()} store={store} operator="alice" renderFrame={renderFrame} canvas={canvas} previewIntervalMs={20} />,
+    );
     await settle(50);
     stdin.write(' ');
     await eventually(() => expect(lastFrame()).toContain('No picture from /dev/video0'));
@@ -165,5 +170,32 @@ describe('App when things fail', () => {
     stdin.write(' ');
     await eventually(() => expect(lastFrame()).toContain('MALIGNANT'));
     expect(store.captures()).toHaveLength(1);
+  });
+});
+
+describe('App preview', () => {
+  it('says when the camera gives no frames, withdraws the picture, and comes back when it recovers', async () => {
+    const { CameraError } = await import('../../src/camera/source.js');
+    let unplugged = false;
+    const unpluggable: CameraSource = {
+      ...camera,
+      previewFrame: async () => {
+        if (unplugged) throw new CameraError('Camera gone.');
+        return still;
+      },
+    };
+    const renderFrame = async () => `FRAME ${++frames}`;
+    const { lastFrame } = render(
+      <App camera={unpluggable} classifier={fakeClassifier()} store={store} operator="alice" renderFrame={renderFrame} canvas={canvas} previewIntervalMs={20} />,
+    );
+    await eventually(() => expect(canvas.area).toBeDefined());
+    unplugged = true;
+    await eventually(() => expect(lastFrame()).toContain('Camera gone. Retrying'));
+    expect(canvas.area).toBeUndefined();
+    const framesWhileUnplugged = canvas.frames.length;
+    unplugged = false;
+    await eventually(() => expect(canvas.area).toBeDefined(), 5000); // retried after two seconds
+    expect(canvas.frames.length).toBeGreaterThan(framesWhileUnplugged);
+    expect(lastFrame()).not.toContain('Retrying');
   });
 });

@@ -1,4 +1,5 @@
 import type { Capture } from '../../src/store/sessionLog.js';
+import type { ScreenArea } from '../../src/ui/previewCanvas.js';
 
 /** Lets React effects and Ink's input handling run. */
 export const settle = (ms = 30) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -41,4 +42,18 @@ export function sampleCapture(overrides: Partial<Capture> = {}): Capture {
     row_hash: '1'.repeat(64),
     ...overrides,
   };
+}
+
+/** A preview canvas that remembers what it was asked to do. */
+export function recordingCanvas() {
+  const canvas = {
+    areas: [] as (ScreenArea | undefined)[],
+    frames: [] as string[],
+    get area() {
+      return canvas.areas.at(-1);
+    },
+    place: (area: ScreenArea | undefined) => void canvas.areas.push(area),
+    draw: (frame: string) => void canvas.frames.push(frame),
+  };
+  return canvas;
 }

@@ -1,0 +1,80 @@
+/** A rectangle of terminal cells; left and top count from 0. */
+export interface ScreenArea {
+  left: number;
+  top: number;
+  columns: number;
+  rows: number;
+}
+
+/**
+ * Where the live preview is drawn. Frames go past Ink: laying a full-colour picture out through
+ * Ink's renderer costs far more than drawing it (Ink splits every escape sequence into tokens on
+ * every render), so the app keeps an empty box in its layout and the canvas paints into it.
+ */
+export interface PreviewCanvas {
+  /** The box to paint into, or undefined while the preview is not on screen. */
+  place(area: ScreenArea | undefined): void;
+  /** Shows a frame: terminal text, one line per row of cells. */
+  draw(frame: string): void;
+}
+
+const SAVE_CURSOR = '\u001b7';
+const RESTORE_CURSOR = '\u001b8';
+const RESET_STYLE = '\u001b[0m';
+export const BEGIN_SYNCHRONIZED_UPDATE = '\u001b[?2026h';
+export const END_SYNCHRONIZED_UPDATE = '\u001b[?2026l';
+
+/** Paints the preview with absolute cursor moves, leaving the cursor where Ink expects it. */
+export class TerminalCanvas implements PreviewCanvas {
+  private area: ScreenArea | undefined;
+  private lines: string[] = [];
+
+  constructor(private readonly write: (text: string) => void) {}
+
+  place(area: ScreenArea | undefined): void {
+    this.area = area;
+    this.paintNow();
+  }
+
+  draw(frame: string): void {
+    this.lines = frame.split('\n');
+    this.paintNow();
+  }
+
+  /** The escape sequences that paint the current frame into the area ('' when there is nothing to paint). */
+  paint(): string {
+    const { area, lines } = this;
+    if (!area || lines.length === 0) return '';
+    const rows = lines.slice(0, area.rows).map((line, row) => `\u001b[${area.top + row + 1};${area.left + 1}H${line}${RESET_STYLE}`);
+    return SAVE_CURSOR + rows.join('') + RESTORE_CURSOR;
+  }
+
+  private paintNow(): void {
+    const text = this.paint();
+    if (text) this.write(BEGIN_SYNCHRONIZED_UPDATE + text + END_SYNCHRONIZED_UPDATE);
+  }
+}
+
+/**
+ * The stream to give Ink: Ink's own output passes through unchanged, and the preview is painted
+ * again after each of Ink's updates, since Ink rewrites the whole screen, blank preview box included.
+ * Within a synchronized update the repaint goes just before its end, so the terminal shows both at once.
+ */
+export function streamWithCanvas(stdout: NodeJS.WriteStream, canvas: TerminalCanvas): NodeJS.WriteStream {
+  let synchronizing = false;
+  const write = (chunk: unknown, ...rest: unknown[]): boolean => {
+    if (chunk === BEGIN_SYNCHRONIZED_UPDATE) synchronizing = true;
+    else if (chunk === END_SYNCHRONIZED_UPDATE) {
+      synchronizing = false;
+      chunk = canvas.paint() + chunk;
+    } else if (!synchronizing && typeof chunk === 'string') chunk += canvas.paint();
+    return (stdout.write as (...args: unknown[]) => boolean)(chunk, ...rest);
+  };
+  return new Proxy(stdout, {
+    get(target, key) {
+      if (key === 'write') return write;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}

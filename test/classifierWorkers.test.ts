@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { loadClassifier } from '../src/classifier/classifier.js';
+import { FIXTURES, REPO, SHIPPED_MODEL } from './helpers/paths.js';
+
+// the worker threads run the built code (dist/classifier/worker.js); `npm test` builds first
+const { startClassifierWorkers } = (await import(path.join(REPO, 'dist', 'classifier', 'workerClient.js'))) as typeof import('../src/classifier/workerClient.js');
+
+describe('classifier worker threads', () => {
+  it('give the same probability as the in-process classifier, however the flips are shared out', async () => {
+    const image = readFileSync(path.join(FIXTURES, 'ISIC_0024323.jpg'));
+    const inProcess = await loadClassifier({ tf, modelDir: SHIPPED_MODEL, backend: 'wasm' });
+    const expected = await inProcess.classifyFile(image);
+    inProcess.dispose();
+    for (const count of [1, 2, 3]) {
+      const workers = await startClassifierWorkers({ modelDir: SHIPPED_MODEL, backend: 'wasm' }, count);
+      try {
+        expect(workers.info.modelId).toBe(inProcess.modelId);
+        const prediction = await workers.classify(image);
+        expect(prediction.p_malignant).toBeCloseTo(expected.p_malignant, 5);
+        expect(prediction.label).toBe(expected.label);
+        await expect(workers.classify(Buffer.from('not an image'))).rejects.toThrow(/^[^\n]+\.$/);
+      } finally {
+        await workers.close();
+      }
+    }
+  });
+
+  it('refuse to start with a model folder that is not there, in one sentence', async () => {
+    await expect(startClassifierWorkers({ modelDir: '/nonexistent/model', backend: 'wasm' }, 2)).rejects.toThrow(/^[^\n]+\.$/);
+  });
+});
