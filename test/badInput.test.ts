@@ -36,7 +36,7 @@ describe('classify with bad input', () => {
     expect(result.code).toBe(1);
     const lines = jsonLines(result.stdout);
     const byFile = new Map(lines.map((line) => [line.file as string, line]));
-    expect(byFile.get(good)).toMatchObject({ label: expect.stringMatching(/benign|malignant/), backend: 'cpu' });
+    expect(byFile.get(good)).toMatchObject({ label: expect.stringMatching(/^(benign|malignant|uncertain|rejected)$/), backend: 'cpu' });
     expect(byFile.get(path.join(work, 'images', 'a.jpg'))?.p_malignant).toBeTypeOf('number');
     expect(byFile.get(path.join(work, 'images', 'b.jpg'))?.p_malignant).toBeTypeOf('number');
     const errors = Object.fromEntries(bad.map((file) => [path.basename(file), byFile.get(file)?.error as string]));

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
+import { NOT_A_LESION } from '../src/classifier/decision.js';
 import { jsonLines, runCli } from './helpers/cli.js';
 import { FIXTURES, SHARED_DATA, SHIPPED_MODEL } from './helpers/paths.js';
 
@@ -33,11 +34,31 @@ describe('the shipped model through the built CLI', () => {
     expect(lines).toHaveLength(14);
     const card = JSON.parse(readFileSync(path.join(SHIPPED_MODEL, 'model-card.json'), 'utf8'));
     for (const line of lines) {
-      expect(Object.keys(line).sort()).toEqual(['backend', 'file', 'label', 'ms', 'model', 'p_malignant', 'quality', 'threshold'].sort());
+      expect(Object.keys(line).sort()).toEqual(['backend', 'file', 'label', 'ms', 'model', 'ood', 'p_malignant', 'quality', 'threshold'].sort());
       expect(line.model).toBe(`${card.name}@${card.weights_sha256.slice(0, 12)}`);
       expect(line.threshold).toBeCloseTo(card.threshold, 3);
-      expect(line.label).toBe((line.p_malignant as number) >= card.threshold ? 'malignant' : 'benign');
+      const p = line.p_malignant as number;
+      const { reasons } = line.quality as { reasons: string[] };
+      const { score } = line.ood as { score: number };
+      expect(reasons.includes(NOT_A_LESION)).toBe(score > card.out_of_distribution.threshold);
+      const band = card.uncertain_band;
+      const expected = reasons.length > 0 ? 'rejected' : p >= band.low && p < band.high ? 'uncertain' : p >= card.threshold ? 'malignant' : 'benign';
+      expect(line.label).toBe(expected);
     }
+  });
+
+  it('answers for a full-size picture about as for its HAM10000 version (the detail the model learnt from)', async () => {
+    const logit = (p: number) => Math.log(p / (1 - p));
+    const byImage = async (folder: string) =>
+      new Map(jsonLines((await runCli(['classify', folder, '--json'])).stdout).map((line) => [path.basename(line.file as string), logit(line.p_malignant as number)]));
+    const halfSize = mkdtempSync(path.join(os.tmpdir(), 'dermacam-ham-'));
+    for (const name of readdirSync(FIXTURES).filter((file) => file.endsWith('.jpg'))) {
+      copyFileSync(path.join(SHARED_DATA, 'ham10000', 'images', name), path.join(halfSize, name));
+    }
+    const [full, ham] = await Promise.all([byImage(FIXTURES), byImage(halfSize)]);
+    const differences = [...ham].map(([name, hamLogit]) => Math.abs(full.get(name)! - hamLogit));
+    // without the JPEG detail step the mean difference was 3.6 (full size looked malignant)
+    expect(differences.reduce((sum, d) => sum + d, 0) / differences.length).toBeLessThan(1);
   });
 
   it('reaches AUC >= 0.85 on a fixed 200-image subset of the HAM test split', async () => {
@@ -50,5 +71,9 @@ describe('the shipped model through the built CLI', () => {
     expect(report.confusion.tp + report.confusion.fp + report.confusion.tn + report.confusion.fn).toBe(200);
     expect(report.ci.auc.low).toBeLessThanOrEqual(report.auc);
     expect(report.auc).toBeGreaterThanOrEqual(0.85);
+    // refused images are counted apart, and the answered ones get their own metrics
+    expect(report.refused.rejected + report.refused.uncertain + report.answered.n).toBe(200);
+    expect(report.refused.rejected).toBeLessThanOrEqual(10); // the "not a lesion" check passes ~98% of lesions
+    expect(report.answered.confusion.tp + report.answered.confusion.fn).toBeGreaterThan(0);
   });
 });

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifier } from '../src/classifier/classifier.js';
 import { ModelFolderError } from '../src/classifier/layersFolder.js';
-import { FIXTURES } from './helpers/paths.js';
+import { FIXTURES, SHIPPED_MODEL } from './helpers/paths.js';
 import { writeTinyModel } from './helpers/tinyModel.js';
 
 let modelDir: string;
@@ -63,6 +63,18 @@ describe('loading a model folder', () => {
     rmSync(path.join(dir, 'model-card.json'));
     await expect(loadClassifier({ tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/has no model-card.json/);
     await expect(loadClassifier({ tf, modelDir: os.tmpdir(), backend: 'cpu' })).rejects.toBeInstanceOf(ModelFolderError);
+  });
+
+  it('refuses a "not a lesion" model file that does not match the card, or is missing', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'dermacam-shipped-'));
+    cpSync(SHIPPED_MODEL, dir, { recursive: true });
+    const ood = path.join(dir, 'ood.bin');
+    const bytes = readFileSync(ood);
+    bytes[100] ^= 0xff;
+    writeFileSync(ood, bytes);
+    await expect(loadClassifier({ tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/ood\.bin does not match the checksum in the model card/);
+    rmSync(ood);
+    await expect(loadClassifier({ tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/lacks ood\.bin/);
   });
 
   it('says clearly when a forced backend is not available', async () => {

@@ -67,7 +67,7 @@ describe('preprocessing', () => {
 
   it('refuses an image above the pixel limit with a clear message', async () => {
     const big = await sharp({ create: { width: 4000, height: 3000, channels: 3, background: '#336699' } }).png().toBuffer();
-    await expect(decodeSquareRgb(big, 224, 1_000_000)).rejects.toThrow(/larger than the limit/);
+    await expect(decodeSquareRgb(big, 224, { maxPixels: 1_000_000 })).rejects.toThrow(/larger than the limit/);
   });
 
   it('refuses files that are not images', async () => {

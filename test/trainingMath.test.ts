@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyCalibration, fitCalibration } from '../scripts/lib/calibrate.js';
 import { float16Bits } from '../scripts/lib/float16.js';
+import { fitGaussian, invertSymmetric } from '../scripts/lib/gaussian.js';
 import { groupFolds } from '../scripts/lib/trainData.js';
 import { seededRandom } from '../src/metrics/bootstrap.js';
 
@@ -53,5 +54,36 @@ describe('cross-validation folds', () => {
       expect(holding).toHaveLength(1);
     }
     for (const fold of folds) expect(fold.some((row) => malignant[row])).toBe(true);
+  });
+});
+
+describe('the Gaussian of the "not a lesion" check', () => {
+  it('inverts a symmetric positive-definite matrix', () => {
+    const a = Float64Array.from([4, 2, 0.6, 2, 5, 1, 0.6, 1, 3]);
+    const inverse = invertSymmetric(a, 3);
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j < 3; j++) {
+        let product = 0;
+        for (let k = 0; k < 3; k++) product += a[i * 3 + k]! * inverse[k * 3 + j]!;
+        expect(product).toBeCloseTo(i === j ? 1 : 0, 10);
+      }
+    }
+  });
+
+  it('fits the mean and the inverse covariance of its rows, with a unit that never fires kept invertible', () => {
+    const random = seededRandom(7);
+    const rows = Array.from({ length: 20000 }, () => {
+      const a = random() * 2 - 1;
+      const b = random() * 2 - 1;
+      return Float32Array.from([3 + a, 1 + a + b, 0]); // var(x) = 1/3, cov(x, y) = 1/3, var(y) = 2/3
+    });
+    const { mean, precision } = fitGaussian(rows, 3, 0.001);
+    expect(mean[0]).toBeCloseTo(3, 1);
+    expect(mean[1]).toBeCloseTo(1, 1);
+    // the inverse of [[1/3, 1/3], [1/3, 2/3]] is [[6, -3], [-3, 3]]
+    expect(precision[0]).toBeCloseTo(6, 0);
+    expect(precision[1]).toBeCloseTo(-3, 0);
+    expect(precision[4]).toBeCloseTo(3, 0);
+    expect(Number.isFinite(precision[8])).toBe(true);
   });
 });

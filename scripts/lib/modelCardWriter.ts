@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CARD_FILE, type ModelCard } from '../../src/classifier/modelCard.js';
 import { tapName, type FeatureTap, type Flip } from '../../src/classifier/features.js';
-import { MOBILENET_INPUT } from '../../src/classifier/preprocess.js';
+import { HAM10000_DETAIL, MOBILENET_INPUT } from '../../src/classifier/preprocess.js';
 import type { Recipe } from './ablation.js';
 import type { Calibration } from './calibrate.js';
 import type { ImageSet, LabelledImage } from './datasets.js';
@@ -38,7 +38,7 @@ export function writeModelCard(dir: string, inputs: CardInputs, evaluation?: Shi
       inputs.recipe.head.hidden > 0 ? `dense ${inputs.recipe.head.hidden} relu (dropout ${inputs.recipe.head.dropout} in training) -> ` : ''
     }dense 1 (malignant logit)`,
     base_weights: `Keras MobileNet V1 alpha ${alpha} ImageNet weights (Apache-2.0), frozen`,
-    input: { ...MOBILENET_INPUT, crop: 'centre-square', colour: 'RGB' },
+    input: { ...MOBILENET_INPUT, detail: HAM10000_DETAIL, crop: 'centre-square', colour: 'RGB' },
     classes: ['benign', 'malignant'],
     output: 'malignant-logit',
     test_time_flips: inputs.testTimeFlips,

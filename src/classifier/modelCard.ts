@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Flip } from './features.js';
 import type { InputSpec } from './preprocess.js';
 import { ModelFolderError } from './layersFolder.js';
+import type { OutOfDistributionSpec } from './outOfDistribution.js';
 
 /** The metadata that travels with a shipped model (models/<name>/model-card.json). */
 export interface ModelCard {
@@ -19,6 +20,9 @@ export interface ModelCard {
   calibration: { method: 'temperature-and-bias'; temperature: number; bias: number; fitted_on: string };
   threshold: number;
   threshold_rule: string;
+  /** Calibrated probabilities from low (inclusive) to high where the answer is "uncertain". */
+  uncertain_band?: { low: number; high: number; rule: string; measured?: Record<string, number> };
+  out_of_distribution?: OutOfDistributionSpec & { measured?: Record<string, number> };
   weights_sha256: string;
   weights_dtype: 'float16' | 'float32';
   size_bytes: number;

@@ -4,11 +4,21 @@ import { UserError } from '../errors.js';
 /** How the model expects its input; stored in the model card so training and serving agree. */
 export interface InputSpec {
   size: number;
+  /**
+   * How the training images showed a lesion: a centre square of `side` pixels, JPEG-compressed
+   * (HAM10000: 150 pixels, quality about 75). A larger picture is brought to the same state
+   * before the resize to `size`; at full detail, or without the JPEG step, the model calls
+   * almost every camera-sized picture malignant (docs/RELIABILITY.md).
+   */
+  detail?: { side: number; jpeg_quality: number };
   /** `mobilenet`: RGB scaled to [-1, 1] with x / 127.5 - 1. */
   normalisation: 'mobilenet';
 }
 
 export const MOBILENET_INPUT: InputSpec = { size: 224, normalisation: 'mobilenet' };
+
+/** A HAM10000 image (200x150 JPEG) has a centre square of 150 pixels; quality 75 matches its compression best. */
+export const HAM10000_DETAIL = { side: 150, jpeg_quality: 75 };
 
 /** Larger images are refused before decoding instead of exhausting memory (about 8000x6000). */
 export const MAX_INPUT_PIXELS = 50_000_000;
@@ -18,21 +28,24 @@ export class ImageError extends UserError {}
 
 /**
  * Decodes an image (JPEG, PNG, WebP, ...), applies its EXIF orientation, crops the centre
- * square and resizes it to `size` x `size` RGB. Returns the raw 8-bit pixels.
+ * square (brought to the training images' detail first when it is larger) and resizes it to `size` x `size` RGB.
+ * Returns the raw 8-bit pixels.
  */
 export async function decodeSquareRgb(
   input: string | Buffer,
   size: number,
-  maxPixels = MAX_INPUT_PIXELS,
+  { maxPixels = MAX_INPUT_PIXELS, detail }: { maxPixels?: number; detail?: InputSpec['detail'] } = {},
 ): Promise<Uint8Array> {
   try {
-    const { data, info } = await sharp(input, { limitInputPixels: maxPixels, failOn: 'error', animated: false })
-      .rotate()
-      .resize(size, size, { fit: 'cover', position: 'centre' })
-      .removeAlpha()
-      .toColourspace('srgb')
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    const open = () => sharp(input, { limitInputPixels: maxPixels, failOn: 'error', animated: false });
+    const { width = 0, height = 0 } = await open().metadata();
+    let square = open().rotate();
+    if (detail && Math.min(width, height) > detail.side) {
+      const shrunk = await square.resize(detail.side, detail.side, { fit: 'cover', position: 'centre' }).jpeg({ quality: detail.jpeg_quality }).toBuffer();
+      square = sharp(shrunk);
+    }
+    square = square.resize(size, size, { fit: 'cover', position: 'centre' });
+    const { data, info } = await square.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new ImageError(`the image decoded to ${info.channels} channels instead of 3.`);
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   } catch (error) {
@@ -63,5 +76,5 @@ export function normalise(pixels: Uint8Array, spec: InputSpec): Float32Array {
 
 /** The single preprocessing path shared by training, evaluation and the app. */
 export async function preprocessImage(input: string | Buffer, spec: InputSpec): Promise<Float32Array> {
-  return normalise(await decodeSquareRgb(input, spec.size), spec);
+  return normalise(await decodeSquareRgb(input, spec.size, { detail: spec.detail }), spec);
 }

@@ -25,11 +25,11 @@ try {
       threshold: classifier.threshold,
     },
     flips: card.test_time_flips,
-    calibration: card.calibration,
+    rules: { calibration: card.calibration, threshold: card.threshold, uncertain_band: card.uncertain_band, out_of_distribution: card.out_of_distribution },
   });
   port.on('message', async (request: WorkerRequest) => {
     try {
-      post({ type: 'logits', id: request.id, logits: await classifier.flipLogits(Buffer.from(request.image), request.flips) });
+      post({ type: 'analysis', id: request.id, analysis: await classifier.analyse(Buffer.from(request.image), request.flips, request.withQuality) });
     } catch (error) {
       post({ type: 'error', id: request.id, message: (error as Error).message });
     }

@@ -2,9 +2,9 @@ import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import { UserError } from '../errors.js';
 import type { BackendName, BackendRequest } from './backend.js';
-import { calibratedProbability, labelFor, type Prediction } from './classifier.js';
+import type { Prediction } from './classifier.js';
+import { decide, type DecisionRules, type FlipAnalysis } from './decision.js';
 import type { Flip } from './features.js';
-import type { ModelCard } from './modelCard.js';
 
 export interface WorkerSetup {
   modelDir: string;
@@ -19,11 +19,11 @@ export interface ModelInfo {
   threshold: number;
 }
 
-export type WorkerRequest = { id: number; image: Uint8Array; flips: Flip[] };
+export type WorkerRequest = { id: number; image: Uint8Array; flips: Flip[]; withQuality: boolean };
 export type WorkerResponse =
-  | { type: 'ready'; info: ModelInfo; flips: Flip[]; calibration: ModelCard['calibration'] }
+  | { type: 'ready'; info: ModelInfo; flips: Flip[]; rules: DecisionRules }
   | { type: 'failed'; message: string }
-  | { type: 'logits'; id: number; logits: number[] }
+  | { type: 'analysis'; id: number; analysis: FlipAnalysis }
   | { type: 'error'; id: number; message: string };
 
 /** What the app needs of a classifier: who it is, and an asynchronous classification of a still. */
@@ -37,14 +37,14 @@ type Ready = Extract<WorkerResponse, { type: 'ready' }>;
 
 interface ClassifierWorker {
   ready: Ready;
-  logits(image: Buffer, flips: Flip[]): Promise<number[]>;
+  analyse(image: Buffer, flips: Flip[], withQuality: boolean): Promise<FlipAnalysis>;
   terminate(): Promise<unknown>;
 }
 
 /** Starts one worker thread (dist/classifier/worker.js) and waits until its model is loaded. */
 function startWorker(setup: WorkerSetup): Promise<ClassifierWorker> {
   const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: setup });
-  const pending = new Map<number, { resolve: (logits: number[]) => void; reject: (e: Error) => void }>();
+  const pending = new Map<number, { resolve: (analysis: FlipAnalysis) => void; reject: (e: Error) => void }>();
   let nextId = 0;
   return new Promise((resolveReady, rejectReady) => {
     worker.on('error', (error) => rejectReady(new UserError(`The classifier could not start (${error.message}).`)));
@@ -53,20 +53,20 @@ function startWorker(setup: WorkerSetup): Promise<ClassifierWorker> {
       if (message.type === 'ready') {
         resolveReady({
           ready: message,
-          logits(image, flips) {
+          analyse(image, flips, withQuality) {
             const id = nextId++;
             return new Promise((resolve, reject) => {
               pending.set(id, { resolve, reject });
-              worker.postMessage({ id, image, flips } satisfies WorkerRequest);
+              worker.postMessage({ id, image, flips, withQuality } satisfies WorkerRequest);
             });
           },
           terminate: () => worker.terminate(),
         });
       }
-      if (message.type === 'logits' || message.type === 'error') {
+      if (message.type === 'analysis' || message.type === 'error') {
         const waiter = pending.get(message.id);
         pending.delete(message.id);
-        if (message.type === 'logits') waiter?.resolve(message.logits);
+        if (message.type === 'analysis') waiter?.resolve(message.analysis);
         else waiter?.reject(new UserError(message.message));
       }
     });
@@ -75,7 +75,7 @@ function startWorker(setup: WorkerSetup): Promise<ClassifierWorker> {
 
 /**
  * Starts `count` worker threads with the same model and shares each still's test-time flips out
- * among them: on a multi-core machine a capture is classified in about 1/count of the time (the
+ * among them (the first also runs the quality gate): on a multi-core machine a capture is classified in about 1/count of the time (the
  * WebAssembly backend runs one thread in Node). Each worker holds its own copy of the model.
  */
 export async function startClassifierWorkers(setup: WorkerSetup, count: number): Promise<ImageClassifier> {
@@ -86,18 +86,18 @@ export async function startClassifierWorkers(setup: WorkerSetup, count: number):
     await Promise.all(workers.map((worker) => worker.terminate()));
     throw failure.reason;
   }
-  const { info, flips, calibration } = workers[0]!.ready;
+  const { info, flips, rules } = workers[0]!.ready;
   const shares = workers.map((_, w) => flips.filter((_, i) => i % workers.length === w)).filter((share) => share.length > 0);
   // the first still through a worker also starts its image decoder: do that now, not on the first capture
   const grey = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080' } }).jpeg().toBuffer();
-  await Promise.all(shares.map((share, w) => workers[w]!.logits(grey, share)));
+  await Promise.all(shares.map((share, w) => workers[w]!.analyse(grey, share, w === 0)));
   return {
     info,
     async classify(image) {
       const startedAt = performance.now();
-      const logits = (await Promise.all(shares.map((share, w) => workers[w]!.logits(image, share)))).flat();
-      const p = calibratedProbability(logits.reduce((sum, logit) => sum + logit, 0) / logits.length, calibration);
-      return { p_malignant: p, label: labelFor(p, info.threshold), ms: performance.now() - startedAt };
+      // the first worker also runs the quality gate
+      const parts = await Promise.all(shares.map((share, w) => workers[w]!.analyse(image, share, w === 0)));
+      return { ...decide(rules, parts), ms: performance.now() - startedAt };
     },
     close: async () => {
       await Promise.all(workers.map((worker) => worker.terminate()));

@@ -30,7 +30,8 @@ export async function classifyCommand(argv: string[], io: CommandIO): Promise<nu
           p_malignant: round(prediction.p_malignant, 4),
           label: prediction.label,
           threshold: round(classifier.threshold, 4),
-          quality: { ok: true, reasons: [] },
+          quality: prediction.quality,
+          ...(prediction.ood_score !== null && { ood: { score: round(prediction.ood_score, 2), threshold: round(classifier.card.out_of_distribution!.threshold, 2) } }),
           model: classifier.modelId,
           backend: classifier.backend,
           ms: round(prediction.ms, 1),
@@ -50,5 +51,7 @@ export async function classifyCommand(argv: string[], io: CommandIO): Promise<nu
 function humanLine(result: Record<string, unknown>): string {
   if ('error' in result) return `${result.file}: cannot classify: ${result.error}`;
   const p = result.p_malignant as number;
-  return `${result.file}: ${result.label} (p malignant ${(p * 100).toFixed(1)}%, ${result.ms} ms)`;
+  const { reasons } = result.quality as { reasons: string[] };
+  const why = reasons.length > 0 ? `: ${reasons.join('; ')}` : '';
+  return `${result.file}: ${result.label}${why} (p malignant ${(p * 100).toFixed(1)}%, ${result.ms} ms)`;
 }

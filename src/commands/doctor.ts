@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { selectBackend, type BackendName } from '../classifier/backend.js';
 import { readLayersFolder } from '../classifier/layersFolder.js';
 import { readModelCard } from '../classifier/modelCard.js';
+import { readGaussian } from '../classifier/outOfDistribution.js';
 import { DATABASE_FILE, SessionLog } from '../store/sessionLog.js';
 import { verifySessionLog } from '../store/verify.js';
 import { DEFAULT_DATA_DIR, DEFAULT_MODEL_DIR, writeLine, type CommandIO } from './io.js';
@@ -45,7 +46,9 @@ async function checkModel(dir: string): Promise<Check> {
     if (folder.weightsSha256 !== card.weights_sha256) {
       return { name: 'model', status: 'fail', detail: `${dir}: weights sha256 ${folder.weightsSha256.slice(0, 12)} does not match the card's ${card.weights_sha256.slice(0, 12)}` };
     }
-    return { name: 'model', status: 'ok', detail: `${card.name}@${card.weights_sha256.slice(0, 12)} (checksum matches its card), ${dir}` };
+    if (card.out_of_distribution) await readGaussian(dir, card.out_of_distribution); // throws when it does not match the card
+    const checked = card.out_of_distribution ? 'weights and "not a lesion" check match their card' : 'checksum matches its card';
+    return { name: 'model', status: 'ok', detail: `${card.name}@${card.weights_sha256.slice(0, 12)} (${checked}), ${dir}` };
   } catch (error) {
     return { name: 'model', status: 'fail', detail: (error as Error).message };
   }

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadClassifier } from '../classifier/classifier.js';
+import type { Label } from '../classifier/decision.js';
 import { UserError } from '../errors.js';
 import { metricsReport, type MetricsReport } from '../metrics/index.js';
 import { DEFAULT_MODEL_DIR, parseBackend, writeLine, type CommandIO } from './io.js';
@@ -24,12 +25,17 @@ export async function evalCommand(argv: string[], io: CommandIO): Promise<number
   const truth: boolean[] = [];
   const probabilities: number[] = [];
   const groups: string[] = [];
+  const labels: Label[] = [];
+  const refusalReasons: Record<string, number> = {};
   const errors: { file: string; error: string }[] = [];
   for (const item of labelled) {
     try {
-      probabilities.push((await classifier.classifyFile(item.file)).p_malignant);
+      const prediction = await classifier.classifyFile(item.file);
+      probabilities.push(prediction.p_malignant);
       truth.push(item.malignant);
       groups.push(item.group ?? item.file);
+      labels.push(prediction.label);
+      for (const reason of prediction.quality.reasons) refusalReasons[reason] = (refusalReasons[reason] ?? 0) + 1;
     } catch (error) {
       if (!(error instanceof UserError)) throw error;
       errors.push({ file: item.file, error: error.message });
@@ -39,19 +45,39 @@ export async function evalCommand(argv: string[], io: CommandIO): Promise<number
   classifier.dispose();
   if (truth.length === 0) throw new UserError('None of the images in the labels file could be classified.');
 
+  // every image at the threshold (the contract's metrics), and the images the model answered for
   const report = metricsReport(truth, probabilities, classifier.threshold, { groups });
-  const output = { ...report, model: classifier.modelId, backend: classifier.backend, errors: errors.length };
-  writeLine(io.stdout, values.json ? JSON.stringify(output) : humanReport(report, `${classifier.modelId} on ${classifier.backend}`));
+  const answeredRows = labels.flatMap((label, i) => (label === 'benign' || label === 'malignant' ? [i] : []));
+  const pick = <T>(values: T[]) => answeredRows.map((i) => values[i]!);
+  const answered = answeredRows.length > 0 ? metricsReport(pick(truth), pick(probabilities), classifier.threshold, { groups: pick(groups) }) : null;
+  const refused = {
+    rejected: labels.filter((label) => label === 'rejected').length,
+    uncertain: labels.filter((label) => label === 'uncertain').length,
+    reasons: refusalReasons,
+  };
+  const output = { ...report, refused, answered, model: classifier.modelId, backend: classifier.backend, errors: errors.length };
+  const model = `${classifier.modelId} on ${classifier.backend}`;
+  writeLine(io.stdout, values.json ? JSON.stringify(output) : humanEvaluation(report, refused, answered, model));
   return errors.length > 0 ? 1 : 0;
 }
 
-function humanReport(report: MetricsReport, model: string): string {
+function humanEvaluation(all: MetricsReport, refused: { rejected: number; uncertain: number; reasons: Record<string, number> }, answered: MetricsReport | null, model: string): string {
+  const reasons = Object.entries(refused.reasons).map(([reason, count]) => `${reason}: ${count}`);
+  return [
+    `All ${all.n} images, whatever the model said (model ${model}):`,
+    humanReport(all),
+    `Refused: ${refused.rejected} rejected${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}, ${refused.uncertain} uncertain.`,
+    answered ? `The ${answered.n} images the model answered for:\n${humanReport(answered)}` : 'The model answered for none of the images.',
+  ].join('\n');
+}
+
+function humanReport(report: MetricsReport): string {
   const f = (x: number) => (Number.isNaN(x) ? 'n/a' : x.toFixed(3));
   const line = (name: string, key: keyof MetricsReport['ci']) =>
     `  ${name.padEnd(22)}${f(report[key]).padStart(6)}  [${f(report.ci[key].low)}, ${f(report.ci[key].high)}]`;
   const { tp, fp, tn, fn } = report.confusion;
   return [
-    `${report.n} images, model ${model}, threshold ${report.threshold.toFixed(3)}`,
+    `  ${report.n} images, threshold ${report.threshold.toFixed(3)}`,
     `  ${'metric'.padEnd(22)}${'value'.padStart(6)}  95% bootstrap interval`,
     line('AUC', 'auc'),
     line('sensitivity (recall)', 'recall'),

@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { MAX_INPUT_PIXELS } from '../classifier/preprocess.js';
 
 /** The numbers the quality gate judges a picture by, measured on the model's centre square. */
 export interface QualityMeasures {
@@ -21,7 +22,7 @@ const SIDE = 128;
 
 /** Measures a picture (any format sharp reads), after EXIF rotation and centre square crop. */
 export async function measureQuality(image: string | Buffer): Promise<QualityMeasures> {
-  const luma = await sharp(image, { failOn: 'error' })
+  const luma = await sharp(image, { failOn: 'error', limitInputPixels: MAX_INPUT_PIXELS })
     .rotate()
     .resize(SIDE, SIDE, { fit: 'cover', position: 'centre' })
     .removeAlpha()

@@ -72,7 +72,7 @@ export function App({ camera, classifier, store, operator, renderFrame, canvas, 
       const base = { model_name: info.modelName, model_sha256: info.modelSha256, backend: info.backend, threshold: info.threshold };
       // a still that cannot be classified is still kept in the log, marked as rejected
       const outcome = await classifier.classify(jpeg).then(
-        (p) => ({ ...base, p_malignant: p.p_malignant, label: p.label, latency_ms: p.ms, quality: { ok: true, reasons: [] as string[] } }),
+        (p) => ({ ...base, p_malignant: p.p_malignant, label: p.label, latency_ms: p.ms, quality: p.quality }),
         (error: Error) => ({ ...base, p_malignant: null, label: 'rejected' as const, latency_ms: null, quality: { ok: false, reasons: [error.message] } }),
       );
       const capture = await store.addCapture(session.id, jpeg, outcome);

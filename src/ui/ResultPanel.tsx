@@ -34,7 +34,7 @@ export function ResultPanel({ state, width = 40 }: { state: ResultState; width?:
       <Text bold color={style.color}>
         {style.text}
       </Text>
-      {c.p_malignant !== null && (
+      {c.p_malignant !== null && c.label !== 'rejected' && (
         <>
           <Text>
             p(malignant) {(c.p_malignant * 100).toFixed(1)}%{c.threshold !== null ? `   threshold ${(c.threshold * 100).toFixed(1)}%` : ''}
@@ -42,7 +42,9 @@ export function ResultPanel({ state, width = 40 }: { state: ResultState; width?:
           <Text color={style.color}>{probabilityBar(c.p_malignant, c.threshold ?? 0.5, Math.max(10, width - 2))}</Text>
         </>
       )}
-      {reasons.length > 0 && <Text color="yellow">quality: {reasons.join(', ')}</Text>}
+      {reasons.length > 0 && <Text color="yellow">why: {reasons.join('; ')}</Text>}
+      {c.label === 'rejected' && <Text>Retake the picture: r discards this one, then space.</Text>}
+      {c.label === 'uncertain' && <Text>Too close to the threshold to call: retake, or refer to a clinician.</Text>}
       <Text dimColor>
         {c.model_name}@{c.model_sha256.slice(0, 12)} · {c.backend} · {c.latency_ms?.toFixed(0)} ms
       </Text>

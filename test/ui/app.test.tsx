@@ -26,7 +26,13 @@ const camera: CameraSource = {
 function fakeClassifier(p = 0.83): ImageClassifier {
   return {
     info: { modelId: 'fake@0123456789ab', modelName: 'fake', modelSha256: '0123456789ab'.padEnd(64, '0'), backend: 'wasm', threshold: 0.42 },
-    classify: vi.fn(async () => ({ p_malignant: p, label: p >= 0.42 ? ('malignant' as const) : ('benign' as const), ms: 12.5 })),
+    classify: vi.fn(async () => ({
+      p_malignant: p,
+      label: p >= 0.42 ? ('malignant' as const) : ('benign' as const),
+      quality: { ok: true, reasons: [] },
+      ood_score: 3.5,
+      ms: 12.5,
+    })),
     close: async () => undefined,
   };
 }
@@ -67,6 +73,25 @@ describe('App', () => {
     const [capture] = store.captures();
     expect(capture).toMatchObject({ label: 'malignant', p_malignant: 0.83, threshold: 0.42, model_name: 'fake', backend: 'wasm', latency_ms: 12.5 });
     expect(readFileSync(path.join(store.dataDir, capture!.image_path))).toEqual(still);
+  });
+
+  it('shows a refusal with its reasons and logs it: rejected by the quality gate, or uncertain', async () => {
+    const classifier = fakeClassifier();
+    classifier.classify = vi.fn(async () => ({ p_malignant: 0.9, label: 'rejected' as const, quality: { ok: false, reasons: ['too blurred'] }, ood_score: 3, ms: 9 }));
+    const { stdin, lastFrame } = renderApp(classifier);
+    await settle();
+    stdin.write(' ');
+    await eventually(() => expect(lastFrame()).toContain('REJECTED'));
+    expect(lastFrame()).toContain('why: too blurred');
+    expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('Retake the picture: r discards this one, then space.');
+    expect(lastFrame()).not.toContain('p(malignant)'); // a refused picture gets no answer on screen
+    expect(store.captures()[0]).toMatchObject({ label: 'rejected', p_malignant: 0.9, quality_ok: 0, quality_reasons: '["too blurred"]' });
+
+    classifier.classify = vi.fn(async () => ({ p_malignant: 0.15, label: 'uncertain' as const, quality: { ok: true, reasons: [] }, ood_score: 3, ms: 9 }));
+    stdin.write(' ');
+    await eventually(() => expect(lastFrame()).toContain('UNCERTAIN'));
+    expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('Too close to the threshold to call: retake, or refer to a clinician.'); // wrapped
+    expect(store.captures()[1]).toMatchObject({ label: 'uncertain', quality_ok: 1 });
   });
 
   it('keeps a still that cannot be classified, marked rejected', async () => {

@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type * as TF from '@tensorflow/tfjs';
+import { ModelFolderError } from './layersFolder.js';
+
+/**
+ * How the card describes the "not a lesion" check: a Gaussian fitted to the training images'
+ * activations of one layer; an image whose Mahalanobis distance (mean over the test-time flips)
+ * exceeds the threshold is unlike anything the model learnt from and is rejected.
+ */
+export interface OutOfDistributionSpec {
+  method: 'mahalanobis';
+  layer: string;
+  /** float32 little-endian: the mean (dims), then the precision matrix (dims x dims, row-major). */
+  file: string;
+  sha256: string;
+  dims: number;
+  threshold: number;
+  threshold_rule: string;
+  fitted_on: string;
+}
+
+export interface GaussianModel {
+  mean: Float32Array;
+  precision: Float32Array;
+  dims: number;
+}
+
+export function encodeGaussian({ mean, precision }: GaussianModel): Buffer {
+  const values = new Float32Array(mean.length + precision.length);
+  values.set(mean);
+  values.set(precision, mean.length);
+  return Buffer.from(values.buffer);
+}
+
+/** Reads the card's Gaussian, refusing a file whose checksum or size does not match the card. */
+export async function readGaussian(modelDir: string, spec: OutOfDistributionSpec): Promise<GaussianModel> {
+  const file = path.join(modelDir, spec.file);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch {
+    throw new ModelFolderError(`The model folder ${modelDir} lacks ${spec.file}, which its card names for the "not a lesion" check.`);
+  }
+  const expectedBytes = 4 * (spec.dims + spec.dims * spec.dims);
+  if (createHash('sha256').update(bytes).digest('hex') !== spec.sha256 || bytes.byteLength !== expectedBytes) {
+    throw new ModelFolderError(`${file} does not match the checksum in the model card, so it may be corrupt or altered; refusing to use it.`);
+  }
+  const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  return { mean: values.subarray(0, spec.dims), precision: values.subarray(spec.dims), dims: spec.dims };
+}
+
+/** Mahalanobis distance of each row of `activations` (n x dims) from the Gaussian. */
+export function mahalanobis(tf: typeof TF, activations: TF.Tensor2D, gaussian: GaussianModel): TF.Tensor1D {
+  return tf.tidy(() => {
+    const centred = activations.sub(tf.tensor1d(gaussian.mean));
+    const projected = tf.matMul(centred, tf.tensor2d(gaussian.precision, [gaussian.dims, gaussian.dims]));
+    return projected.mul(centred).sum(1).relu().sqrt() as TF.Tensor1D;
+  });
+}
