@@ -7,7 +7,7 @@ import { exportCommand } from './commands/export.js';
 import { sessionsCommand } from './commands/sessions.js';
 import { uiCommand } from './commands/ui.js';
 import type { CommandIO } from './commands/io.js';
-import { UserError } from './errors.js';
+import { escapeControlCharacters, UserError } from './errors.js';
 
 const USAGE = `dermacam: skin-lesion photos classified benign or malignant on this machine.
 Not a medical device: research and teaching only; it does not diagnose.
@@ -61,7 +61,7 @@ try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
   const { message, code } = explain(error);
-  process.stderr.write(`dermacam: ${message}\n`);
+  process.stderr.write(`dermacam: ${escapeControlCharacters(message)}\n`);
   if (process.env.DERMACAM_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
   process.exitCode = code;
 }

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadClassifier } from '../classifier/classifier.js';
-import { UserError } from '../errors.js';
+import { escapeControlCharacters, UserError } from '../errors.js';
 import { expandImageInputs } from './imageFiles.js';
 import { DEFAULT_MODEL_DIR, parseBackend, writeLine, type CommandIO } from './io.js';
 
@@ -49,9 +49,10 @@ export async function classifyCommand(argv: string[], io: CommandIO): Promise<nu
 }
 
 function humanLine(result: Record<string, unknown>): string {
-  if ('error' in result) return `${result.file}: cannot classify: ${result.error}`;
+  const file = escapeControlCharacters(result.file as string);
+  if ('error' in result) return `${file}: cannot classify: ${result.error}`;
   const p = result.p_malignant as number;
   const { reasons } = result.quality as { reasons: string[] };
   const why = reasons.length > 0 ? `: ${reasons.join('; ')}` : '';
-  return `${result.file}: ${result.label}${why} (p malignant ${(p * 100).toFixed(1)}%, ${result.ms} ms)`;
+  return `${file}: ${result.label}${why} (p malignant ${(p * 100).toFixed(1)}%, ${result.ms} ms)`;
 }

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadClassifier } from '../classifier/classifier.js';
 import type { Label } from '../classifier/decision.js';
-import { UserError } from '../errors.js';
+import { escapeControlCharacters, UserError } from '../errors.js';
 import { metricsReport, type MetricsReport } from '../metrics/index.js';
 import { DEFAULT_MODEL_DIR, parseBackend, writeLine, type CommandIO } from './io.js';
 import { readLabelsCsv } from './labelsCsv.js';
@@ -39,7 +39,7 @@ export async function evalCommand(argv: string[], io: CommandIO): Promise<number
     } catch (error) {
       if (!(error instanceof UserError)) throw error;
       errors.push({ file: item.file, error: error.message });
-      writeLine(io.stderr, `${item.file}: cannot classify: ${error.message}`);
+      writeLine(io.stderr, `${escapeControlCharacters(item.file)}: cannot classify: ${error.message}`);
     }
   }
   classifier.dispose();

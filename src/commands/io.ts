@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { BACKEND_REQUESTS, type BackendRequest } from '../classifier/backend.js';
-import { UserError } from '../errors.js';
+import { escapeControlCharacters, UserError } from '../errors.js';
 
 /** What a command needs from the outside world, passed in so that tests can supply their own. */
 export interface CommandIO {
@@ -24,6 +24,7 @@ export function parseBackend(value: string | undefined): BackendRequest {
   return request;
 }
 
-export function writeLine(stream: NodeJS.WritableStream, line: string): void {
-  stream.write(`${line}\n`);
+/** Writes text and a newline; control characters other than its line breaks are shown as escapes. */
+export function writeLine(stream: NodeJS.WritableStream, text: string): void {
+  stream.write(`${text.split('\n').map(escapeControlCharacters).join('\n')}\n`);
 }

@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { escapeControlCharacters } from '../errors.js';
 import { DATABASE_FILE, SessionLog } from '../store/sessionLog.js';
 import { DEFAULT_DATA_DIR, writeLine, type CommandIO } from './io.js';
 
 /** Opens the session log of a data folder for reading, or says there is none (without creating one). */
 export async function openExistingLog(dataDir: string, io: CommandIO): Promise<SessionLog | undefined> {
   if (!existsSync(path.join(dataDir, DATABASE_FILE))) {
-    writeLine(io.stderr, `No session log in ${dataDir} yet: captures made in the app are logged there.`);
+    writeLine(io.stderr, `No session log in ${escapeControlCharacters(dataDir)} yet: captures made in the app are logged there.`);
     return undefined;
   }
   return SessionLog.open(dataDir);
