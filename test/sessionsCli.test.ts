@@ -59,4 +59,18 @@ describe('dermacam sessions and export', () => {
     expect(code).toBe(0);
     expect(stderr).toMatch(/No session log/);
   });
+
+  it('refuses a foreign database file in a sentence, leaves it as it was, and doctor says what is wrong', async () => {
+    const foreign = mkdtempSync(path.join(os.tmpdir(), 'dermacam-cli-foreign-'));
+    const file = path.join(foreign, 'dermacam.db');
+    writeFileSync(file, 'not a database at all, just text '.repeat(100));
+    const before = readFileSync(file);
+    const sessions = await runCli(['sessions', '--data-dir', foreign]);
+    expect(sessions.code).toBe(2);
+    expect(sessions.stderr).toMatch(/^dermacam: Cannot open the session log .* It was left untouched\.\n$/);
+    const doctor = await runCli(['doctor', '--data-dir', foreign]);
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toMatch(/FAIL\s+session log\s+.*not an SQLite database/);
+    expect(readFileSync(file)).toEqual(before);
+  });
 });

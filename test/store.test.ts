@@ -81,6 +81,48 @@ describe('session log', () => {
     log.close();
   });
 
+  it('fails a capture in one sentence at any failing write step, touching nothing earlier', async () => {
+    const ioError = (code: string) => Object.assign(new Error(`injected ${code}`), { code });
+    let failAt: 'mkdir' | 'open' | 'write' | 'sync' | 'rename' | undefined;
+    let code = 'ENOSPC';
+    const failing = {
+      ...fsPromises,
+      mkdir: (async (...args: Parameters<typeof fsPromises.mkdir>) => {
+        if (failAt === 'mkdir') throw ioError(code);
+        return fsPromises.mkdir(...args);
+      }) as typeof fsPromises.mkdir,
+      open: (async (...args: Parameters<typeof fsPromises.open>) => {
+        if (failAt === 'open') throw ioError(code);
+        const handle = await fsPromises.open(...args);
+        if (failAt === 'write') handle.writeFile = async () => { throw ioError(code); };
+        if (failAt === 'sync') handle.sync = async () => { throw ioError(code); };
+        return handle;
+      }) as typeof fsPromises.open,
+      rename: (async (...args: Parameters<typeof fsPromises.rename>) => {
+        if (failAt === 'rename') throw ioError(code);
+        return fsPromises.rename(...args);
+      }) as typeof fsPromises.rename,
+    };
+    const dir = tempDir();
+    const log = await SessionLog.open(dir, { fs: failing });
+    const session = log.startSession('alice');
+    const first = await log.addCapture(session.id, jpeg, result);
+    for (const step of ['mkdir', 'open', 'write', 'sync', 'rename'] as const) {
+      for (const [injected, why] of [['ENOSPC', 'the disk is full'], ['EIO', 'the image could not be written (EIO)'], ['EACCES', 'dermacam may not write in']] as const) {
+        failAt = step;
+        code = injected;
+        await expect(log.addCapture(session.id, jpeg, result), `${step} ${injected}`).rejects.toThrow(new RegExp(`^The capture was not saved: ${why.replace(/[()]/g, '\\$&')}.*Earlier captures are untouched\\.$`));
+      }
+    }
+    failAt = undefined;
+    expect(log.captures()).toEqual([first]);
+    expect(readdirSync(path.join(dir, session.id))).toEqual([path.basename(first.image_path)]); // no temp files left
+    expect((await verifySessionLog(log)).firstBroken).toBeUndefined();
+    await log.addCapture(session.id, jpeg, result); // and the next capture works
+    expect(log.captures()).toHaveLength(2);
+    log.close();
+  });
+
   it('removes temp files that a crash left behind, at open', async () => {
     const dir = tempDir();
     mkdirSync(path.join(dir, 'S1'), { recursive: true });

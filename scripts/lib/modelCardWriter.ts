@@ -69,6 +69,8 @@ export function writeModelCard(dir: string, inputs: CardInputs, evaluation?: Shi
       'Light skin tones dominate the training data; performance on darker skin is unknown and likely worse.',
       'Seven HAM10000 diagnoses only (nv, bkl, df, vasc benign; mel, bcc, akiec malignant); other conditions are out of scope.',
       'Metrics come from one lesion-disjoint test split of about 1,000 lesions from the same sources as training; performance in a clinic will differ.',
+      'The model learnt from small JPEG images (HAM10000: 200x150 pixels); larger pictures are first shrunk and compressed the same way (input.detail), without which camera-sized pictures were called malignant almost always. A webcam picture can still differ in ways this does not undo.',
+      'The quality gate and the "not a lesion" check refuse pictures unlike the training images; they pass about 98% of HAM10000 test lesions and were checked on a few hundred non-lesion pictures only: passing them does not prove that a picture shows a lesion.',
     ],
     disclaimer: 'Not a medical device. Do not use it to diagnose, treat or rule out skin cancer; see a clinician.',
   };

@@ -198,6 +198,21 @@ describe('App when things fail', () => {
   });
 });
 
+describe('App when the disk fails', () => {
+  it('says the capture was not saved, stays up, and saves the next one', async () => {
+    const { StoreError } = await import('../../src/store/sessionLog.js');
+    const { stdin, lastFrame } = renderApp();
+    await settle();
+    vi.spyOn(store, 'addCapture').mockRejectedValueOnce(new StoreError('The capture was not saved: the disk is full. Earlier captures are untouched.'));
+    stdin.write(' ');
+    await eventually(() => expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('The capture was not saved: the disk is full.'));
+    expect(store.captures()).toHaveLength(0);
+    await settle(50);
+    await captureOnce(stdin, lastFrame);
+    expect(store.captures()).toHaveLength(1);
+  });
+});
+
 describe('App preview', () => {
   it('says when the camera gives no frames, withdraws the picture, and comes back when it recovers', async () => {
     const { CameraError } = await import('../../src/camera/source.js');
