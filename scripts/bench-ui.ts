@@ -101,8 +101,9 @@ try {
   const firstMinute = samples.slice(0, 12);
   const lastMinute = samples.slice(-12);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const perMinute = Array.from({ length: Math.ceil(samples.length / 12) }, (_, m) => mean(samples.slice(m * 12, m * 12 + 12)).toFixed(0));
   console.log(
-    `RSS over a ${soakSeconds}-s demo session with a capture every 30 s: first minute ${mean(firstMinute).toFixed(0)} MB, last minute ${mean(lastMinute).toFixed(0)} MB, max ${Math.max(...samples).toFixed(0)} MB`,
+    `RSS over a ${soakSeconds}-s demo session with a capture every 30 s: first minute ${mean(firstMinute).toFixed(0)} MB, last minute ${mean(lastMinute).toFixed(0)} MB, max ${Math.max(...samples).toFixed(0)} MB (per minute: ${perMinute.join(', ')})`,
   );
 } finally {
   try {
