@@ -16,7 +16,7 @@ import type { CameraSource } from '../src/camera/source.js';
 import { renderFrame } from '../src/ui/renderFrame.js';
 
 const { values: args } = parseArgs({
-  options: { 'soak-seconds': { type: 'string', default: '300' }, trials: { type: 'string', default: '10' } },
+  options: { 'soak-seconds': { type: 'string', default: '300' }, trials: { type: 'string', default: '40' } },
 });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const work = mkdtempSync(path.join(os.tmpdir(), 'dermacam-bench-ui-'));

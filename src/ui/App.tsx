@@ -182,7 +182,15 @@ export function App({ camera, classifier, store, operator, renderFrame, canvas, 
         overlay
       ) : (
         <Box flexGrow={1}>
-          <Preview camera={camera} renderFrame={renderFrame} canvas={canvas} columns={previewColumns} rows={previewRows} intervalMs={previewIntervalMs} />
+          <Preview
+            camera={camera}
+            renderFrame={renderFrame}
+            canvas={canvas}
+            columns={previewColumns}
+            rows={previewRows}
+            // slower while a capture is classified: the workers need the cores more than the preview does
+            intervalMs={result.status === 'classifying' ? 4 * previewIntervalMs : previewIntervalMs}
+          />
           <Box flexDirection="column" marginLeft={2} flexGrow={1}>
             <Text bold underline>Result</Text>
             <ResultPanel state={result} width={columns - previewColumns - 4} />

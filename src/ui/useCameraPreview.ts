@@ -1,12 +1,13 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { CameraSource } from '../camera/source.js';
 import type { PreviewCanvas } from './previewCanvas.js';
 
 export type FrameRenderer = (image: Buffer, columns: number, rows: number) => Promise<string>;
 
 /**
- * Keeps fetching and rendering camera frames, one at a time, at most every `intervalMs`, and hands
- * each to the canvas, without a React render. A camera failure is shown as a problem and retried every
+ * Keeps fetching and rendering camera frames, one at a time, at most every `intervalMs` (read
+ * afresh for each frame, so a change takes effect without restarting), and hands each to the
+ * canvas, without a React render. A camera failure is shown as a problem and retried every
  * two seconds.
  */
 export function useCameraPreview(
@@ -19,19 +20,21 @@ export function useCameraPreview(
 ) {
   const [hasFrame, setHasFrame] = useState(false);
   const [problem, setProblem] = useState<string>();
+  const interval = useRef(intervalMs);
+  interval.current = intervalMs;
   useEffect(() => {
     let live = true;
     let timer: NodeJS.Timeout | undefined;
     async function tick(): Promise<void> {
       const started = Date.now();
-      let delay = intervalMs;
+      let delay = interval.current;
       try {
         const text = await render(await camera.previewFrame(), columns, rows);
         if (!live) return;
         canvas.draw(text);
         setHasFrame(true);
         setProblem(undefined);
-        delay = Math.max(0, intervalMs - (Date.now() - started));
+        delay = Math.max(0, interval.current - (Date.now() - started));
       } catch (error) {
         if (!live) return;
         setProblem((error as Error).message);
@@ -44,6 +47,6 @@ export function useCameraPreview(
       live = false;
       clearTimeout(timer);
     };
-  }, [camera, render, canvas, columns, rows, intervalMs]);
+  }, [camera, render, canvas, columns, rows]);
   return { hasFrame, problem };
 }

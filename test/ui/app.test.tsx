@@ -214,6 +214,28 @@ describe('App when the disk fails', () => {
 });
 
 describe('App preview', () => {
+  it('keeps moving while a capture is classified, at a quarter of its rate', async () => {
+    const classifier = fakeClassifier();
+    const slow = classifier.classify;
+    classifier.classify = vi.fn(async (image: Buffer) => {
+      await settle(600);
+      return slow(image);
+    });
+    const { stdin, lastFrame } = renderApp(classifier);
+    await eventually(() => expect(canvas.frames.length).toBeGreaterThan(0));
+    const idleStart = canvas.frames.length;
+    await settle(600);
+    const idle = canvas.frames.length - idleStart;
+    stdin.write(' ');
+    await eventually(() => expect(lastFrame()).toContain('classifying'));
+    const busyStart = canvas.frames.length;
+    await settle(500);
+    const busy = canvas.frames.length - busyStart;
+    await eventually(() => expect(lastFrame()).toContain('MALIGNANT'));
+    expect(busy).toBeGreaterThanOrEqual(2); // the picture still moves
+    expect(busy).toBeLessThan(idle * 0.6); // 20 ms frames idle, 80 ms while classifying
+  });
+
   it('says when the camera gives no frames, withdraws the picture, and comes back when it recovers', async () => {
     const { CameraError } = await import('../../src/camera/source.js');
     let unplugged = false;
