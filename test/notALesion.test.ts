@@ -17,6 +17,10 @@ describe('the "not a lesion" check of the shipped model', () => {
     expect(lines.length).toBeGreaterThanOrEqual(30);
     const notALesion = lines.filter((line) => line.label === 'rejected' && (line.quality as { reasons: string[] }).reasons.includes(NOT_A_LESION));
     expect(notALesion.length / lines.length).toBeGreaterThanOrEqual(0.95);
+    // on screen a refused picture gets its reasons and no probability
+    const human = (await runCli(['classify', path.join(SKIMAGE_PHOTOS, 'coffee.png')])).stdout.trim().split('\n').at(-1);
+    expect(human).toMatch(/coffee\.png: rejected: .*not a skin lesion.* \([\d.]+ ms\)$/);
+    expect(human).not.toContain('p malignant');
   });
 
   it('refuses pictures with the lesion moved into a corner of the frame (the rest plain skin)', async () => {

@@ -51,8 +51,9 @@ export async function classifyCommand(argv: string[], io: CommandIO): Promise<nu
 function humanLine(result: Record<string, unknown>): string {
   const file = escapeControlCharacters(result.file as string);
   if ('error' in result) return `${file}: cannot classify: ${result.error}`;
-  const p = result.p_malignant as number;
   const { reasons } = result.quality as { reasons: string[] };
-  const why = reasons.length > 0 ? `: ${reasons.join('; ')}` : '';
-  return `${file}: ${result.label}${why} (p malignant ${(p * 100).toFixed(1)}%, ${result.ms} ms)`;
+  // a refused picture gets no probability on screen; --json keeps it for research
+  if (result.label === 'rejected') return `${file}: rejected: ${reasons.join('; ')} (${result.ms} ms)`;
+  const p = ((result.p_malignant as number) * 100).toFixed(1);
+  return `${file}: ${result.label} (p malignant ${p}%, ${result.ms} ms)`;
 }
