@@ -28,6 +28,15 @@ describe('classifier worker threads', () => {
     }
   });
 
+  it('fail a classification in one sentence when a worker stops during it, instead of leaving it waiting', async () => {
+    const workers = await startClassifierWorkers({ modelDir: SHIPPED_MODEL, backend: 'wasm' }, 2);
+    const running = expect(workers.classify(readFileSync(path.join(FIXTURES, 'ISIC_0024323.jpg')))).rejects.toThrow(
+      /^The classifier stopped \(exit code \d+\); restart dermacam\.$/,
+    );
+    await workers.close();
+    await running;
+  });
+
   it('refuse to start with a model folder that is not there, in one sentence', async () => {
     await expect(startClassifierWorkers({ modelDir: '/nonexistent/model', backend: 'wasm' }, 2)).rejects.toThrow(/^[^\n]+\.$/);
   });

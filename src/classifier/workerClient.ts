@@ -46,11 +46,19 @@ function startWorker(setup: WorkerSetup): Promise<ClassifierWorker> {
   const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: setup });
   const pending = new Map<number, { resolve: (analysis: FlipAnalysis) => void; reject: (e: Error) => void }>();
   let nextId = 0;
+  let ready = false;
+  // a worker that dies after starting (out of memory, say) fails what it was doing, rather than leaving it waiting
+  const failPending = (why: string) => {
+    for (const waiter of pending.values()) waiter.reject(new UserError(`The classifier stopped (${why}); restart dermacam.`));
+    pending.clear();
+  };
+  worker.on('exit', (code) => failPending(`exit code ${code}`));
   return new Promise((resolveReady, rejectReady) => {
-    worker.on('error', (error) => rejectReady(new UserError(`The classifier could not start (${error.message}).`)));
+    worker.on('error', (error) => (ready ? failPending(error.message) : rejectReady(new UserError(`The classifier could not start (${error.message}).`))));
     worker.on('message', (message: WorkerResponse) => {
       if (message.type === 'failed') rejectReady(new UserError(message.message));
       if (message.type === 'ready') {
+        ready = true;
         resolveReady({
           ready: message,
           analyse(image, flips, withQuality) {
@@ -75,8 +83,9 @@ function startWorker(setup: WorkerSetup): Promise<ClassifierWorker> {
 
 /**
  * Starts `count` worker threads with the same model and shares each still's test-time flips out
- * among them (the first also runs the quality gate): on a multi-core machine a capture is classified in about 1/count of the time (the
- * WebAssembly backend runs one thread in Node). Each worker holds its own copy of the model.
+ * among them (the first also runs the quality gate): on a multi-core machine a capture is
+ * classified in about 1/count of the time (the WebAssembly backend runs one thread in Node).
+ * Each worker holds its own copy of the model.
  */
 export async function startClassifierWorkers(setup: WorkerSetup, count: number): Promise<ImageClassifier> {
   const started = await Promise.allSettled(Array.from({ length: count }, () => startWorker(setup)));
@@ -95,7 +104,6 @@ export async function startClassifierWorkers(setup: WorkerSetup, count: number):
     info,
     async classify(image) {
       const startedAt = performance.now();
-      // the first worker also runs the quality gate
       const parts = await Promise.all(shares.map((share, w) => workers[w]!.analyse(image, share, w === 0)));
       return { ...decide(rules, parts), ms: performance.now() - startedAt };
     },
