@@ -14,6 +14,7 @@ import { renderDemoLesion } from '../src/camera/demoLesion.js';
 import { fileCamera } from '../src/camera/fileCameras.js';
 import type { CameraSource } from '../src/camera/source.js';
 import { renderFrame } from '../src/ui/renderFrame.js';
+import { quantile } from './lib/quantile.js';
 
 const { values: args } = parseArgs({
   options: { 'soak-seconds': { type: 'string', default: '300' }, trials: { type: 'string', default: '40' } },
@@ -55,7 +56,6 @@ async function waitFor(pattern: RegExp, timeoutMs = 60_000, everyMs = 20): Promi
     await sleep(everyMs);
   }
 }
-const percentile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * q))]!;
 
 try {
   startApp(`file:${source640}`);
@@ -85,7 +85,7 @@ try {
   }
   tmux('kill-session', '-t', session);
   console.log(`preview updates on screen (demo camera at 15 frames/s, 80x40-cell preview in a 146x48 terminal, 10 s): ${(changes / 10).toFixed(1)} per second`);
-  console.log(`keypress to result on screen (wasm, file camera, ${times.length} captures): p50 ${percentile(times, 0.5).toFixed(0)} ms, p95 ${percentile(times, 0.95).toFixed(0)} ms`);
+  console.log(`keypress to result on screen (wasm, file camera, ${times.length} captures): p50 ${quantile(times, 0.5).toFixed(0)} ms, p95 ${quantile(times, 0.95).toFixed(0)} ms`);
 
   const soakSeconds = Number(args['soak-seconds']);
   const pid = startApp('demo');

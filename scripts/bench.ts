@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadClassifier } from '../src/classifier/classifier.js';
 import { preprocessImage } from '../src/classifier/preprocess.js';
 import type { BackendName } from '../src/classifier/backend.js';
+import { quantile } from './lib/quantile.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -38,10 +39,7 @@ interface Figures {
   sizeMb: number;
 }
 
-const percentiles = (values: number[]): [number, number] => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return [sorted[Math.floor(sorted.length * 0.5)]!, sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))]!];
-};
+const percentiles = (values: number[]): [number, number] => [quantile(values, 0.5), quantile(values, 0.95)];
 
 async function measureOne(modelDir: string, backend: BackendName, runs: number): Promise<Figures> {
   tf.enableProdMode();

@@ -20,6 +20,7 @@ import { CARD_FILE, type ModelCard } from '../src/classifier/modelCard.js';
 import { encodeGaussian, mahalanobis, type GaussianModel, type OutOfDistributionSpec } from '../src/classifier/outOfDistribution.js';
 import { listImageSet, type ImageSet } from './lib/datasets.js';
 import { fitGaussian } from './lib/gaussian.js';
+import { quantile } from './lib/quantile.js';
 import { loadFeatureMatrix } from './lib/trainData.js';
 
 const { values: args } = parseArgs({
@@ -82,7 +83,6 @@ function scoresOf(perFlip: Float32Array[], gaussian: GaussianModel): { distance:
   return { distance, logit };
 }
 
-const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]!;
 const share = (values: number[], keep: (v: number) => boolean) => values.filter(keep).length / values.length;
 
 console.log(`fitting the Gaussian of ${HIDDEN} (${dims} units) on HAM train + ISIC train, ${flips.length} flips each`);

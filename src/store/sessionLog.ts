@@ -56,6 +56,9 @@ function describeWriteFailure(error: NodeJS.ErrnoException, dataDir: string): st
   return `The capture was not saved: ${why}. Earlier captures are untouched.`;
 }
 
+const SESSIONS_WITH_COUNTS = `SELECT s.id, s.started_at, s.operator, s.patient_ref, count(c.id) AS captures
+  FROM sessions s LEFT JOIN captures c ON c.session_id = s.id`;
+
 /**
  * The local log of sessions and captures: an SQLite database (WAL) in the data folder, and each
  * capture's JPEG in `<data-dir>/<session>/<capture>.jpg`, written before its row is committed.
@@ -144,12 +147,11 @@ export class SessionLog {
     return capture;
   }
 
-  annotate(captureId: string, fields: { body_site?: string; note?: string }): void {
-    this.db.prepare('UPDATE captures SET body_site = coalesce(@body_site, body_site), note = coalesce(@note, note) WHERE id = @id').run({
-      id: captureId,
-      body_site: fields.body_site ?? null,
-      note: fields.note ?? null,
-    });
+  /** Sets the body site and note of a capture (fields left out keep their value); returns the updated capture. */
+  annotate(captureId: string, fields: { body_site?: string; note?: string }): Capture | undefined {
+    return this.db
+      .prepare('UPDATE captures SET body_site = coalesce(@body_site, body_site), note = coalesce(@note, note) WHERE id = @id RETURNING *')
+      .get({ id: captureId, body_site: fields.body_site ?? null, note: fields.note ?? null }) as Capture | undefined;
   }
 
   /**
@@ -166,16 +168,11 @@ export class SessionLog {
   }
 
   sessions(): Session[] {
-    return this.db
-      .prepare(
-        `SELECT s.id, s.started_at, s.operator, s.patient_ref, count(c.id) AS captures
-         FROM sessions s LEFT JOIN captures c ON c.session_id = s.id GROUP BY s.id ORDER BY s.started_at`,
-      )
-      .all() as Session[];
+    return this.db.prepare(`${SESSIONS_WITH_COUNTS} GROUP BY s.id ORDER BY s.started_at`).all() as Session[];
   }
 
   session(id: string): Session | undefined {
-    return this.sessions().find((session) => session.id === id);
+    return this.db.prepare(`${SESSIONS_WITH_COUNTS} WHERE s.id = ? GROUP BY s.id`).get(id) as Session | undefined;
   }
 
   /** Captures in the order they were logged (the order of the hash chain). */

@@ -144,8 +144,7 @@ export function App({ camera, classifier, store, operator, renderFrame, canvas, 
         ]}
         onCancel={back}
         onSubmit={(values) => {
-          store.annotate(last.id, values);
-          const updated = store.captures(session.id).find((c) => c.id === last.id)!;
+          const updated = store.annotate(last.id, values)!;
           setLast(updated);
           setResult({ status: 'done', capture: updated });
           back();

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Box, Text, useInput } from 'ink';
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { Capture, Session } from '../store/sessionLog.js';
 
 export interface HistorySource {
@@ -40,7 +40,8 @@ export function History({
   const [captureIndex, setCaptureIndex] = useState<number>();
   const [picture, setPicture] = useState<string>();
   const session = sessions[sessionIndex];
-  const captures = session ? source.captures(session.id) : [];
+  // read once per session opened, not on every key press
+  const captures = useMemo(() => (session ? source.captures(session.id) : []), [source, session]);
   const capture = captureIndex === undefined ? undefined : captures[captureIndex];
 
   useInput((input, key) => {

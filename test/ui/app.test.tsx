@@ -52,9 +52,9 @@ async function captureOnce(stdin: { write: (data: string) => void }, lastFrame: 
   await settle(50); // Ink subscribes the new screen's key handler after it draws
 }
 
-function renderApp(classifier = fakeClassifier(), onQuit = vi.fn()) {
+function renderApp(classifier = fakeClassifier(), onQuit = vi.fn(), source: CameraSource = camera) {
   const renderFrame = async () => `FRAME ${++frames}`;
-  const app = render(<App camera={camera} classifier={classifier} store={store} operator="alice" renderFrame={renderFrame} canvas={canvas} previewIntervalMs={20} onQuit={onQuit} />);
+  const app = render(<App camera={source} classifier={classifier} store={store} operator="alice" renderFrame={renderFrame} canvas={canvas} previewIntervalMs={20} onQuit={onQuit} />);
   return { ...app, onQuit, classifier };
 }
 
@@ -182,10 +182,7 @@ describe('App when things fail', () => {
         return still;
       },
     };
-    const renderFrame = async () => 'FRAME';
-    const { stdin, lastFrame } = render(
-      <App camera={flaky} classifier={fakeClassifier()} store={store} operator="alice" renderFrame={renderFrame} canvas={canvas} previewIntervalMs={20} />,
-    );
+    const { stdin, lastFrame } = renderApp(fakeClassifier(), vi.fn(), flaky);
     await settle(50);
     stdin.write(' ');
     await eventually(() => expect(lastFrame()).toContain('No picture from /dev/video0'));
@@ -246,10 +243,7 @@ describe('App preview', () => {
         return still;
       },
     };
-    const renderFrame = async () => `FRAME ${++frames}`;
-    const { lastFrame } = render(
-      <App camera={unpluggable} classifier={fakeClassifier()} store={store} operator="alice" renderFrame={renderFrame} canvas={canvas} previewIntervalMs={20} />,
-    );
+    const { lastFrame } = renderApp(fakeClassifier(), vi.fn(), unpluggable);
     await eventually(() => expect(canvas.area).toBeDefined());
     unplugged = true;
     await eventually(() => expect(lastFrame()).toContain('Camera gone. Retrying'));
