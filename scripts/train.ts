@@ -1,131 +1,268 @@
 /**
- * Trains the dermacam classifier from ../shared (see docs/TRAINING.md):
- *   npm run train -- [--base <dir>] [--name <name>] [--folds 5] [--epochs 20] [--limit N]
- * Frozen MobileNet V1 features are cached on disk; the ablation table is measured on the HAM
- * val split; the chosen recipe is retrained, calibrated and thresholded on val, exported to
- * models/<name>/, and only then measured once on the HAM test split.
+ * The whole training pipeline, from the images in ../shared/data to a model folder the app loads
+ * (docs/TRAINING.md):
+ *   npm run train -- [--alpha 0.75|0.25] [--size 160] [--epochs 10] [--teacher <model name>] [--limit N]
+ * Stages: pixel cache (the app's preprocessing, in TypeScript) -> fine-tuning (PyTorch, resumable)
+ * -> export to tfjs float16 -> parity with PyTorch -> calibration, threshold, uncertain band,
+ * "not a lesion" check, quality limits (all on train/val) -> the HAM test split, read once ->
+ * model card and report. A rerun reuses the cache and resumes the fine-tuning.
  */
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { loadClassifier } from '../src/classifier/classifier.js';
 import { selectBackend } from '../src/classifier/backend.js';
-import { CACHED_TAPS, FLIPS, type FeatureTap } from '../src/classifier/features.js';
-import { MOBILENET_INPUT } from '../src/classifier/preprocess.js';
-import { runAblation, prepareSets, type AblationStep, type Recipe } from './lib/ablation.js';
-import { loadBaseModel } from './lib/base.js';
-import { IMAGE_SETS, listImageSet, type ImageSet, type LabelledImage } from './lib/datasets.js';
-import { extractMissingFeatures } from './lib/extract.js';
-import { buildShippedModel, saveModelFolder } from './lib/exportModel.js';
-import { predictLogits, trainHead } from './lib/head.js';
-import { writeModelCard } from './lib/modelCardWriter.js';
-import { evaluateShippedModel } from './lib/shippedEval.js';
-import { concatMatrices, loadFeatureMatrix } from './lib/trainData.js';
-import { writeTrainingReport } from './lib/trainingReport.js';
+import { calibratedLogit, sigmoid } from '../src/classifier/decision.js';
+import { FLIPS, type Flip } from '../src/classifier/features.js';
+import { readLayersFolder } from '../src/classifier/layersFolder.js';
+import { buildNetwork } from '../src/classifier/network.js';
+import { HAM10000_DETAIL, type InputSpec } from '../src/classifier/preprocess.js';
+import { metricsReport, rocAuc, thresholdForSensitivity } from '../src/metrics/index.js';
 import { seededRandom } from '../src/metrics/bootstrap.js';
+import { fitCalibration } from './lib/calibrate.js';
+import { listImageSet, type ImageSet, type LabelledImage } from './lib/datasets.js';
+import { evaluateOnTest, readHamMetadata } from './lib/evaluation.js';
+import { saveModelFolder } from './lib/exportModel.js';
+import { buildFineTunedModel, HIDDEN_LAYER, readFineTuneExport, type FineTuneExport } from './lib/fineTunedModel.js';
+import { checkTrainingPython, fineTune, TrainingSetupError } from './lib/finetuneRun.js';
+import { measureLatency } from './lib/latency.js';
+import { writeModelCard, type CardInputs } from './lib/modelCardWriter.js';
+import { meanOverFlips, runOnCache } from './lib/networkOnCache.js';
+import { refusalRates } from './lib/nonLesion.js';
+import { checkParity } from './lib/parity.js';
+import { openPixelSet, writePixelCache } from './lib/pixelCache.js';
+import { fitQualityLimits, measureImages, passRate } from './lib/qualityLimits.js';
+import { fitOutOfDistribution, fitUncertainBand, meanDistances } from './lib/refusal.js';
+import { writeTrainingReport } from './lib/trainingReport.js';
 
 const { values: args } = parseArgs({
   options: {
-    'data-dir': { type: 'string', default: '../shared/data' },
-    base: { type: 'string', default: '../shared/models/mobilenet_v1_0.75_224' },
-    name: { type: 'string', default: 'dermacam-mnv1-075' },
-    out: { type: 'string' },
-    'cache-dir': { type: 'string', default: '.cache/features' },
-    folds: { type: 'string', default: '5' },
-    epochs: { type: 'string', default: '20' },
+    alpha: { type: 'string', default: '0.75' },
+    name: { type: 'string' },
+    size: { type: 'string', default: '160' },
+    epochs: { type: 'string', default: '10' },
+    mode: { type: 'string', default: 'all' },
+    augment: { type: 'string', default: 'camera' },
+    teacher: { type: 'string' },
     limit: { type: 'string' },
     threads: { type: 'string', default: '2' },
     seed: { type: 'string', default: '20261127' },
-    log: { type: 'string' },
+    'data-dir': { type: 'string', default: '../shared/data' },
+    'models-dir': { type: 'string', default: '../shared/models' },
+    'cache-dir': { type: 'string', default: '.cache/pixels' },
+    'runs-dir': { type: 'string', default: '.cache/runs' },
+    out: { type: 'string' },
+    'non-lesion': { type: 'string', multiple: true, default: [] },
   },
 });
 
-const outDir = args.out ?? path.join('models', args.name!);
-const logFile = args.log ?? path.join(outDir, 'training.log');
+const alpha = args.alpha!;
+const name = args.name ?? `dermacam-mnv1-${alpha.replace('.', '')}`;
+const baseDir = path.join(args['models-dir']!, `mobilenet_v1_${alpha}_224`);
+const outDir = args.out ?? path.join('models', name);
+const runDir = path.join(args['runs-dir']!, args.limit ? `${name}-limit${args.limit}` : name);
+const seed = Number(args.seed);
+const limit = args.limit ? Number(args.limit) : undefined;
+const input: InputSpec = { size: Number(args.size), detail: HAM10000_DETAIL, normalisation: 'mobilenet' };
 mkdirSync(outDir, { recursive: true });
+const logFile = path.join(outDir, 'training.log');
 const log = (line: string) => {
   console.log(line);
   appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`);
 };
-const seed = Number(args.seed);
-const folds = Number(args.folds);
-const epochs = Number(args.epochs);
-
-setThreadsCount(Number(args.threads));
-const backend = await selectBackend(tf, 'wasm');
-log(`dermacam training: base ${args.base}, backend ${backend}, seed ${seed}`);
+const stageSeconds: Record<string, number> = {};
+async function stage<T>(stageName: string, work: () => Promise<T> | T): Promise<T> {
+  const started = Date.now();
+  log(`== ${stageName}`);
+  const result = await work();
+  stageSeconds[stageName] = Math.round((Date.now() - started) / 1000);
+  log(`== ${stageName}: ${stageSeconds[stageName]} s`);
+  return result;
+}
 
 /** With --limit N, each set is cut to N images (half malignant where possible) for a quick run. */
 function limited(images: LabelledImage[]): LabelledImage[] {
-  if (!args.limit) return images;
-  const n = Number(args.limit);
-  const malignant = images.filter((image) => image.label === 'malignant').slice(0, Math.ceil(n / 2));
-  const benign = images.filter((image) => image.label === 'benign').slice(0, n - malignant.length);
+  if (!limit) return images;
+  const malignant = images.filter((image) => image.label === 'malignant').slice(0, Math.ceil(limit / 2));
+  const benign = images.filter((image) => image.label === 'benign').slice(0, limit - malignant.length);
   return [...malignant, ...benign];
 }
-const images = Object.fromEntries(IMAGE_SETS.map((set) => [set, limited(listImageSet(args['data-dir']!, set))])) as Record<ImageSet, LabelledImage[]>;
 
-const base = await loadBaseModel(tf, args.base!);
-const jobs = FLIPS.flatMap((flip) => IMAGE_SETS.map((set) => ({ set, flip, images: images[set] })));
-await extractMissingFeatures(tf, base.model, MOBILENET_INPUT, args['cache-dir']!, base.key, jobs, log);
-const matrix = (set: ImageSet) => loadFeatureMatrix(args['cache-dir']!, base.key, set, images[set]);
-const sets = {
-  train: concatMatrices([matrix('ham-train'), matrix('isic-train')]),
-  hamVal: matrix('ham-val'),
-  isicVal: matrix('isic-val'),
-  channels: (tap: FeatureTap) => (base.model.getLayer(tap.layer).outputShape as number[])[3]!,
-};
-log(`training rows ${sets.train.rows} (HAM ${images['ham-train'].length} + isic-extra ${images['isic-train'].length}), HAM val ${sets.hamVal.rows}, isic-extra val ${sets.isicVal.rows}`);
+/** Fewest test-time flips whose HAM val AUC is within this of the best: each flip costs a forward pass. */
+const FLIP_AUC_TOLERANCE = 0.002;
+const FLIP_SETS: Record<string, Flip[]> = { '1': ['none'], '2': ['none', 'hv'], '4': [...FLIPS] };
+function chooseFlips(summary: FineTuneExport): Flip[] {
+  const rows = Object.entries(summary.test_time_flips);
+  const best = Math.max(...rows.map(([, row]) => row.ham_val_auc));
+  const [count] = rows.sort(([a], [b]) => Number(a) - Number(b)).find(([, row]) => row.ham_val_auc >= best - FLIP_AUC_TOLERANCE)!;
+  return FLIP_SETS[count]!;
+}
 
-const GAP_13: FeatureTap[] = [{ layer: 'conv_pw_13_relu', pool: 'avg' }];
-const MULTI_DEPTH: FeatureTap[] = [...CACHED_TAPS];
-const start: Recipe = {
-  taps: GAP_13,
-  folds: 1,
-  head: {
-    hidden: 0, dropout: 0, flips: false, classWeight: false, labelSmoothing: 0, reduceLrOnPlateau: false,
-    testTimeFlips: false, l2: 0, epochs, batchSize: 64, learningRate: 0.001, patience: 2, seed,
-  },
-};
-const withHead = (change: Partial<Recipe['head']>) => (recipe: Recipe): Recipe => ({ ...recipe, head: { ...recipe.head, ...change } });
-const steps: (AblationStep & { paper: boolean })[] = [
-  { step: 'linear head on frozen features (GAP of conv_pw_13)', paper: true, change: (r) => r },
-  { step: '+ 1024-unit hidden layer, dropout 0.5', paper: true, change: withHead({ hidden: 1024, dropout: 0.5 }) },
-  { step: '+ flips (horizontal, vertical, both)', paper: true, change: withHead({ flips: true }) },
-  { step: `+ ${folds}-fold cross-validation (lesion-disjoint folds)`, paper: true, change: (r) => ({ ...r, folds }) },
-  { step: '+ reduce LR on plateau', paper: true, change: withHead({ reduceLrOnPlateau: true }) },
-  { step: '+ class weighting (malignant by benign/malignant ratio)', paper: false, change: withHead({ classWeight: true }) },
-  // 3840 inputs into 1024 units cost 4x the paper's head per step; 256 units keep the run within an hour on 2 cores
-  {
-    step: '+ multi-depth features (conv_pw_9 to 13 average pooled, 11 and 13 max pooled), 256 hidden units, lr 3e-4',
-    paper: false,
-    change: (r) => ({ ...r, taps: MULTI_DEPTH, head: { ...r.head, hidden: 256, learningRate: 0.0003 } }),
-  },
-  { step: '+ test-time flips (mean logit over 4 flips)', paper: false, change: withHead({ testTimeFlips: true }) },
-  { step: '+ label smoothing 0.1', paper: false, change: withHead({ labelSmoothing: 0.1 }) },
-];
-const ablation = runAblation(start, steps, sets, log);
+function gitCommit(): string {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${commit} (with uncommitted changes)` : commit;
+  } catch {
+    return 'unknown';
+  }
+}
 
-log('final model: chosen recipe on all training rows, early stopping on HAM val');
-const chosen = ablation.best;
-const data = prepareSets(sets, chosen.taps);
-const head = trainHead(data.train, data.hamVal, chosen.head, log);
-const valLogits = predictLogits(head.model, data.hamVal, chosen.head.testTimeFlips);
+/** A hash of what defines the data: the split and label lists and the image checksums. */
+function dataManifestSha256(dataDir: string): string {
+  const hash = createHash('sha256');
+  for (const file of ['MD5SUMS', 'ham10000/split.csv', 'ham10000/metadata.csv', 'isic-extra/labels.csv']) hash.update(readFileSync(path.join(dataDir, file)));
+  return hash.digest('hex');
+}
 
-const shipped = buildShippedModel(tf, base.model, chosen.taps, data.standardisation, head.model);
-const saved = await saveModelFolder(shipped, outDir, 'float16');
-log(`saved ${outDir} (${(saved.bytes / 1e6).toFixed(2)} MB of float16 weights)`);
+try {
+  log(`dermacam training: ${name}, base ${baseDir}, input ${input.size}, ${args.epochs} epochs, seed ${seed}${limit ? `, limit ${limit}` : ''}`);
+  checkTrainingPython();
+  const sets: ImageSet[] = ['ham-train', 'isic-train', 'ham-val', 'isic-val', 'ham-test'];
+  const images = Object.fromEntries(sets.map((set) => [set, limited(listImageSet(args['data-dir']!, set))])) as Record<ImageSet, LabelledImage[]>;
+  const { 'ham-test': testImages, ...trainAndVal } = images;
 
-const cardBase = {
-  name: args.name!, base: args.base!, taps: chosen.taps, testTimeFlips: chosen.head.testTimeFlips ? [...FLIPS] : ['none' as const],
-  weights: saved, seed, recipe: chosen, images,
-};
-const evaluation = await evaluateShippedModel({
-  tf, modelDir: outDir, card: cardBase, valImages: images['ham-val'], testImages: images['ham-test'],
-  headValLogits: valLogits, random: seededRandom(seed), log,
-});
-writeModelCard(outDir, cardBase, evaluation);
-writeTrainingReport(path.join(outDir, 'training-report.md'), { rows: ablation.rows, recipe: chosen, evaluation, command: process.argv.slice(2).join(' ') });
-writeFileSync(path.join(outDir, 'training-report.json'), JSON.stringify({ ablation: ablation.rows, recipe: chosen, evaluation }, null, 2));
-log(`done: ${outDir}`);
+  const cacheDir = await stage('pixel cache', () => writePixelCache(args['cache-dir']!, input, trainAndVal, log));
+  await stage('fine-tune', () =>
+    fineTune(
+      {
+        cacheDir, baseDir, runDir, epochs: Number(args.epochs), mode: args.mode as 'all', augment: args.augment as 'camera', seed,
+        threads: Number(args.threads), limit, teacherRunDir: args.teacher && path.join(args['runs-dir']!, limit ? `${args.teacher}-limit${limit}` : args.teacher),
+      },
+      log,
+    ),
+  );
+  const { summary, weights: fineTunedWeights } = readFineTuneExport(runDir);
+
+  tf.enableProdMode();
+  await selectBackend(tf, 'wasm');
+  const saved = await stage('export', async () => {
+    const model = await buildFineTunedModel(tf, baseDir, summary, fineTunedWeights);
+    const result = await saveModelFolder(model, outDir, 'float16');
+    model.dispose();
+    log(`saved ${outDir}: ${(result.bytes / 1e6).toFixed(2)} MB of float16 weights`);
+    return result;
+  });
+  const folder = await readLayersFolder(outDir);
+  const pixels = Object.fromEntries((Object.keys(trainAndVal) as ImageSet[]).map((set) => [set, openPixelSet(cacheDir, set)]));
+
+  const parity = await stage('parity', () => {
+    return buildNetwork(tf, folder, outDir).then((network) => {
+      const result = checkParity(network, summary, pixels['ham-val']!);
+      network.dispose();
+      log(`parity: max |logit difference| ${result.maxAbsLogitDifference.toFixed(5)} over ${result.images} HAM val images x ${result.flips} flips (limit ${result.limit})`);
+      if (result.maxAbsLogitDifference > result.limit) {
+        throw new TrainingSetupError(`The exported model differs from PyTorch's by ${result.maxAbsLogitDifference.toFixed(4)} in a logit (limit ${result.limit}), so the export is broken.`);
+      }
+      return result;
+    });
+  });
+
+  const flips = chooseFlips(summary);
+  const network = await buildNetwork(tf, folder, outDir, HIDDEN_LAYER);
+  const hiddenUnits = summary.hidden;
+  const truthOf = (set: ImageSet) => pixels[set]!.index.rows.map((row) => row.label === 1);
+
+  const decision = await stage('calibration, threshold and uncertain band', () => {
+    const val = runOnCache(network, pixels['ham-val']!, flips, undefined, 'model on HAM val');
+    const isicVal = runOnCache(network, pixels['isic-val']!, flips, undefined, 'model on isic-extra val');
+    const valLogits = meanOverFlips(val.logits);
+    const calibration = fitCalibration(Float32Array.from(valLogits), truthOf('ham-val'));
+    const valP = valLogits.map((logit) => sigmoid(calibratedLogit(logit, calibration)));
+    const threshold = thresholdForSensitivity(truthOf('ham-val'), valP, 0.9);
+    const band = fitUncertainBand(valLogits.map((logit) => calibratedLogit(logit, calibration)), threshold);
+    log(`flips ${flips.join(',')}; calibration T=${calibration.temperature.toFixed(4)} bias=${calibration.bias.toFixed(4)}; threshold ${threshold.toFixed(4)}; uncertain band [${band.low.toFixed(3)}, ${band.high.toFixed(3)})`);
+    const isicValAuc = rocAuc(truthOf('isic-val'), meanOverFlips(isicVal.logits));
+    const groups = pixels['ham-val']!.index.rows.map((row) => row.group);
+    return { val, isicVal, calibration, threshold, band, valReport: metricsReport(truthOf('ham-val'), valP, threshold, { groups, seed }), isicValAuc };
+  });
+
+  const ood = await stage('"not a lesion" check', () => {
+    // a seeded sample of the training images: enough for a 256-unit Gaussian, and minutes instead of an hour
+    const random = seededRandom(seed);
+    const sample = (set: ImageSet, n: number) => pixels[set]!.index.rows.map((_, i) => ({ i, key: random() })).sort((a, b) => a.key - b.key).slice(0, n).map(({ i }) => i).sort((a, b) => a - b);
+    const perSet = limit ?? 1500;
+    const train = (['ham-train', 'isic-train'] as const).map((set) => runOnCache(network, pixels[set]!, flips, sample(set, perSet), `hidden layer on ${set}`).activations!);
+    const trainActivations = flips.map((_, f) => Float32Array.from([...train[0]![f]!, ...train[1]![f]!]));
+    const fitted = fitOutOfDistribution(tf, outDir, HIDDEN_LAYER, trainActivations, decision.val.activations!, hiddenUnits, `${perSet} HAM10000 train + ${perSet} ISIC extra train images (seeded sample)`);
+    const isicDistances = meanDistances(tf, decision.isicVal.activations!, fitted.gaussian);
+    const passes = (distances: number[]) => distances.filter((d) => d <= fitted.spec.threshold).length / distances.length;
+    const measured = { ham_val_pass_rate: passes(fitted.valDistances), isic_val_pass_rate: passes(isicDistances) };
+    log(`"not a lesion" threshold ${fitted.spec.threshold.toFixed(2)}: passes ${(100 * measured.ham_val_pass_rate).toFixed(1)}% of HAM val, ${(100 * measured.isic_val_pass_rate).toFixed(1)}% of isic-extra val`);
+    return { ...fitted.spec, measured };
+  });
+  network.dispose();
+
+  const quality = await stage('quality gate limits', async () => {
+    const trainMeasures = await measureImages([...images['ham-train'], ...images['isic-train']], 'quality of training images');
+    const limits = fitQualityLimits(trainMeasures);
+    const valMeasures = await measureImages([...images['ham-val'], ...images['isic-val']], 'quality of val images');
+    const measured = { train_pass_rate: passRate(trainMeasures, limits), val_pass_rate: passRate(valMeasures, limits) };
+    log(`quality limits: ${JSON.stringify(limits)}; pass rates ${JSON.stringify(measured)}`);
+    return { limits, measured };
+  });
+
+  const setCounts = Object.fromEntries(
+    sets.map((set) => [set, { benign: images[set].filter((i) => i.label === 'benign').length, malignant: images[set].filter((i) => i.label === 'malignant').length }]),
+  );
+  const provenance = () => ({
+    git_commit: gitCommit(),
+    data_manifest_sha256: dataManifestSha256(args['data-dir']!),
+    command: `npm run train -- ${process.argv.slice(2).join(' ')}`.trim(),
+    stage_seconds: stageSeconds,
+    machine: `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores`,
+    parity,
+  });
+  const cardInputs: CardInputs = {
+    name, alpha, input, testTimeFlips: flips, weights: saved, fineTune: summary, setCounts,
+    calibration: { method: 'temperature-and-bias', ...decision.calibration, fitted_on: 'HAM10000 val split (lesion-disjoint)' },
+    threshold: decision.threshold,
+    uncertainBand: decision.band,
+    outOfDistribution: ood,
+    qualityLimits: quality.limits,
+    metrics: {},
+    latency: {},
+    provenance: provenance(),
+    seed,
+  };
+  writeModelCard(outDir, cardInputs); // complete but for the test metrics, so that the app's classifier can load it
+
+  const test = await stage('HAM test split (read once)', async () => {
+    const classifier = await loadClassifier({ tf, modelDir: outDir, backend: 'wasm' });
+    const evaluation = await evaluateOnTest(classifier, testImages, readHamMetadata(args['data-dir']!), seed);
+    const nonLesion = await refusalRates(classifier, args['non-lesion']!);
+    const latency = await measureLatency(tf, classifier, folder, outDir, testImages.map((image) => image.file));
+    classifier.dispose();
+    const a = evaluation.all;
+    log(`HAM test: AUC ${a.auc.toFixed(3)} [${a.ci.auc.low.toFixed(3)}, ${a.ci.auc.high.toFixed(3)}], sensitivity ${a.recall.toFixed(3)}, specificity ${a.specificity.toFixed(3)}, ECE ${a.ece.toFixed(3)}`);
+    log(`latency: capture p50 ${latency.capture_ms.p50.toFixed(1)} ms, bare forward p50 ${latency.bare_forward_ms.p50.toFixed(1)} ms`);
+    return { evaluation, nonLesion, latency };
+  });
+
+  const card = writeModelCard(outDir, {
+    ...cardInputs,
+    outOfDistribution: { ...ood, measured: { ...ood.measured, ham_test_pass_rate: 1 - test.evaluation.refused.not_a_lesion / testImages.length, ...test.nonLesion } },
+    qualityLimits: quality.limits,
+    metrics: {
+      ham10000_test: { ...test.evaluation.all, answered_only: test.evaluation.answered, refused: test.evaluation.refused, subgroups: test.evaluation.subgroups },
+      ham10000_test_balanced: test.evaluation.balanced,
+      ham10000_val: decision.valReport,
+      isic_extra_val_auc: decision.isicValAuc,
+      quality_gate: quality.measured,
+    },
+    latency: test.latency,
+    provenance: provenance(),
+  });
+  writeTrainingReport(path.join(outDir, 'training-report.md'), card, summary);
+  writeFileSync(path.join(outDir, 'training-report.json'), `${JSON.stringify({ card, fineTune: { ...summary, weights: undefined } }, null, 2)}\n`);
+  log(`done: ${outDir}`);
+} catch (error) {
+  if (!(error instanceof TrainingSetupError)) throw error;
+  log(`training stopped: ${error.message}`);
+  process.exitCode = 1;
+}
+if (existsSync(logFile)) console.log(`log: ${logFile}`);

@@ -65,6 +65,19 @@ describe('loading a model folder', () => {
     await expect(loadClassifier({ tf, modelDir: os.tmpdir(), backend: 'cpu' })).rejects.toBeInstanceOf(ModelFolderError);
   });
 
+  it('refuses a card from another schema version, or with a field missing or malformed, naming the field', async () => {
+    const dir = copyOfModel();
+    const cardFile = path.join(dir, 'model-card.json');
+    const card = JSON.parse(readFileSync(cardFile, 'utf8'));
+    writeFileSync(cardFile, JSON.stringify({ ...card, schema_version: 1 }));
+    await expect(loadClassifier({ tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/schema version 1 where this app reads version 2/);
+    const { quality_limits: _dropped, ...withoutLimits } = card;
+    writeFileSync(cardFile, JSON.stringify(withoutLimits));
+    await expect(loadClassifier({ tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/lacks a valid quality_limits\.$/);
+    writeFileSync(cardFile, JSON.stringify({ ...card, threshold: 1.5, test_time_flips: ['sideways'] }));
+    await expect(loadClassifier({ tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/lacks a valid test_time_flips, threshold\.$/);
+  });
+
   it('refuses a "not a lesion" model file that does not match the card, or is missing', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'dermacam-shipped-'));
     cpSync(SHIPPED_MODEL, dir, { recursive: true });

@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -7,23 +7,62 @@ import { describe, expect, it } from 'vitest';
 import { loadClassifier } from '../src/classifier/classifier.js';
 import { FIXTURES, REPO } from './helpers/paths.js';
 
-describe('npm run train on a tiny subset', () => {
-  it('runs end to end and writes a loadable model folder', async () => {
-    const work = mkdtempSync(path.join(os.tmpdir(), 'dermacam-train-'));
-    const out = path.join(work, 'model');
-    const args = ['run', 'train', '--', '--limit', '12', '--folds', '2', '--epochs', '2', '--threads', '1', '--cache-dir', path.join(work, 'cache'), '--out', out];
-    const failure = await new Promise<string | undefined>((resolve) => {
-      execFile('npm', args, { cwd: REPO, timeout: 170_000, maxBuffer: 64 << 20 }, (error, _stdout, stderr) => resolve(error ? stderr : undefined));
+const work = mkdtempSync(path.join(os.tmpdir(), 'dermacam-train-'));
+const out = path.join(work, 'model');
+const runDir = path.join(work, 'runs', 'dermacam-mnv1-075-limit12');
+const trainArgs = (epochs: number) => [
+  'run', 'train', '--', '--limit', '12', '--epochs', String(epochs), '--threads', '1',
+  '--cache-dir', path.join(work, 'pixels'), '--runs-dir', path.join(work, 'runs'), '--out', out,
+];
+
+/** Runs `npm run train` in its own process group; `stopWhen` kills the whole group once it holds. */
+function train(args: string[], stopWhen?: () => boolean): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('npm', args, { cwd: REPO, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const poll = stopWhen && setInterval(() => stopWhen() && process.kill(-child.pid!, 'SIGKILL'), 200);
+    child.on('close', (code) => {
+      if (poll) clearInterval(poll);
+      resolve({ code, output });
     });
-    expect(failure).toBeUndefined();
+  });
+}
+
+describe('npm run train on a tiny subset (the whole pipeline: cache, fine-tune, export, parity, card)', () => {
+  it('resumes a fine-tuning killed after its first epoch, and writes a model folder the app loads', async () => {
+    const killed = await train(trainArgs(2), () => existsSync(path.join(runDir, 'checkpoint.pt')));
+    expect(killed.code).not.toBe(0);
+    expect(existsSync(path.join(runDir, 'export.json'))).toBe(false);
+
+    const { code, output } = await train(trainArgs(2));
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/resuming after epoch 1/);
+    expect(output).not.toMatch(/epoch 1\/2 step/);
+
     const card = JSON.parse(readFileSync(path.join(out, 'model-card.json'), 'utf8'));
     expect(card.weights_dtype).toBe('float16');
+    expect(card.provenance.parity.maxAbsLogitDifference).toBeLessThanOrEqual(0.05);
+    expect(Object.keys(card.provenance.stage_seconds)).toEqual([
+      'pixel cache', 'fine-tune', 'export', 'parity', 'calibration, threshold and uncertain band', '"not a lesion" check', 'quality gate limits', 'HAM test split (read once)',
+    ]);
     expect(card.metrics.ham10000_test.n).toBe(12);
-    expect(readFileSync(path.join(out, 'training-report.md'), 'utf8')).toMatch(/## Ablation/);
+    expect(card.metrics.ham10000_test.subgroups.dx.length).toBeGreaterThan(0);
+    expect(card.training.history).toHaveLength(2);
+    expect(readFileSync(path.join(out, 'training-report.md'), 'utf8')).toMatch(/## HAM10000 test split/);
+
     const classifier = await loadClassifier({ tf, modelDir: out, backend: 'cpu' });
     const prediction = await classifier.classifyFile(path.join(FIXTURES, 'ISIC_0024323.jpg'));
     expect(prediction.p_malignant).toBeGreaterThanOrEqual(0);
     expect(prediction.p_malignant).toBeLessThanOrEqual(1);
     classifier.dispose();
+  });
+
+  it('reuses the cache and a finished fine-tuning on a rerun', async () => {
+    const { code, output } = await train(trainArgs(2));
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/is finished; reusing its export/);
+    expect(output).not.toMatch(/pixel cache ham-train/);
   });
 });

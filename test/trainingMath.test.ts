@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { applyCalibration, fitCalibration } from '../scripts/lib/calibrate.js';
+import { fitCalibration } from '../scripts/lib/calibrate.js';
 import { float16Bits } from '../scripts/lib/float16.js';
 import { fitGaussian, invertSymmetric } from '../scripts/lib/gaussian.js';
-import { groupFolds } from '../scripts/lib/trainData.js';
+import { calibratedProbability } from '../src/classifier/decision.js';
 import { seededRandom } from '../src/metrics/bootstrap.js';
 
 describe('float16 conversion', () => {
@@ -32,28 +32,13 @@ describe('calibration', () => {
     const fitted = fitCalibration(logits, malignant);
     expect(fitted.temperature).toBeCloseTo(2, 0);
     expect(fitted.bias).toBeCloseTo(-1, 0);
-    expect(applyCalibration(0, fitted)).toBeCloseTo(1 / (1 + Math.exp(1)), 1);
+    expect(calibratedProbability(0, fitted)).toBeCloseTo(1 / (1 + Math.exp(1)), 1);
   });
 
   it('stays within bounds on separable data', () => {
     const fitted = fitCalibration(Float32Array.from([-3, -2, 2, 3]), [false, false, true, true]);
     expect(fitted.temperature).toBeGreaterThanOrEqual(0.05);
     expect(Number.isFinite(fitted.bias)).toBe(true);
-  });
-});
-
-describe('cross-validation folds', () => {
-  it('keep every lesion in one fold and spread both labels', () => {
-    const groups = ['a', 'a', 'b', 'c', 'c', 'c', 'd', 'e', 'f', 'g', 'h', 'h'];
-    const malignant = groups.map((g) => g === 'a' || g === 'e' || g === 'h');
-    const matrix = { rows: groups.length, dims: 1, byFlip: {}, malignant, groups, ids: groups };
-    const folds = groupFolds(matrix, 3, seededRandom(1));
-    expect(folds.flat().sort((x, y) => x - y)).toEqual(groups.map((_, i) => i));
-    for (const group of new Set(groups)) {
-      const holding = folds.filter((fold) => fold.some((row) => groups[row] === group));
-      expect(holding).toHaveLength(1);
-    }
-    for (const fold of folds) expect(fold.some((row) => malignant[row])).toBe(true);
   });
 });
 

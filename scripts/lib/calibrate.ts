@@ -1,3 +1,5 @@
+import { calibratedLogit } from '../../src/classifier/decision.js';
+
 export interface Calibration {
   temperature: number;
   bias: number;
@@ -6,7 +8,7 @@ export interface Calibration {
 function nll(logits: Float32Array, malignant: readonly boolean[], c: Calibration): number {
   let sum = 0;
   logits.forEach((logit, i) => {
-    const z = logit / c.temperature + c.bias;
+    const z = calibratedLogit(logit, c);
     // log(1 + e^-|z|) + max(z, 0) - y z: binary cross-entropy in a form that cannot overflow
     sum += Math.log1p(Math.exp(-Math.abs(z))) + Math.max(z, 0) - (malignant[i] ? z : 0);
   });
@@ -36,8 +38,4 @@ export function fitCalibration(logits: Float32Array, malignant: readonly boolean
   const logTemperature = goldenSection((logT) => nll(logits, malignant, { temperature: Math.exp(logT), bias: bestBias(Math.exp(logT)) }), Math.log(0.05), Math.log(20), 40);
   const temperature = Math.exp(logTemperature);
   return { temperature, bias: bestBias(temperature) };
-}
-
-export function applyCalibration(logit: number, c: Calibration): number {
-  return 1 / (1 + Math.exp(-(logit / c.temperature + c.bias)));
 }

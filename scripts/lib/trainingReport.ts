@@ -1,12 +1,14 @@
 import { writeFileSync } from 'node:fs';
+import type { ModelCard } from '../../src/classifier/modelCard.js';
 import type { Interval, MetricsReport } from '../../src/metrics/index.js';
-import type { Recipe, RowResult } from './ablation.js';
-import type { ShippedEvaluation } from './shippedEval.js';
+import type { SubgroupRow, TestEvaluation } from './evaluation.js';
+import type { FineTuneExport } from './fineTunedModel.js';
 
-const f = (x: number | undefined, digits = 3) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
+const f = (x: number | null | undefined, digits = 3) => (x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
 const withCi = (value: number, ci: Interval) => `${f(value)} [${f(ci.low)}, ${f(ci.high)}]`;
+const pair = (value: number | null, ci: [number, number] | null) => (value === null ? '–' : `${f(value)}${ci ? ` [${f(ci[0])}, ${f(ci[1])}]` : ''}`);
 
-function metricsTable(report: MetricsReport): string {
+export function metricsTable(report: MetricsReport): string {
   const rows: [string, number, Interval][] = [
     ['AUC', report.auc, report.ci.auc],
     ['Sensitivity (recall)', report.recall, report.ci.recall],
@@ -27,50 +29,84 @@ function metricsTable(report: MetricsReport): string {
   ].join('\n');
 }
 
-/** The markdown report of one training run: ablation on val, then the shipped model on test. */
-export function writeTrainingReport(
-  file: string,
-  run: { rows: RowResult[]; recipe: Recipe; evaluation: ShippedEvaluation; command: string },
-): void {
-  const { evaluation: e } = run;
-  const ablation = [
-    '| step | kept | HAM val AUC | spec. at sens. 0.90 (val) | held-out fold AUC | isic-extra val AUC | best epochs | time (s) |',
-    '|---|---|---|---|---|---|---|---|',
-    ...run.rows.map(
-      (r) =>
-        `| ${r.step} | ${r.kept ? 'yes' : 'no'} | ${f(r.valAuc)}${r.valAucSd !== undefined ? ` ± ${f(r.valAucSd)} (ensemble ${f(r.ensembleValAuc)})` : ''} | ${f(r.specificityAtSens90)} | ${
-          r.heldOutAuc !== undefined ? `${f(r.heldOutAuc)} ± ${f(r.heldOutAucSd)}` : '–'
-        } | ${f(r.isicValAuc)} | ${r.epochs} | ${r.seconds.toFixed(0)} |`,
-    ),
+function subgroupTable(title: string, rows: SubgroupRow[]): string {
+  return [
+    `| ${title} | images | malignant | AUC [95% CI] | sensitivity [95% CI] | specificity [95% CI] |`,
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.group} | ${r.n} | ${r.malignant} | ${pair(r.auc, r.ci.auc)} | ${pair(r.sensitivity, r.ci.sensitivity)} | ${pair(r.specificity, r.ci.specificity)} |`),
   ].join('\n');
-  const b = e.balancedTest;
-  const text = `# Training report
+}
 
-Command: \`npm run train -- ${run.command}\`
+/** The markdown report of one training run, from its finished model card and the fine-tuning's export. */
+export function writeTrainingReport(file: string, card: ModelCard, fineTune: FineTuneExport): void {
+  const metrics = card.metrics as {
+    ham10000_test: MetricsReport & { answered_only: MetricsReport; refused: TestEvaluation['refused']; subgroups: TestEvaluation['subgroups'] };
+    ham10000_test_balanced: MetricsReport;
+    ham10000_val: MetricsReport;
+    isic_extra_val_auc: number;
+    quality_gate: Record<string, number>;
+  };
+  const test = metrics.ham10000_test;
+  const b = metrics.ham10000_test_balanced;
+  const latency = card.latency as { backend: string; capture_ms: { p50: number; p95: number }; bare_forward_ms: { p50: number }; capture_over_bare_forward: number };
+  const provenance = card.provenance as { command: string; git_commit: string; data_manifest_sha256: string; stage_seconds: Record<string, number>; machine: string; parity: { maxAbsLogitDifference: number; images: number } };
+  const history = fineTune.history.map(
+    (h) => `| ${h.epoch! + 1} | ${f(h.train_loss, 4)} | ${f(h.raw_ham_val_auc, 4)} | ${f(h.ema_ham_val_auc, 4)} | ${f(h.raw_isic_val_auc, 4)} | ${f(h.ema_isic_val_auc, 4)} | ${f(h.train_s! / 60, 1)} |`,
+  );
+  const flips = Object.entries(fineTune.test_time_flips).map(([n, row]) => `| ${n} | ${f(row.ham_val_auc, 4)} | ${f(row.isic_val_auc, 4)} |`);
+  const text = `# Training report: ${card.name}
 
-## Ablation (HAM10000 val split, lesion-disjoint)
+Command: \`${provenance.command}\` (commit ${provenance.git_commit}; data manifest sha256 ${provenance.data_manifest_sha256.slice(0, 16)}; ${provenance.machine}).
 
-With cross-validation, "HAM val AUC" is the mean ± standard deviation over the fold models, and
-"spec. at sens. 0.90" is that of their ensemble; "held-out fold AUC" is each fold model on the
-training images it did not see (HAM and isic-extra mixed, so higher than HAM val). Early
-stopping watches HAM val in every row.
+${card.architecture}. Input ${card.input.size}x${card.input.size}.
 
-${ablation}
+## Fine-tuning (HAM10000 val and isic-extra val AUC after each epoch, no test-time flips)
 
-Chosen recipe: \`${JSON.stringify(run.recipe)}\`
+| epoch | train loss | HAM val AUC (raw) | HAM val AUC (EMA) | isic-extra val AUC (raw) | isic-extra val AUC (EMA) | minutes |
+|---|---|---|---|---|---|---|
+${history.join('\n')}
 
-## Shipped model
+Kept: epoch ${fineTune.best.epoch + 1}, ${fineTune.best.weights} weights (HAM val AUC ${f(fineTune.best.ham_val_auc, 4)}).
 
-Calibration on HAM val: temperature ${f(e.calibration.temperature, 4)}, bias ${f(e.calibration.bias, 4)}.
-Threshold ${f(e.threshold, 4)}: the highest with sensitivity ≥ 0.90 on HAM val.
-Float16 weights vs float32 features on HAM val: AUC ${f(e.float16Check.valAucShipped, 4)} vs ${f(e.float16Check.valAucFromFeatures, 4)},
-largest logit difference ${f(e.float16Check.maxAbsLogitDifference, 4)}.
+### Test-time flips on val (the kept weights)
 
-### HAM10000 test split (lesion-disjoint; 95% intervals from 1000 bootstrap resamples of lesions)
+| flips | HAM val AUC | isic-extra val AUC |
+|---|---|---|
+${flips.join('\n')}
 
-${metricsTable(e.test)}
+Shipped with ${card.test_time_flips.length} (${card.test_time_flips.join(', ')}): the fewest flips within 0.002 of the best HAM val AUC.
 
-### Balanced subsample of the test split (all ${b.confusion.tp + b.confusion.fn} malignant + as many benign, seeded)
+## Export and decision rules (HAM10000 val)
+
+- Parity, tfjs float16 against PyTorch: largest logit difference ${f(provenance.parity.maxAbsLogitDifference, 5)} over ${provenance.parity.images} HAM val images under 4 flips (limit 0.05).
+- Calibration: temperature ${f(card.calibration.temperature, 4)}, bias ${f(card.calibration.bias, 4)}. Threshold ${f(card.threshold, 4)} (${card.threshold_rule}).
+- Uncertain band: [${f(card.uncertain_band.low, 4)}, ${f(card.uncertain_band.high, 4)}) (${card.uncertain_band.rule}).
+- "Not a lesion": Mahalanobis distance over ${card.out_of_distribution.layer}, threshold ${f(card.out_of_distribution.threshold, 2)} (${card.out_of_distribution.threshold_rule}); measured ${JSON.stringify(card.out_of_distribution.measured)}.
+- Quality limits (${card.quality_limits.rule}): ${JSON.stringify({ ...card.quality_limits, rule: undefined })}; pass rates ${JSON.stringify(metrics.quality_gate)}.
+
+## HAM10000 test split (read once; lesion-disjoint; 95% intervals from bootstrap resamples of lesions)
+
+Every image, at the threshold (p(malignant) is given even when the app would refuse):
+
+${metricsTable(test)}
+
+Refused by the app: ${test.refused.rejected} rejected (${test.refused.not_a_lesion} as not a lesion), ${test.refused.uncertain} uncertain. The ${test.answered_only.n} answered:
+
+${metricsTable(test.answered_only)}
+
+isic-extra val AUC: ${f(metrics.isic_extra_val_auc)}.
+
+### Where the model is weaker: HAM10000 test by subgroup (every image, at the threshold)
+
+${subgroupTable('diagnosis', test.subgroups.dx)}
+
+${subgroupTable('age', test.subgroups.age)}
+
+${subgroupTable('sex', test.subgroups.sex)}
+
+${subgroupTable('body site', test.subgroups.localization)}
+
+### Balanced subsample of the test split (all malignant + as many benign, seeded)
 
 | | this model | paper (image-level split) |
 |---|---|---|
@@ -80,9 +116,13 @@ ${metricsTable(e.test)}
 
 ### HAM10000 val split (used for calibration and threshold, so optimistic)
 
-${metricsTable(e.val)}
+${metricsTable(metrics.ham10000_val)}
 
-Latency (${e.backend}, ${e.machine}): p50 ${f(e.latencyMs.p50, 1)} ms, p95 ${f(e.latencyMs.p95, 1)} ms per image, preprocessing included.
+## Cost
+
+Latency (${latency.backend}, one thread): a capture p50 ${f(latency.capture_ms.p50, 1)} ms (p95 ${f(latency.capture_ms.p95, 1)}), a bare forward pass p50 ${f(latency.bare_forward_ms.p50, 1)} ms: ${f(latency.capture_over_bare_forward, 2)}x. Model folder: ${(card.size_bytes / 1e6).toFixed(2)} MB of weights.
+
+Stage times (s): ${Object.entries(provenance.stage_seconds).map(([stage, s]) => `${stage} ${s}`).join('; ')}.
 `;
   writeFileSync(file, text);
 }

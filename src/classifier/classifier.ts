@@ -3,8 +3,9 @@ import { judgeQuality } from '../quality/gate.js';
 import { measureQuality } from '../quality/measure.js';
 import { selectBackend, type BackendName, type BackendRequest } from './backend.js';
 import { calibratedProbability, decide, type Decision, type FlipAnalysis } from './decision.js';
-import { flipBatch, type Flip } from './features.js';
+import type { Flip } from './features.js';
 import { readLayersFolder, ModelFolderError } from './layersFolder.js';
+import { buildNetwork } from './network.js';
 import { readModelCard, type ModelCard } from './modelCard.js';
 import { mahalanobis, readGaussian, type GaussianModel } from './outOfDistribution.js';
 import { preprocessImage } from './preprocess.js';
@@ -46,38 +47,23 @@ export async function loadClassifier({ tf, modelDir, backend: request }: LoadOpt
       `The weights in ${modelDir} do not match the checksum in its model card, so the model may be corrupt or altered; refusing to use it.`,
     );
   }
-  const gaussian: GaussianModel | undefined = card.out_of_distribution ? await readGaussian(modelDir, card.out_of_distribution) : undefined;
+  const gaussian: GaussianModel = await readGaussian(modelDir, card.out_of_distribution);
   const backend = await selectBackend(tf, request);
-  let network: TF.LayersModel;
-  try {
-    const model = await tf.loadLayersModel(tf.io.fromMemory(folder.artifacts));
-    // with a "not a lesion" check, the network also hands out the layer the check looks at
-    network = card.out_of_distribution
-      ? tf.model({ inputs: model.inputs, outputs: [model.outputs[0]!, model.getLayer(card.out_of_distribution.layer).output as TF.SymbolicTensor] })
-      : model;
-  } catch (error) {
-    throw new ModelFolderError(`The model in ${modelDir} could not be built (${(error as Error).message.split('\n')[0]}).`);
+  // the network also hands out the layer that the "not a lesion" check looks at
+  const network = await buildNetwork(tf, folder, modelDir, card.out_of_distribution.layer);
+  if (network.inputSize !== card.input.size) {
+    throw new ModelFolderError(`The model in ${modelDir} takes ${network.inputSize}-pixel pictures where its card says ${card.input.size}.`);
   }
-  const size = card.input.size;
 
-  /** Every input under every flip in one forward pass (fewer, larger kernel calls); rows are [flip][input]. */
-  function run(inputs: Float32Array[], flips: readonly Flip[]): { logits: number[][]; distances?: number[][] } {
-    return tf.tidy(() => {
-      const flat = new Float32Array(inputs.length * size * size * 3);
-      inputs.forEach((input, i) => flat.set(input, i * input.length));
-      const batch = tf.tensor4d(flat, [inputs.length, size, size, 3]);
-      const flipped = tf.concat(flips.map((flip) => flipBatch(tf, batch, flip)));
-      const outputs = network.predict(flipped);
-      const [logits, hidden] = Array.isArray(outputs) ? outputs : [outputs];
-      const byFlip = (values: TF.Tensor) => values.reshape([flips.length, inputs.length]).arraySync() as number[][];
-      return {
-        logits: byFlip(logits!),
-        distances: hidden && gaussian ? byFlip(mahalanobis(tf, hidden as TF.Tensor2D, gaussian)) : undefined,
-      };
-    });
+  function run(inputs: Float32Array[], flips: readonly Flip[]): { logits: number[][]; distances: number[][] } {
+    const { logits, activations } = network.run(inputs, flips);
+    const distances = activations!.map((values) =>
+      tf.tidy(() => Array.from(mahalanobis(tf, tf.tensor2d(values, [inputs.length, gaussian.dims]), gaussian).dataSync())),
+    );
+    return { logits, distances };
   }
   function meanLogits(inputs: Float32Array[]): number[] {
-    const { logits } = run(inputs, card.test_time_flips);
+    const { logits } = network.run(inputs, card.test_time_flips);
     return inputs.map((_, i) => logits.reduce((sum, row) => sum + row[i]!, 0) / logits.length);
   }
   const predictPixels = (inputs: Float32Array[]) => meanLogits(inputs).map((logit) => calibratedProbability(logit, card.calibration));
@@ -88,12 +74,12 @@ export async function loadClassifier({ tf, modelDir, backend: request }: LoadOpt
     const { logits, distances } = run([pixels], flips);
     return {
       logits: logits.map(([logit]) => logit!),
-      distances: distances?.map(([distance]) => distance!),
-      qualityReasons: quality && judgeQuality(quality).reasons,
+      distances: distances.map(([distance]) => distance!),
+      qualityReasons: quality && judgeQuality(quality, card.quality_limits).reasons,
     };
   }
 
-  predictPixels([new Float32Array(size * size * 3)]); // warm-up: the first call compiles kernels
+  predictPixels([new Float32Array(card.input.size * card.input.size * 3)]); // warm-up: the first call compiles kernels
 
   return {
     card,

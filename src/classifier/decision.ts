@@ -21,12 +21,20 @@ export interface Decision {
   ood_score: number | null;
 }
 
-export type DecisionRules = Pick<ModelCard, 'calibration' | 'threshold' | 'uncertain_band' | 'out_of_distribution'>;
+/** What turns the model's outputs into an answer; the band and the "not a lesion" check may be left out in tests of the rest. */
+export type DecisionRules = Pick<ModelCard, 'calibration' | 'threshold'> & Partial<Pick<ModelCard, 'uncertain_band' | 'out_of_distribution'>>;
 
 const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
 
-export function calibratedProbability(meanLogit: number, { temperature, bias }: ModelCard['calibration']): number {
-  return 1 / (1 + Math.exp(-(meanLogit / temperature + bias)));
+export const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+
+/** The model's mean logit after calibration: logit / temperature + bias. */
+export function calibratedLogit(meanLogit: number, { temperature, bias }: Pick<ModelCard['calibration'], 'temperature' | 'bias'>): number {
+  return meanLogit / temperature + bias;
+}
+
+export function calibratedProbability(meanLogit: number, calibration: Pick<ModelCard['calibration'], 'temperature' | 'bias'>): number {
+  return sigmoid(calibratedLogit(meanLogit, calibration));
 }
 
 /**

@@ -1,12 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Flip } from './features.js';
+import type { QualityLimits } from '../quality/gate.js';
+import { FLIPS, type Flip } from './features.js';
 import type { InputSpec } from './preprocess.js';
 import { ModelFolderError } from './layersFolder.js';
 import type { OutOfDistributionSpec } from './outOfDistribution.js';
 
+/** The card format this app reads; `npm run train` writes it. */
+export const CARD_SCHEMA_VERSION = 2;
+
 /** The metadata that travels with a shipped model (models/<name>/model-card.json). */
 export interface ModelCard {
+  schema_version: typeof CARD_SCHEMA_VERSION;
   name: string;
   version: string;
   date: string;
@@ -21,14 +26,18 @@ export interface ModelCard {
   threshold: number;
   threshold_rule: string;
   /** Calibrated probabilities from low (inclusive) to high where the answer is "uncertain". */
-  uncertain_band?: { low: number; high: number; rule: string; measured?: Record<string, number> };
-  out_of_distribution?: OutOfDistributionSpec & { measured?: Record<string, number> };
+  uncertain_band: { low: number; high: number; rule: string; measured?: Record<string, number> };
+  out_of_distribution: OutOfDistributionSpec & { measured?: Record<string, number> };
+  /** The picture-quality gate's limits, read off the training images by the run that made the model. */
+  quality_limits: QualityLimits & { rule: string };
   weights_sha256: string;
   weights_dtype: 'float16' | 'float32';
   size_bytes: number;
   training: Record<string, unknown>;
   metrics: Record<string, unknown>;
   latency: Record<string, unknown>;
+  /** Where the model came from: git commit, data manifest hash, time per stage. */
+  provenance: Record<string, unknown>;
   intended_use: string;
   limits: string[];
   disclaimer: string;
@@ -36,18 +45,63 @@ export interface ModelCard {
 
 export const CARD_FILE = 'model-card.json';
 
+type Check = (value: unknown) => boolean;
+const isString: Check = (v) => typeof v === 'string' && v.length > 0;
+const isNumber: Check = (v) => typeof v === 'number' && Number.isFinite(v);
+const isObject: Check = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isProbability: Check = (v) => isNumber(v) && (v as number) > 0 && (v as number) < 1;
+const fields = (checks: Record<string, Check>): Check => (v) => isObject(v) && Object.entries(checks).every(([key, check]) => check((v as Record<string, unknown>)[key]));
+
+/** Each field of the card with the test its value must pass; the first that fails names the field. */
+const CARD_FIELDS: Record<keyof ModelCard, Check> = {
+  schema_version: (v) => v === CARD_SCHEMA_VERSION,
+  name: isString,
+  version: isString,
+  date: isString,
+  architecture: isString,
+  base_weights: isString,
+  input: fields({ size: (v) => Number.isInteger(v) && (v as number) >= 32 && (v as number) <= 1024, normalisation: (v) => v === 'mobilenet' }),
+  classes: (v) => Array.isArray(v) && v[0] === 'benign' && v[1] === 'malignant',
+  output: (v) => v === 'malignant-logit',
+  test_time_flips: (v) => Array.isArray(v) && v.length > 0 && v.every((flip) => FLIPS.includes(flip as Flip)),
+  calibration: fields({ temperature: (v) => isNumber(v) && (v as number) > 0, bias: isNumber }),
+  threshold: isProbability,
+  threshold_rule: isString,
+  uncertain_band: fields({ low: isNumber, high: isNumber }),
+  out_of_distribution: fields({ layer: isString, file: isString, sha256: isString, dims: isNumber, threshold: isNumber }),
+  quality_limits: fields({
+    minSharpness: isNumber, minBrightness: isNumber, maxBrightness: isNumber, maxClippedDark: isNumber,
+    maxClippedBright: isNumber, minLesionArea: isNumber, maxLesionOffset: isNumber, minLesionContrast: isNumber,
+  }),
+  weights_sha256: (v) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v),
+  weights_dtype: (v) => v === 'float16' || v === 'float32',
+  size_bytes: isNumber,
+  training: isObject,
+  metrics: isObject,
+  latency: isObject,
+  provenance: isObject,
+  intended_use: isString,
+  limits: (v) => Array.isArray(v) && v.length > 0,
+  disclaimer: isString,
+};
+
+/** Reads and checks a model card; a card with a missing or malformed field is refused in one sentence. */
 export async function readModelCard(dir: string): Promise<ModelCard> {
   const file = path.join(dir, CARD_FILE);
-  let card: Partial<ModelCard>;
+  let card: Record<string, unknown>;
   try {
-    card = JSON.parse(await readFile(file, 'utf8')) as Partial<ModelCard>;
+    card = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new ModelFolderError(code === 'ENOENT' ? `The model folder ${dir} has no ${CARD_FILE}.` : `The model card ${file} is not valid JSON.`);
   }
-  const missing = (['name', 'input', 'threshold', 'calibration', 'weights_sha256', 'test_time_flips'] as const).filter(
-    (key) => card[key] === undefined,
-  );
-  if (missing.length > 0) throw new ModelFolderError(`The model card ${file} lacks ${missing.join(', ')}.`);
-  return card as ModelCard;
+  if (!isObject(card)) throw new ModelFolderError(`The model card ${file} is not a JSON object.`);
+  if (card.schema_version !== CARD_SCHEMA_VERSION) {
+    throw new ModelFolderError(
+      `The model card ${file} has schema version ${JSON.stringify(card.schema_version ?? null)} where this app reads version ${CARD_SCHEMA_VERSION}; retrain or update the app.`,
+    );
+  }
+  const bad = (Object.entries(CARD_FIELDS) as [string, Check][]).filter(([key, check]) => !check(card[key])).map(([key]) => key);
+  if (bad.length > 0) throw new ModelFolderError(`The model card ${file} lacks a valid ${bad.join(', ')}.`);
+  return card as unknown as ModelCard;
 }

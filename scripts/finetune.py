@@ -1,0 +1,493 @@
+"""Fine-tunes MobileNet V1 (from the tfjs ImageNet weights in ../shared/models) on the pixel cache
+that scripts/train.ts writes with the app's own preprocessing. Training only: the app never needs
+Python. Run by `npm run train` with Debian's interpreter (/usr/bin/python3, python3-torch).
+
+Resumable: every epoch writes <out>/checkpoint.pt (model, EMA, optimiser, history); a rerun with
+the same settings continues from it. The best epoch by HAM val AUC (raw or EMA weights) is kept
+in <out>/best.pt and exported, in the Keras layout that tfjs loads, to <out>/export.{json,bin}.
+"""
+import argparse
+import hashlib
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+TAPS = [(9, 'avg'), (10, 'avg'), (11, 'avg'), (11, 'max'), (12, 'avg'), (13, 'avg'), (13, 'max')]
+STRIDE_2_BLOCKS = {2, 4, 6, 12}
+TTA = {'none': [], 'h': [3], 'v': [2], 'hv': [2, 3]}
+
+
+def log(out, line):
+    stamped = f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {line}"
+    print(stamped, flush=True)
+    with open(os.path.join(out, 'finetune.log'), 'a') as f:
+        f.write(stamped + '\n')
+
+
+# ---- the network, with TensorFlow's 'same' padding (bottom/right gets the odd pixel) ----
+
+def same_pad(x, kernel, stride):
+    size = x.shape[-1]
+    out = math.ceil(size / stride)
+    total = max((out - 1) * stride + kernel - size, 0)
+    before = total // 2
+    return F.pad(x, (before, total - before, before, total - before))
+
+
+class ConvBn(nn.Module):
+    def __init__(self, cin, cout, kernel, stride, depthwise=False):
+        super().__init__()
+        self.kernel, self.stride = kernel, stride
+        self.conv = nn.Conv2d(cin, cout, kernel, stride, 0, groups=cin if depthwise else 1, bias=False)
+        self.bn = nn.BatchNorm2d(cout, eps=1e-3, momentum=0.01)  # Keras momentum 0.99
+
+    def forward(self, x):
+        if self.kernel > 1:
+            x = same_pad(x, self.kernel, self.stride)
+        return F.hardtanh(self.bn(self.conv(x)), 0.0, 6.0)  # relu6
+
+
+class DermacamNet(nn.Module):
+    """MobileNet V1 -> pooled taps of blocks 9-13 -> dense(hidden, relu) -> dropout -> dense(1)."""
+
+    def __init__(self, widths, hidden, dropout):
+        super().__init__()
+        self.conv1 = ConvBn(3, widths[0], 3, 2)
+        blocks = []
+        for i in range(1, 14):
+            stride = 2 if i in STRIDE_2_BLOCKS else 1
+            blocks.append(nn.Sequential(ConvBn(widths[i - 1], widths[i - 1], 3, stride, depthwise=True),
+                                        ConvBn(widths[i - 1], widths[i], 1, 1)))
+        self.blocks = nn.ModuleList(blocks)
+        features = sum(widths[block] for block, _ in TAPS)
+        self.hidden = nn.Linear(features, hidden)
+        self.dropout = nn.Dropout(dropout)
+        self.logit = nn.Linear(hidden, 1)
+
+    def forward(self, x):
+        x = self.conv1(x)
+        pooled = []
+        for i, block in enumerate(self.blocks, start=1):
+            x = block(x)
+            for tap_block, pool in TAPS:
+                if tap_block == i:
+                    pooled.append(x.mean((2, 3)) if pool == 'avg' else x.amax((2, 3)))
+        h = F.relu(self.hidden(torch.cat(pooled, 1)))
+        return self.logit(self.dropout(h)).squeeze(1)
+
+
+# ---- weights in and out of the tfjs (Keras) layout ----
+
+def read_tfjs_weights(folder):
+    with open(os.path.join(folder, 'model.json')) as f:
+        manifest = json.load(f)['weightsManifest']
+    weights = {}
+    for group in manifest:
+        data = b''.join(open(os.path.join(folder, p), 'rb').read() for p in group['paths'])
+        offset = 0
+        for spec in group['weights']:
+            if spec['dtype'] != 'float32' or 'quantization' in spec:
+                raise SystemExit(f"{folder}: weight {spec['name']} is not plain float32.")
+            count = int(np.prod(spec['shape']))
+            weights[spec['name']] = np.frombuffer(data, np.float32, count, offset).reshape(spec['shape'])
+            offset += 4 * count
+    return weights
+
+
+def keras_layers(net):
+    """(Keras layer name, ConvBn) pairs in the base network."""
+    pairs = [('conv1', net.conv1)]
+    for i, block in enumerate(net.blocks, start=1):
+        pairs += [(f'conv_dw_{i}', block[0]), (f'conv_pw_{i}', block[1])]
+    return pairs
+
+
+def kernel_to_torch(name, kernel):
+    # depthwise [kh, kw, c, 1] -> [c, 1, kh, kw]; conv [kh, kw, in, out] -> [out, in, kh, kw]
+    return kernel.transpose(2, 3, 0, 1) if 'dw' in name else kernel.transpose(3, 2, 0, 1)
+
+
+def kernel_to_keras(name, kernel):
+    return kernel.transpose(2, 3, 0, 1) if 'dw' in name else kernel.transpose(2, 3, 1, 0)
+
+
+def load_base(net, weights):
+    with torch.no_grad():
+        for name, layer in keras_layers(net):
+            key = f'{name}/depthwise_kernel' if 'dw' in name else f'{name}/kernel'
+            layer.conv.weight.copy_(torch.from_numpy(kernel_to_torch(name, weights[key]).copy()))
+            bn = layer.bn
+            bn.weight.copy_(torch.from_numpy(weights[f'{name}_bn/gamma']))
+            bn.bias.copy_(torch.from_numpy(weights[f'{name}_bn/beta']))
+            bn.running_mean.copy_(torch.from_numpy(weights[f'{name}_bn/moving_mean']))
+            bn.running_var.copy_(torch.from_numpy(weights[f'{name}_bn/moving_variance']))
+
+
+def export_keras(net):
+    """Every weight under its tfjs name, in Keras layout: what scripts/train.ts loads into the app's topology."""
+    out = {}
+    for name, layer in keras_layers(net):
+        key = f'{name}/depthwise_kernel' if 'dw' in name else f'{name}/kernel'
+        out[key] = kernel_to_keras(name, layer.conv.weight.detach().numpy())
+        bn = layer.bn
+        out[f'{name}_bn/gamma'] = bn.weight.detach().numpy()
+        out[f'{name}_bn/beta'] = bn.bias.detach().numpy()
+        out[f'{name}_bn/moving_mean'] = bn.running_mean.numpy()
+        out[f'{name}_bn/moving_variance'] = bn.running_var.numpy()
+    for name, dense in (('head_hidden', net.hidden), ('head_logit', net.logit)):
+        out[f'{name}/kernel'] = dense.weight.detach().numpy().T
+        out[f'{name}/bias'] = dense.bias.detach().numpy()
+    return out
+
+
+# ---- data ----
+
+class CachedSet:
+    def __init__(self, cache, name, limit=None):
+        with open(os.path.join(cache, f'{name}.json')) as f:
+            index = json.load(f)
+        self.size = index['size']
+        rows = index['rows']
+        self.pixels = np.memmap(os.path.join(cache, f'{name}.u8'), np.uint8, 'r', shape=(len(rows), self.size, self.size, 3))
+        jpeg = os.path.join(cache, f'{name}.jpeg.u8')
+        self.jpeg = np.memmap(jpeg, np.uint8, 'r', shape=self.pixels.shape) if os.path.exists(jpeg) else None
+        self.labels = np.array([r['label'] for r in rows], np.float32)
+        self.ids = [r['id'] for r in rows]
+        self.order = np.arange(len(rows))
+        if limit:
+            # a quick run: the first malignant and benign rows, half each where possible
+            malignant = np.flatnonzero(self.labels == 1)[: (limit + 1) // 2]
+            benign = np.flatnonzero(self.labels == 0)[: limit - len(malignant)]
+            self.order = np.sort(np.concatenate([malignant, benign]))
+
+    def __len__(self):
+        return len(self.order)
+
+
+def to_input(pixels_u8):
+    x = torch.from_numpy(np.ascontiguousarray(pixels_u8)).float().div_(127.5).sub_(1.0)
+    return x.permute(0, 3, 1, 2).contiguous(memory_format=torch.channels_last)
+
+
+# ---- camera augmentation: what a webcam does to a lesion ----
+
+def augment(x, g):
+    """x: [n, 3, s, s] in [-1, 1]. Flips and 90-degree turns, small rotation/scale/shift (reflected
+    borders, never black corners), brightness, contrast, colour cast, and sometimes blur."""
+    n = x.shape[0]
+    r = lambda *shape: torch.rand(*shape, generator=g)
+    turned = []
+    for i in range(n):
+        xi = x[i]
+        if r(1) < 0.5:
+            xi = xi.flip(2)
+        if r(1) < 0.5:
+            xi = xi.flip(1)
+        turned.append(torch.rot90(xi, int(r(1) * 4) % 4, (1, 2)))
+    x = torch.stack(turned)
+    angle = (r(n) * 2 - 1) * math.radians(15)
+    scale = 1 + (r(n) * 2 - 1) * 0.1
+    shift = (r(n, 2) * 2 - 1) * 0.06
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    x = F.grid_sample(x, grid, mode='bilinear', padding_mode='reflection', align_corners=False)
+    brightness = (r(n, 1, 1, 1) * 2 - 1) * 0.15
+    contrast = 1 + (r(n, 1, 1, 1) * 2 - 1) * 0.2
+    cast = 1 + (r(n, 3, 1, 1) * 2 - 1) * 0.08
+    mean = x.mean((1, 2, 3), keepdim=True)
+    x = ((x - mean) * contrast + mean + brightness)
+    x = ((x + 1) * cast - 1)
+    blurred = r(n) < 0.2
+    if blurred.any():
+        sigma = 0.4 + float(r(1)) * 0.8
+        k = torch.arange(-2, 3, dtype=torch.float32)
+        k = torch.exp(-k ** 2 / (2 * sigma ** 2))
+        k = k / k.sum()
+        kernel = (k[:, None] * k[None, :]).expand(3, 1, 5, 5).contiguous()
+        xb = x[blurred]
+        x[blurred] = F.conv2d(F.pad(xb, (2, 2, 2, 2), mode='reflect'), kernel, groups=3)
+    return x.clamp(-1, 1).contiguous(memory_format=torch.channels_last)
+
+
+def flips_only(x, g):
+    n = x.shape[0]
+    out = []
+    for i in range(n):
+        xi = x[i]
+        if torch.rand(1, generator=g) < 0.5:
+            xi = xi.flip(2)
+        if torch.rand(1, generator=g) < 0.5:
+            xi = xi.flip(1)
+        out.append(xi)
+    return torch.stack(out).contiguous(memory_format=torch.channels_last)
+
+
+# ---- evaluation ----
+
+def auc(labels, scores):
+    labels = np.asarray(labels)
+    scores = np.asarray(scores, np.float64)
+    order = np.argsort(scores, kind='mergesort')
+    ranks = np.empty(len(scores))
+    sorted_scores = scores[order]
+    i = 0
+    while i < len(scores):  # average ranks over ties
+        j = i
+        while j + 1 < len(scores) and sorted_scores[j + 1] == sorted_scores[i]:
+            j += 1
+        ranks[order[i:j + 1]] = (i + j) / 2 + 1
+        i = j + 1
+    pos = labels == 1
+    n_pos, n_neg = pos.sum(), (~pos).sum()
+    return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+@torch.no_grad()
+def predict(net, data, flips=('none',), rows=None, batch=64):
+    """Mean logit over `flips` of each row (default: the set's rows)."""
+    net.eval()
+    rows = data.order if rows is None else rows
+    logits = []
+    for start in range(0, len(rows), batch):
+        x = to_input(data.pixels[rows[start:start + batch]])
+        logits.append(torch.stack([net(x.flip(TTA[f]) if TTA[f] else x) for f in flips]).mean(0))
+    return torch.cat(logits).numpy()
+
+
+# ---- training ----
+
+class Ema:
+    def __init__(self, net, decay):
+        self.decay = decay
+        self.state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+
+    @torch.no_grad()
+    def update(self, net):
+        for k, v in net.state_dict().items():
+            if v.dtype.is_floating_point:
+                self.state[k].mul_(self.decay).add_(v.detach(), alpha=1 - self.decay)
+            else:
+                self.state[k].copy_(v)
+
+
+def param_groups(net, mode, lr, head_lr, weight_decay):
+    trainable_blocks = {'all': range(0, 14), 'last4': range(10, 14), 'frozen': []}[mode]
+    base, head, no_decay = [], [], []
+    for name, p in net.named_parameters():
+        if name.startswith(('hidden', 'logit')):
+            (head if p.dim() > 1 else no_decay).append(p)
+            continue
+        block = 0 if name.startswith('conv1') else int(name.split('.')[1]) + 1
+        p.requires_grad_(block in trainable_blocks)
+        if p.requires_grad:
+            (base if p.dim() > 1 else no_decay).append(p)
+    return [
+        {'params': base, 'lr': lr, 'weight_decay': weight_decay},
+        {'params': head, 'lr': head_lr, 'weight_decay': weight_decay},
+        {'params': no_decay, 'lr': lr, 'weight_decay': 0.0},
+    ], trainable_blocks
+
+
+def set_bn_mode(net, trainable_blocks):
+    """BatchNorm statistics adapt only in the blocks that are trained."""
+    for i, layer in keras_layers_indexed(net):
+        layer.bn.train(i in trainable_blocks)
+
+
+def keras_layers_indexed(net):
+    yield 0, net.conv1
+    for i, block in enumerate(net.blocks, start=1):
+        yield i, block[0]
+        yield i, block[1]
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument('--cache', required=True)
+    p.add_argument('--base', required=True)
+    p.add_argument('--out', required=True)
+    p.add_argument('--mode', choices=['all', 'last4', 'frozen'], default='all')
+    p.add_argument('--augment', choices=['camera', 'flips'], default='camera')
+    p.add_argument('--epochs', type=int, default=10)
+    p.add_argument('--patience', type=int, default=3)
+    p.add_argument('--batch', type=int, default=32)
+    p.add_argument('--lr', type=float, default=3e-4)
+    p.add_argument('--head-lr', type=float, default=1e-3)
+    p.add_argument('--weight-decay', type=float, default=1e-4)
+    p.add_argument('--warmup', type=float, default=0.3, help='epochs of linear warm-up')
+    p.add_argument('--ema', type=float, default=0.998)
+    p.add_argument('--hidden', type=int, default=256)
+    p.add_argument('--dropout', type=float, default=0.5)
+    p.add_argument('--jpeg-p', type=float, default=0.25, help='chance of the JPEG re-compressed copy')
+    p.add_argument('--teacher', help='teacher logits (.npy over the training rows) for distillation')
+    p.add_argument('--distill', type=float, default=0.5, help='weight of the teacher in the loss')
+    p.add_argument('--parity', type=int, default=64, help='HAM val images whose logits are written for the parity check')
+    p.add_argument('--limit', type=int, help='a quick run on N images per set')
+    p.add_argument('--seed', type=int, default=20261127)
+    p.add_argument('--threads', type=int, default=2)
+    args = p.parse_args()
+
+    torch.set_num_threads(args.threads)
+    os.makedirs(args.out, exist_ok=True)
+    # what shapes the weights; a rerun that differs only in the others (threads, what is exported) resumes
+    config = {k: v for k, v in vars(args).items() if k not in ('threads', 'out', 'parity')}
+    config_hash = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
+
+    base_weights = read_tfjs_weights(args.base)
+    widths = [base_weights['conv1/kernel'].shape[3]] + [base_weights[f'conv_pw_{i}/kernel'].shape[3] for i in range(1, 14)]
+    torch.manual_seed(args.seed)
+    net = DermacamNet(widths, args.hidden, args.dropout)
+    load_base(net, base_weights)
+    net = net.to(memory_format=torch.channels_last)
+
+    train_sets = [CachedSet(args.cache, s, args.limit) for s in ('ham-train', 'isic-train')]
+    ham_val = CachedSet(args.cache, 'ham-val', args.limit)
+    isic_val = CachedSet(args.cache, 'isic-val', args.limit)
+    rows = [(s, i) for s in train_sets for i in s.order]
+    labels = np.array([s.labels[i] for s, i in rows], np.float32)
+    teacher = np.load(args.teacher) if args.teacher else None
+    if teacher is not None and len(teacher) != len(rows):
+        raise SystemExit(f'The teacher logits hold {len(teacher)} rows where the training set has {len(rows)}.')
+    pos_weight = torch.tensor((labels == 0).sum() / max((labels == 1).sum(), 1))
+    steps_per_epoch = math.ceil(len(rows) / args.batch)
+    total_steps = steps_per_epoch * args.epochs
+    warmup_steps = max(1, int(args.warmup * steps_per_epoch))
+
+    groups, trainable_blocks = param_groups(net, args.mode, args.lr, args.head_lr, args.weight_decay)
+    optimiser = torch.optim.AdamW(groups)
+    peak_lrs = [g['lr'] for g in optimiser.param_groups]
+    ema = Ema(net, args.ema)
+    history, start_epoch, best = [], 0, None
+
+    checkpoint_file = os.path.join(args.out, 'checkpoint.pt')
+    if os.path.exists(checkpoint_file):
+        saved = torch.load(checkpoint_file)
+        if saved['config_hash'] != config_hash:
+            raise SystemExit(f'{checkpoint_file} was made with other settings; remove {args.out} to start again.')
+        net.load_state_dict(saved['net'])
+        optimiser.load_state_dict(saved['optimiser'])
+        ema.state = saved['ema']
+        history, start_epoch, best = saved['history'], saved['epoch'] + 1, saved['best']
+        log(args.out, f'resuming after epoch {saved["epoch"] + 1}')
+    log(args.out, f'fine-tune: widths {widths}, mode {args.mode}, augment {args.augment}, {len(rows)} training rows '
+                  f'({int(labels.sum())} malignant, pos_weight {float(pos_weight):.2f}), input {ham_val.size}, '
+                  f'{args.epochs} epochs x {steps_per_epoch} steps, config {config_hash}')
+
+    epochs_without_gain = 0 if best is None else len(history) - 1 - best['epoch']
+    for epoch in range(start_epoch, args.epochs):
+        if epochs_without_gain >= args.patience:
+            log(args.out, f'early stop: no HAM val gain for {args.patience} epochs')
+            break
+        g = torch.Generator().manual_seed(args.seed * 1000 + epoch)
+        order = torch.randperm(len(rows), generator=g).numpy()
+        net.train()
+        set_bn_mode(net, trainable_blocks)
+        started, seen, loss_sum = time.time(), 0, 0.0
+        for step in range(steps_per_epoch):
+            global_step = epoch * steps_per_epoch + step
+            warm = min(1.0, (global_step + 1) / warmup_steps)
+            decay = 0.5 * (1 + math.cos(math.pi * min(1.0, global_step / total_steps)))
+            for group, peak in zip(optimiser.param_groups, peak_lrs):
+                group['lr'] = peak * warm * (0.01 + 0.99 * decay)
+            batch_rows = order[step * args.batch:(step + 1) * args.batch]
+            pixels = []
+            for r in batch_rows:
+                s, i = rows[r]
+                use_jpeg = s.jpeg is not None and args.augment == 'camera' and torch.rand(1, generator=g) < args.jpeg_p
+                pixels.append((s.jpeg if use_jpeg else s.pixels)[i])
+            x = to_input(np.stack(pixels))
+            x = augment(x, g) if args.augment == 'camera' else flips_only(x, g)
+            y = torch.from_numpy(labels[batch_rows])
+            logits = net(x)
+            loss = F.binary_cross_entropy_with_logits(logits, y, pos_weight=pos_weight)
+            if teacher is not None:
+                target = torch.sigmoid(torch.from_numpy(teacher[batch_rows]) / 2.0)
+                distill = F.binary_cross_entropy_with_logits(logits / 2.0, target) * 4.0
+                loss = (1 - args.distill) * loss + args.distill * distill
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            optimiser.step()
+            ema.update(net)
+            seen += len(batch_rows)
+            loss_sum += float(loss) * len(batch_rows)
+            if step % 50 == 0 or step == steps_per_epoch - 1:
+                rate = seen / (time.time() - started)
+                left = (steps_per_epoch - step - 1) * args.batch / rate
+                log(args.out, f'epoch {epoch + 1}/{args.epochs} step {step + 1}/{steps_per_epoch} loss {loss_sum / seen:.4f} '
+                              f'{rate:.1f} img/s, epoch ETA {left / 60:.1f} min')
+
+        raw_state = {k: v.clone() for k, v in net.state_dict().items()}
+        row = {'epoch': epoch, 'train_loss': loss_sum / seen, 'train_s': time.time() - started}
+        for kind, state in (('raw', raw_state), ('ema', ema.state)):
+            net.load_state_dict(state)
+            row[f'{kind}_ham_val_auc'] = auc(ham_val.labels[ham_val.order], predict(net, ham_val))
+            row[f'{kind}_isic_val_auc'] = auc(isic_val.labels[isic_val.order], predict(net, isic_val))
+        net.load_state_dict(raw_state)
+        history.append(row)
+        kind = 'ema' if row['ema_ham_val_auc'] >= row['raw_ham_val_auc'] else 'raw'
+        score = row[f'{kind}_ham_val_auc']
+        if best is None or score > best['ham_val_auc']:
+            best = {'epoch': epoch, 'weights': kind, 'ham_val_auc': score, 'isic_val_auc': row[f'{kind}_isic_val_auc']}
+            torch.save({'net': ema.state if kind == 'ema' else raw_state, 'best': best}, os.path.join(args.out, 'best.pt.partial'))
+            os.replace(os.path.join(args.out, 'best.pt.partial'), os.path.join(args.out, 'best.pt'))
+            epochs_without_gain = 0
+        else:
+            epochs_without_gain += 1
+        log(args.out, f'epoch {epoch + 1} done in {row["train_s"] / 60:.1f} min: HAM val AUC raw {row["raw_ham_val_auc"]:.4f} '
+                      f'ema {row["ema_ham_val_auc"]:.4f}; isic-extra val AUC raw {row["raw_isic_val_auc"]:.4f} '
+                      f'ema {row["ema_isic_val_auc"]:.4f}; best epoch {best["epoch"] + 1} ({best["weights"]})')
+        torch.save({'config_hash': config_hash, 'net': raw_state, 'optimiser': optimiser.state_dict(), 'ema': ema.state,
+                    'history': history, 'epoch': epoch, 'best': best}, checkpoint_file + '.partial')
+        os.replace(checkpoint_file + '.partial', checkpoint_file)
+
+    export(args, net, ham_val, isic_val, train_sets, history)
+
+
+def export(args, net, ham_val, isic_val, train_sets, history):
+    best = torch.load(os.path.join(args.out, 'best.pt'))
+    net.load_state_dict(best['net'])
+    net.eval()
+    flip_sets = {'1': ['none'], '2': ['none', 'hv'], '4': ['none', 'h', 'v', 'hv']}
+    tta_rows = {}
+    for name, flips in flip_sets.items():
+        tta_rows[name] = {'ham_val_auc': auc(ham_val.labels[ham_val.order], predict(net, ham_val, flips)),
+                          'isic_val_auc': auc(isic_val.labels[isic_val.order], predict(net, isic_val, flips))}
+        log(args.out, f'test-time flips {name}: HAM val AUC {tta_rows[name]["ham_val_auc"]:.4f}, '
+                      f'isic-extra val AUC {tta_rows[name]["isic_val_auc"]:.4f}')
+    parity_rows = ham_val.order[:args.parity]
+    parity_logits = {flip: [float(v) for v in predict(net, ham_val, [flip], parity_rows)] for flip in TTA}
+
+    weights = export_keras(net)
+    names = sorted(weights)
+    offset, manifest, blobs = 0, [], []
+    for name in names:
+        value = np.ascontiguousarray(weights[name], np.float32)
+        manifest.append({'name': name, 'shape': list(value.shape), 'offset': offset})
+        blobs.append(value.tobytes())
+        offset += value.nbytes
+    with open(os.path.join(args.out, 'export.bin'), 'wb') as f:
+        f.write(b''.join(blobs))
+    summary = {
+        'input_size': ham_val.size, 'hidden': args.hidden, 'mode': args.mode, 'augment': args.augment,
+        'distilled': bool(args.teacher), 'best': best['best'], 'history': history, 'test_time_flips': tta_rows,
+        'weights': manifest, 'parity': {'set': 'ham-val', 'ids': [ham_val.ids[i] for i in parity_rows], 'logits_by_flip': parity_logits},
+    }
+    with open(os.path.join(args.out, 'export.json'), 'w') as f:
+        json.dump(summary, f, indent=1)
+    if args.teacher is None:
+        # logits over the training rows (no flips), for distilling a smaller model from this one
+        teacher = np.concatenate([predict(net, s) for s in train_sets])
+        np.save(os.path.join(args.out, 'teacher-logits.npy'), teacher.astype(np.float32))
+    log(args.out, f'exported {len(names)} weights to {args.out}/export.bin')
+
+
+if __name__ == '__main__':
+    main()

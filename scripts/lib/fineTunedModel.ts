@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type * as TF from '@tensorflow/tfjs';
+import { CACHED_TAPS, pooledTapOutputs } from '../../src/classifier/features.js';
+import { readLayersFolder } from '../../src/classifier/layersFolder.js';
+
+/** The names the exported head layers go by; the "not a lesion" check reads `HIDDEN_LAYER`. */
+export const HIDDEN_LAYER = 'head_hidden';
+export const LOGIT_LAYER = 'head_logit';
+
+/** What scripts/finetune.py writes next to its checkpoints (export.json + export.bin). */
+export interface FineTuneExport {
+  input_size: number;
+  hidden: number;
+  mode: string;
+  augment: string;
+  distilled: boolean;
+  best: { epoch: number; weights: 'raw' | 'ema'; ham_val_auc: number; isic_val_auc: number };
+  history: Record<string, number>[];
+  test_time_flips: Record<string, { ham_val_auc: number; isic_val_auc: number }>;
+  weights: { name: string; shape: number[]; offset: number }[];
+  parity: { set: string; ids: string[]; logits_by_flip: Record<string, number[]> };
+}
+
+export function readFineTuneExport(runDir: string): { summary: FineTuneExport; weights: Map<string, Float32Array> } {
+  const summary = JSON.parse(readFileSync(path.join(runDir, 'export.json'), 'utf8')) as FineTuneExport;
+  const bin = readFileSync(path.join(runDir, 'export.bin'));
+  const weights = new Map<string, Float32Array>();
+  for (const { name, shape, offset } of summary.weights) {
+    const count = shape.reduce((product, dim) => product * dim, 1);
+    weights.set(name, new Float32Array(bin.buffer.slice(bin.byteOffset + offset, bin.byteOffset + offset + 4 * count)));
+  }
+  return { summary, weights };
+}
+
+/**
+ * The app's topology (MobileNet -> pooled taps -> dense relu -> dense logit) at the fine-tuned
+ * input size, carrying the fine-tuned weights. The ImageNet folder gives the layer graph; every
+ * weight it holds is replaced, and a weight that the export lacks stops the build.
+ */
+export async function buildFineTunedModel(
+  tf: typeof TF,
+  baseDir: string,
+  summary: FineTuneExport,
+  weights: Map<string, Float32Array>,
+): Promise<TF.LayersModel> {
+  const { artifacts } = await readLayersFolder(baseDir);
+  const topology = structuredClone(artifacts.modelTopology) as { model_config: { config: { layers: { class_name: string; config: Record<string, unknown> }[] } } };
+  const input = topology.model_config.config.layers.find((layer) => layer.class_name === 'InputLayer')!;
+  input.config.batch_input_shape = [null, summary.input_size, summary.input_size, 3];
+  const base = await tf.loadLayersModel(tf.io.fromMemory({ ...artifacts, modelTopology: topology }));
+
+  const pooled = pooledTapOutputs(tf, base, CACHED_TAPS);
+  const features = tf.layers.concatenate({ name: 'features' }).apply(pooled) as TF.SymbolicTensor;
+  const hidden = tf.layers.dense({ units: summary.hidden, activation: 'relu', name: HIDDEN_LAYER }).apply(features) as TF.SymbolicTensor;
+  const logit = tf.layers.dense({ units: 1, activation: 'linear', name: LOGIT_LAYER }).apply(hidden) as TF.SymbolicTensor;
+  const model = tf.model({ inputs: base.inputs, outputs: logit, name: 'dermacam' });
+
+  for (const variable of model.weights) {
+    const values = weights.get(variable.originalName);
+    const shape = variable.shape as number[];
+    if (!values) throw new Error(`The fine-tuned export has no weight ${variable.originalName}.`);
+    if (values.length !== shape.reduce((product, dim) => product * dim, 1)) {
+      throw new Error(`The fine-tuned weight ${variable.originalName} has ${values.length} values where the model needs shape [${shape.join(', ')}].`);
+    }
+    variable.write(tf.tensor(values, shape));
+  }
+  return model;
+}

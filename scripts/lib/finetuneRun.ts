@@ -1,0 +1,64 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+/** Debian's interpreter: a python3 earlier on PATH may not see Debian's python3-torch. */
+export const TRAINING_PYTHON = '/usr/bin/python3';
+
+export interface FineTuneOptions {
+  cacheDir: string;
+  baseDir: string;
+  runDir: string;
+  epochs: number;
+  mode: 'all' | 'last4' | 'frozen';
+  augment: 'camera' | 'flips';
+  seed: number;
+  threads: number;
+  limit?: number;
+  /** A finished run whose teacher-logits.npy the student learns from (distillation). */
+  teacherRunDir?: string;
+}
+
+export class TrainingSetupError extends Error {}
+
+/** Fails in one sentence when Debian's PyTorch is missing, before any work starts. */
+export function checkTrainingPython(): void {
+  const probe = spawnSync(TRAINING_PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    throw new TrainingSetupError(`${TRAINING_PYTHON} cannot import torch and numpy; install them with scripts/install-training.sh (Debian's python3-torch).`);
+  }
+}
+
+/**
+ * Runs scripts/finetune.py and streams its lines to `log`. It resumes from the run folder's
+ * checkpoint, so a rerun after a stop continues; a run whose export is newer than its last
+ * checkpoint is finished and is not started again.
+ */
+export async function fineTune(options: FineTuneOptions, log: (line: string) => void): Promise<void> {
+  const exported = path.join(options.runDir, 'export.json');
+  const checkpoint = path.join(options.runDir, 'checkpoint.pt');
+  if (existsSync(exported) && existsSync(checkpoint) && statSync(exported).mtimeMs >= statSync(checkpoint).mtimeMs) {
+    log(`fine-tune: ${options.runDir} is finished; reusing its export`);
+    return;
+  }
+  const args = [
+    path.join('scripts', 'finetune.py'),
+    '--cache', options.cacheDir, '--base', options.baseDir, '--out', options.runDir,
+    '--epochs', String(options.epochs), '--mode', options.mode, '--augment', options.augment,
+    '--seed', String(options.seed), '--threads', String(options.threads),
+    ...(options.limit ? ['--limit', String(options.limit), '--batch', '16', '--parity', '8'] : []),
+    ...(options.teacherRunDir ? ['--teacher', path.join(options.teacherRunDir, 'teacher-logits.npy')] : []),
+  ];
+  const child = spawn(TRAINING_PYTHON, args, { env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', PYTHONUNBUFFERED: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let tail = '';
+  const forward = (chunk: Buffer) => {
+    const lines = (tail + chunk.toString()).split('\n');
+    tail = lines.pop()!;
+    for (const line of lines) if (line.trim() && !/UserWarning|tensor_numpy|bn\.weight\.copy_/.test(line)) log(`  ${line.replace(/^\S+ /, '')}`);
+  };
+  child.stdout.on('data', forward);
+  child.stderr.on('data', forward);
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (tail.trim()) log(`  ${tail}`);
+  if (code !== 0) throw new TrainingSetupError(`The fine-tuning step stopped with exit code ${code}; its log is ${path.join(options.runDir, 'finetune.log')}.`);
+}
