@@ -10,6 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { loadClassifier } from '../src/classifier/classifier.js';
+import { FLIPS, type Flip } from '../src/classifier/features.js';
+import { readLayersFolder } from '../src/classifier/layersFolder.js';
+import { buildNetwork } from '../src/classifier/network.js';
 import { preprocessImage } from '../src/classifier/preprocess.js';
 import type { BackendName } from '../src/classifier/backend.js';
 import { quantile } from './lib/quantile.js';
@@ -35,9 +38,13 @@ interface Figures {
   preprocess: [number, number];
   inference: [number, number];
   endToEnd: [number, number];
+  /** One forward pass of the network alone, on a prepared input, under 1, 2 and 4 flips. */
+  forward: Record<'1' | '2' | '4', [number, number]>;
   peakRssMb: number;
   sizeMb: number;
 }
+
+const FLIP_SETS: Record<'1' | '2' | '4', Flip[]> = { '1': ['none'], '2': ['none', 'hv'], '4': [...FLIPS] };
 
 const percentiles = (values: number[]): [number, number] => [quantile(values, 0.5), quantile(values, 0.95)];
 
@@ -62,6 +69,20 @@ async function measureOne(modelDir: string, backend: BackendName, runs: number):
     preprocess.push(afterPreprocess - started);
     endToEnd.push((await classifier.classifyFile(image)).ms);
   }
+  const network = await buildNetwork(tf, await readLayersFolder(modelDir), modelDir);
+  const prepared = await preprocessImage(image, classifier.card.input);
+  const forward = {} as Figures['forward'];
+  for (const [count, flips] of Object.entries(FLIP_SETS) as ['1' | '2' | '4', Flip[]][]) {
+    network.run([prepared], flips); // warm-up for this batch size
+    const times: number[] = [];
+    for (let run = 0; run < runs; run++) {
+      started = performance.now();
+      network.run([prepared], flips);
+      times.push(performance.now() - started);
+    }
+    forward[count] = percentiles(times);
+  }
+  network.dispose();
   const sizeBytes = readdirSync(modelDir).reduce((sum, name) => sum + statSync(path.join(modelDir, name)).size, 0);
   return {
     model: classifier.modelId,
@@ -72,6 +93,7 @@ async function measureOne(modelDir: string, backend: BackendName, runs: number):
     preprocess: percentiles(preprocess),
     inference: percentiles(inference),
     endToEnd: percentiles(endToEnd),
+    forward,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     sizeMb: sizeBytes / 1e6,
   };
@@ -84,7 +106,7 @@ if (args.one) {
   const self = fileURLToPath(import.meta.url);
   const f = (x: number) => x.toFixed(1);
   console.log(`dermacam bench: image ${args.image}, times in ms (p50 / p95)`);
-  console.log('model | backend | runs | load | first | preprocess | inference | classify end to end | peak RSS MB | size MB');
+  console.log('model | backend | runs | load | first | preprocess | inference | classify end to end | bare forward | end to end / bare forward | forward with 2 flips | with 4 flips | peak RSS MB | size MB');
   for (const modelDir of modelDirs) {
     for (const backend of ['node', 'wasm', 'cpu'] as BackendName[]) {
       let figures: Figures;
@@ -101,7 +123,7 @@ if (args.one) {
       }
       const pair = ([p50, p95]: [number, number]) => `${f(p50)} / ${f(p95)}`;
       console.log(
-        `${figures.model} | ${figures.backend} | ${figures.runs} | ${f(figures.loadMs)} | ${f(figures.firstMs)} | ${pair(figures.preprocess)} | ${pair(figures.inference)} | ${pair(figures.endToEnd)} | ${f(figures.peakRssMb)} | ${figures.sizeMb.toFixed(2)}`,
+        `${figures.model} | ${figures.backend} | ${figures.runs} | ${f(figures.loadMs)} | ${f(figures.firstMs)} | ${pair(figures.preprocess)} | ${pair(figures.inference)} | ${pair(figures.endToEnd)} | ${pair(figures.forward['1'])} | ${(figures.endToEnd[0] / figures.forward['1'][0]).toFixed(2)} | ${pair(figures.forward['2'])} | ${pair(figures.forward['4'])} | ${f(figures.peakRssMb)} | ${figures.sizeMb.toFixed(2)}`,
       );
     }
   }

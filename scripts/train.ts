@@ -9,7 +9,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -41,7 +41,7 @@ import { writeTrainingReport } from './lib/trainingReport.js';
 
 const { values: args } = parseArgs({
   options: {
-    alpha: { type: 'string', default: '0.75' },
+    alpha: { type: 'string' },
     name: { type: 'string' },
     size: { type: 'string', default: '160' },
     epochs: { type: 'string', default: '10' },
@@ -60,29 +60,11 @@ const { values: args } = parseArgs({
   },
 });
 
-const alpha = args.alpha!;
-const name = args.name ?? `dermacam-mnv1-${alpha.replace('.', '')}`;
-const baseDir = path.join(args['models-dir']!, `mobilenet_v1_${alpha}_224`);
-const outDir = args.out ?? path.join('models', name);
-const runDir = path.join(args['runs-dir']!, args.limit ? `${name}-limit${args.limit}` : name);
 const seed = Number(args.seed);
 const limit = args.limit ? Number(args.limit) : undefined;
 const input: InputSpec = { size: Number(args.size), detail: HAM10000_DETAIL, normalisation: 'mobilenet' };
-mkdirSync(outDir, { recursive: true });
-const logFile = path.join(outDir, 'training.log');
-const log = (line: string) => {
-  console.log(line);
-  appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`);
-};
-const stageSeconds: Record<string, number> = {};
-async function stage<T>(stageName: string, work: () => Promise<T> | T): Promise<T> {
-  const started = Date.now();
-  log(`== ${stageName}`);
-  const result = await work();
-  stageSeconds[stageName] = Math.round((Date.now() - started) / 1000);
-  log(`== ${stageName}: ${stageSeconds[stageName]} s`);
-  return result;
-}
+const modelName = (alpha: string) => `dermacam-mnv1-${alpha.replace('.', '')}`;
+const runDirOf = (name: string) => path.join(args['runs-dir']!, limit ? `${name}-limit${limit}` : name);
 
 /** With --limit N, each set is cut to N images (half malignant where possible) for a quick run. */
 function limited(images: LabelledImage[]): LabelledImage[] {
@@ -119,7 +101,27 @@ function dataManifestSha256(dataDir: string): string {
   return hash.digest('hex');
 }
 
-try {
+/** The whole pipeline for one model; alpha 0.25 learns from the finished alpha 0.75 run (distillation). */
+async function trainModel(alpha: string, teacher: string | undefined): Promise<void> {
+  const name = args.name ?? modelName(alpha);
+  const baseDir = path.join(args['models-dir']!, `mobilenet_v1_${alpha}_224`);
+  const outDir = args.out ?? path.join('models', name);
+  const runDir = runDirOf(name);
+  mkdirSync(outDir, { recursive: true });
+  const logFile = path.join(outDir, 'training.log');
+  const log = (line: string) => {
+    console.log(line);
+    appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`);
+  };
+  const stageSeconds: Record<string, number> = {};
+  async function stage<T>(stageName: string, work: () => Promise<T> | T): Promise<T> {
+    const started = Date.now();
+    log(`== ${stageName}`);
+    const result = await work();
+    stageSeconds[stageName] = Math.round((Date.now() - started) / 1000);
+    log(`== ${stageName}: ${stageSeconds[stageName]} s`);
+    return result;
+  }
   log(`dermacam training: ${name}, base ${baseDir}, input ${input.size}, ${args.epochs} epochs, seed ${seed}${limit ? `, limit ${limit}` : ''}`);
   checkTrainingPython();
   const sets: ImageSet[] = ['ham-train', 'isic-train', 'ham-val', 'isic-val', 'ham-test'];
@@ -131,7 +133,7 @@ try {
     fineTune(
       {
         cacheDir, baseDir, runDir, epochs: Number(args.epochs), mode: args.mode as 'all', augment: args.augment as 'camera', seed,
-        threads: Number(args.threads), limit, teacherRunDir: args.teacher && path.join(args['runs-dir']!, limit ? `${args.teacher}-limit${limit}` : args.teacher),
+        threads: Number(args.threads), limit, writeTeacherLogits: !teacher, teacherRunDir: teacher && runDirOf(teacher),
       },
       log,
     ),
@@ -260,9 +262,15 @@ try {
   writeTrainingReport(path.join(outDir, 'training-report.md'), card, summary);
   writeFileSync(path.join(outDir, 'training-report.json'), `${JSON.stringify({ card, fineTune: { ...summary, weights: undefined } }, null, 2)}\n`);
   log(`done: ${outDir}`);
+  console.log(`log: ${logFile}`);
+}
+
+const alphas = args.alpha ? [args.alpha] : ['0.75', '0.25'];
+if (alphas.length > 1 && (args.name || args.out)) throw new Error('--name and --out name one model: give --alpha too.');
+try {
+  for (const alpha of alphas) await trainModel(alpha, args.teacher ?? (alpha === '0.25' ? modelName('0.75') : undefined));
 } catch (error) {
   if (!(error instanceof TrainingSetupError)) throw error;
-  log(`training stopped: ${error.message}`);
+  console.error(`training stopped: ${error.message}`);
   process.exitCode = 1;
 }
-if (existsSync(logFile)) console.log(`log: ${logFile}`);

@@ -11,7 +11,7 @@ const work = mkdtempSync(path.join(os.tmpdir(), 'dermacam-train-'));
 const out = path.join(work, 'model');
 const runDir = path.join(work, 'runs', 'dermacam-mnv1-075-limit12');
 const trainArgs = (epochs: number) => [
-  'run', 'train', '--', '--limit', '12', '--epochs', String(epochs), '--threads', '1',
+  'run', 'train', '--', '--alpha', '0.75', '--limit', '12', '--epochs', String(epochs), '--threads', '1',
   '--cache-dir', path.join(work, 'pixels'), '--runs-dir', path.join(work, 'runs'), '--out', out,
 ];
 
@@ -64,5 +64,16 @@ describe('npm run train on a tiny subset (the whole pipeline: cache, fine-tune, 
     expect(code, output).toBe(0);
     expect(output).toMatch(/is finished; reusing its export/);
     expect(output).not.toMatch(/pixel cache ham-train/);
+  });
+
+  it('distils the alpha 0.25 model from the finished alpha 0.75 run', async () => {
+    const student = path.join(work, 'student');
+    const args = ['run', 'train', '--', '--alpha', '0.25', '--limit', '12', '--epochs', '1', '--threads', '1',
+      '--cache-dir', path.join(work, 'pixels'), '--runs-dir', path.join(work, 'runs'), '--out', student];
+    const { code, output } = await train(args);
+    expect(code, output).toBe(0);
+    const card = JSON.parse(readFileSync(path.join(student, 'model-card.json'), 'utf8'));
+    expect(card.training.method.distilled_from_teacher).toBe(true);
+    expect(card.architecture).toMatch(/alpha 0\.25/);
   });
 });

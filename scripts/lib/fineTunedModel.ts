@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
-import { CACHED_TAPS, pooledTapOutputs } from '../../src/classifier/features.js';
+import { HEAD_TAPS, pooledTapOutputs } from '../../src/classifier/features.js';
 import { readLayersFolder } from '../../src/classifier/layersFolder.js';
 
 /** The names the exported head layers go by; the "not a lesion" check reads `HIDDEN_LAYER`. */
@@ -50,7 +50,7 @@ export async function buildFineTunedModel(
   input.config.batch_input_shape = [null, summary.input_size, summary.input_size, 3];
   const base = await tf.loadLayersModel(tf.io.fromMemory({ ...artifacts, modelTopology: topology }));
 
-  const pooled = pooledTapOutputs(tf, base, CACHED_TAPS);
+  const pooled = pooledTapOutputs(tf, base, HEAD_TAPS);
   const features = tf.layers.concatenate({ name: 'features' }).apply(pooled) as TF.SymbolicTensor;
   const hidden = tf.layers.dense({ units: summary.hidden, activation: 'relu', name: HIDDEN_LAYER }).apply(features) as TF.SymbolicTensor;
   const logit = tf.layers.dense({ units: 1, activation: 'linear', name: LOGIT_LAYER }).apply(hidden) as TF.SymbolicTensor;

@@ -17,6 +17,8 @@ export interface FineTuneOptions {
   limit?: number;
   /** A finished run whose teacher-logits.npy the student learns from (distillation). */
   teacherRunDir?: string;
+  /** Write this run's own logits over the training rows, for a student to learn from. */
+  writeTeacherLogits?: boolean;
 }
 
 export class TrainingSetupError extends Error {}
@@ -41,13 +43,18 @@ export async function fineTune(options: FineTuneOptions, log: (line: string) => 
     log(`fine-tune: ${options.runDir} is finished; reusing its export`);
     return;
   }
+  const teacherLogits = options.teacherRunDir && path.join(options.teacherRunDir, 'teacher-logits.npy');
+  if (teacherLogits && !existsSync(teacherLogits)) {
+    throw new TrainingSetupError(`The teacher's logits ${teacherLogits} are missing: train the alpha 0.75 model first (npm run train -- --alpha 0.75).`);
+  }
   const args = [
     path.join('scripts', 'finetune.py'),
     '--cache', options.cacheDir, '--base', options.baseDir, '--out', options.runDir,
     '--epochs', String(options.epochs), '--mode', options.mode, '--augment', options.augment,
     '--seed', String(options.seed), '--threads', String(options.threads),
     ...(options.limit ? ['--limit', String(options.limit), '--batch', '16', '--parity', '8'] : []),
-    ...(options.teacherRunDir ? ['--teacher', path.join(options.teacherRunDir, 'teacher-logits.npy')] : []),
+    ...(teacherLogits ? ['--teacher', teacherLogits] : []),
+    ...(options.writeTeacherLogits ? ['--teacher-logits'] : []),
   ];
   const child = spawn(TRAINING_PYTHON, args, { env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', PYTHONUNBUFFERED: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';

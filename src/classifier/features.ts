@@ -6,8 +6,8 @@ export interface FeatureTap {
   pool: 'avg' | 'max';
 }
 
-/** Every tap the feature cache stores; a trained head uses a subset, listed in its card. */
-export const CACHED_TAPS: readonly FeatureTap[] = [
+/** The taps the head reads (the same list as TAPS in scripts/finetune.py, in the same order). */
+export const HEAD_TAPS: readonly FeatureTap[] = [
   { layer: 'conv_pw_9_relu', pool: 'avg' },
   { layer: 'conv_pw_10_relu', pool: 'avg' },
   { layer: 'conv_pw_11_relu', pool: 'avg' },
@@ -17,27 +17,16 @@ export const CACHED_TAPS: readonly FeatureTap[] = [
   { layer: 'conv_pw_13_relu', pool: 'max' },
 ];
 
-export function tapName(tap: FeatureTap): string {
-  return `${tap.layer}_${tap.pool}`;
-}
-
 /** The tensor (before pooling) of a tap's layer, for building a pooled-feature graph. */
 export function pooledTapOutputs(tf: typeof TF, base: TF.LayersModel, taps: readonly FeatureTap[]): TF.SymbolicTensor[] {
   return taps.map((tap) => {
     const source = base.getLayer(tap.layer).output as TF.SymbolicTensor;
     const pool =
       tap.pool === 'avg'
-        ? tf.layers.globalAveragePooling2d({ name: `${tapName(tap)}_pool` })
-        : tf.layers.globalMaxPooling2d({ name: `${tapName(tap)}_pool` });
+        ? tf.layers.globalAveragePooling2d({ name: `${tap.layer}_${tap.pool}_pool` })
+        : tf.layers.globalMaxPooling2d({ name: `${tap.layer}_${tap.pool}_pool` });
     return pool.apply(source) as TF.SymbolicTensor;
   });
-}
-
-/** A model from the image to the concatenated pooled taps (the frozen part of the classifier). */
-export function pooledFeatureModel(tf: typeof TF, base: TF.LayersModel, taps: readonly FeatureTap[]): TF.LayersModel {
-  const pooled = pooledTapOutputs(tf, base, taps);
-  const output = pooled.length === 1 ? pooled[0]! : (tf.layers.concatenate({ name: 'features' }).apply(pooled) as TF.SymbolicTensor);
-  return tf.model({ inputs: base.inputs, outputs: output });
 }
 
 /** Test-time and training augmentation: the paper's flips. */
