@@ -12,6 +12,7 @@ import { HAM10000_DETAIL } from '../src/classifier/preprocess.js';
 import { listImageSet, type ImageSet } from './lib/datasets.js';
 import { readFineTuneExport } from './lib/fineTunedModel.js';
 import { checkTrainingPython, fineTune, type FineTuneOptions } from './lib/finetuneRun.js';
+import { SHARED_TRAINING_OPTIONS } from './lib/trainingOptions.js';
 import { writePixelCache } from './lib/pixelCache.js';
 
 const { values: args } = parseArgs({
@@ -20,12 +21,7 @@ const { values: args } = parseArgs({
     epochs: { type: 'string', default: '3' },
     rows: { type: 'string', default: 'frozen,last4,all-flips,all-camera,all-camera-distilled,all-camera-224' },
     teacher: { type: 'string', default: 'dermacam-mnv1-075' },
-    threads: { type: 'string', default: '2' },
-    seed: { type: 'string', default: '20261127' },
-    'data-dir': { type: 'string', default: '../shared/data' },
-    'models-dir': { type: 'string', default: '../shared/models' },
-    'cache-dir': { type: 'string', default: '.cache/pixels' },
-    'runs-dir': { type: 'string', default: '.cache/runs' },
+    ...SHARED_TRAINING_OPTIONS,
   },
 });
 

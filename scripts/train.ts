@@ -37,6 +37,7 @@ import { checkParity } from './lib/parity.js';
 import { openPixelSet, writePixelCache } from './lib/pixelCache.js';
 import { fitQualityLimits, measureImages, passRate } from './lib/qualityLimits.js';
 import { fitOutOfDistribution, fitUncertainBand, meanDistances } from './lib/refusal.js';
+import { SHARED_TRAINING_OPTIONS } from './lib/trainingOptions.js';
 import { writeTrainingReport } from './lib/trainingReport.js';
 
 const { values: args } = parseArgs({
@@ -49,12 +50,7 @@ const { values: args } = parseArgs({
     augment: { type: 'string', default: 'camera' },
     teacher: { type: 'string' },
     limit: { type: 'string' },
-    threads: { type: 'string', default: '2' },
-    seed: { type: 'string', default: '20261127' },
-    'data-dir': { type: 'string', default: '../shared/data' },
-    'models-dir': { type: 'string', default: '../shared/models' },
-    'cache-dir': { type: 'string', default: '.cache/pixels' },
-    'runs-dir': { type: 'string', default: '.cache/runs' },
+    ...SHARED_TRAINING_OPTIONS,
     out: { type: 'string' },
     'non-lesion': { type: 'string', multiple: true, default: [] },
   },
