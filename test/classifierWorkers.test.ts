@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
@@ -8,14 +9,24 @@ import { FIXTURES, REPO, SHIPPED_MODEL } from './helpers/paths.js';
 // the worker threads run the built code (dist/classifier/worker.js); `npm test` builds first
 const { startClassifierWorkers } = (await import(path.join(REPO, 'dist', 'classifier', 'workerClient.js'))) as typeof import('../src/classifier/workerClient.js');
 
+/** The shipped model with all four test-time flips in its card, so that there are flips to share out. */
+function modelWithFourFlips(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'dermacam-flips-'));
+  cpSync(SHIPPED_MODEL, dir, { recursive: true });
+  const card = JSON.parse(readFileSync(path.join(dir, 'model-card.json'), 'utf8'));
+  writeFileSync(path.join(dir, 'model-card.json'), JSON.stringify({ ...card, test_time_flips: ['none', 'h', 'v', 'hv'] }));
+  return dir;
+}
+
 describe('classifier worker threads', () => {
   it('give the same probability as the in-process classifier, however the flips are shared out', async () => {
+    const modelDir = modelWithFourFlips();
     const image = readFileSync(path.join(FIXTURES, 'ISIC_0024323.jpg'));
-    const inProcess = await loadClassifier({ tf, modelDir: SHIPPED_MODEL, backend: 'wasm' });
+    const inProcess = await loadClassifier({ tf, modelDir, backend: 'wasm' });
     const expected = await inProcess.classifyFile(image);
     inProcess.dispose();
     for (const count of [1, 2, 3]) {
-      const workers = await startClassifierWorkers({ modelDir: SHIPPED_MODEL, backend: 'wasm' }, count);
+      const workers = await startClassifierWorkers({ modelDir, backend: 'wasm' }, count);
       try {
         expect(workers.info.modelId).toBe(inProcess.modelId);
         const prediction = await workers.classify(image);

@@ -85,7 +85,7 @@ function startWorker(setup: WorkerSetup): Promise<ClassifierWorker> {
  * Starts `count` worker threads with the same model and shares each still's test-time flips out
  * among them (the first also runs the quality gate): on a multi-core machine a capture is
  * classified in about 1/count of the time (the WebAssembly backend runs one thread in Node).
- * Each worker holds its own copy of the model.
+ * Each worker holds its own copy of the model; there are never more workers than flips.
  */
 export async function startClassifierWorkers(setup: WorkerSetup, count: number): Promise<ImageClassifier> {
   const started = await Promise.allSettled(Array.from({ length: count }, () => startWorker(setup)));
@@ -96,7 +96,10 @@ export async function startClassifierWorkers(setup: WorkerSetup, count: number):
     throw failure.reason;
   }
   const { info, flips, rules } = workers[0]!.ready;
-  const shares = workers.map((_, w) => flips.filter((_, i) => i % workers.length === w)).filter((share) => share.length > 0);
+  // a model with fewer test-time flips than workers leaves some idle: free their memory (a Pi has little)
+  const idle = workers.splice(flips.length);
+  await Promise.all(idle.map((worker) => worker.terminate()));
+  const shares = workers.map((_, w) => flips.filter((_, i) => i % workers.length === w));
   // the first still through a worker also starts its image decoder: do that now, not on the first capture
   const grey = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080' } }).jpeg().toBuffer();
   await Promise.all(shares.map((share, w) => workers[w]!.analyse(grey, share, w === 0)));
