@@ -26,7 +26,7 @@ import { seededRandom } from '../src/metrics/bootstrap.js';
 import { fitCalibration } from './lib/calibrate.js';
 import { listImageSet, type ImageSet, type LabelledImage } from './lib/datasets.js';
 import { evaluateOnTest, readHamMetadata } from './lib/evaluation.js';
-import { saveModelFolder } from './lib/exportModel.js';
+import { FLOAT32_WEIGHTS, saveModelFolder } from './lib/exportModel.js';
 import { buildFineTunedModel, HIDDEN_LAYER, readFineTuneExport, type FineTuneExport } from './lib/fineTunedModel.js';
 import { checkTrainingPython, fineTune, TrainingSetupError } from './lib/finetuneRun.js';
 import { measureLatency } from './lib/latency.js';
@@ -143,9 +143,9 @@ async function trainModel(alpha: string, teacher: string | undefined): Promise<v
   await selectBackend(tf, 'wasm');
   const saved = await stage('export', async () => {
     const model = await buildFineTunedModel(tf, baseDir, summary, fineTunedWeights);
-    const result = await saveModelFolder(model, outDir, 'float16');
+    const result = await saveModelFolder(model, outDir, 'float16', FLOAT32_WEIGHTS);
     model.dispose();
-    log(`saved ${outDir}: ${(result.bytes / 1e6).toFixed(2)} MB of float16 weights`);
+    log(`saved ${outDir}: ${(result.bytes / 1e6).toFixed(2)} MB of weights (float16; depthwise kernels and BatchNorm float32)`);
     return result;
   });
   const folder = await readLayersFolder(outDir);

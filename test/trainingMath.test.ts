@@ -1,8 +1,13 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fitCalibration } from '../scripts/lib/calibrate.js';
 import { float16Bits } from '../scripts/lib/float16.js';
 import { fitGaussian, invertSymmetric } from '../scripts/lib/gaussian.js';
 import { calibratedProbability } from '../src/classifier/decision.js';
+import { encodeGaussian, readGaussian } from '../src/classifier/outOfDistribution.js';
 import { seededRandom } from '../src/metrics/bootstrap.js';
 
 describe('float16 conversion', () => {
@@ -71,4 +76,18 @@ describe('the Gaussian of the "not a lesion" check', () => {
     expect(precision[4]).toBeCloseTo(3, 0);
     expect(Number.isFinite(precision[8])).toBe(true);
   });
+
+  it('is stored as the mean and the precision matrix\'s upper triangle, and read back whole', async () => {
+    const dims = 3;
+    const gaussian = { mean: Float32Array.from([1, 2, 3]), precision: Float32Array.from([4, 2, 0.5, 2, 5, 1, 0.5, 1, 6]), dims };
+    const bytes = encodeGaussian(gaussian);
+    expect(bytes.byteLength).toBe(4 * (3 + 6));
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'dermacam-ood-'));
+    writeFileSync(path.join(dir, 'ood.bin'), bytes);
+    const spec = { method: 'mahalanobis' as const, layer: 'h', file: 'ood.bin', sha256: createHash('sha256').update(bytes).digest('hex'), dims, threshold: 1, threshold_rule: '', fitted_on: '' };
+    const read = await readGaussian(dir, spec);
+    expect(Array.from(read.mean)).toEqual([1, 2, 3]);
+    expect(Array.from(read.precision)).toEqual(Array.from(gaussian.precision));
+  });
 });
+

@@ -12,7 +12,7 @@ import { ModelFolderError } from './layersFolder.js';
 export interface OutOfDistributionSpec {
   method: 'mahalanobis';
   layer: string;
-  /** float32 little-endian: the mean (dims), then the precision matrix (dims x dims, row-major). */
+  /** float32 little-endian: the mean (dims), then the precision matrix's upper triangle, row by row (it is symmetric). */
   file: string;
   sha256: string;
   dims: number;
@@ -27,10 +27,13 @@ export interface GaussianModel {
   dims: number;
 }
 
-export function encodeGaussian({ mean, precision }: GaussianModel): Buffer {
-  const values = new Float32Array(mean.length + precision.length);
+const triangleSize = (dims: number) => (dims * (dims + 1)) / 2;
+
+export function encodeGaussian({ mean, precision, dims }: GaussianModel): Buffer {
+  const values = new Float32Array(dims + triangleSize(dims));
   values.set(mean);
-  values.set(precision, mean.length);
+  let k = dims;
+  for (let i = 0; i < dims; i++) for (let j = i; j < dims; j++) values[k++] = precision[i * dims + j]!;
   return Buffer.from(values.buffer);
 }
 
@@ -43,12 +46,21 @@ export async function readGaussian(modelDir: string, spec: OutOfDistributionSpec
   } catch {
     throw new ModelFolderError(`The model folder ${modelDir} lacks ${spec.file}, which its card names for the "not a lesion" check.`);
   }
-  const expectedBytes = 4 * (spec.dims + spec.dims * spec.dims);
+  const expectedBytes = 4 * (spec.dims + triangleSize(spec.dims));
   if (createHash('sha256').update(bytes).digest('hex') !== spec.sha256 || bytes.byteLength !== expectedBytes) {
     throw new ModelFolderError(`${file} does not match the checksum in the model card, so it may be corrupt or altered; refusing to use it.`);
   }
   const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  return { mean: values.subarray(0, spec.dims), precision: values.subarray(spec.dims), dims: spec.dims };
+  const { dims } = spec;
+  const precision = new Float32Array(dims * dims);
+  let k = dims;
+  for (let i = 0; i < dims; i++) {
+    for (let j = i; j < dims; j++) {
+      precision[i * dims + j] = values[k]!;
+      precision[j * dims + i] = values[k++]!;
+    }
+  }
+  return { mean: values.subarray(0, dims), precision, dims };
 }
 
 /** Mahalanobis distance of each row of `activations` (n x dims) from the Gaussian. */
