@@ -9,7 +9,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,7 +27,7 @@ import { fitCalibration } from './lib/calibrate.js';
 import { listImageSet, type ImageSet, type LabelledImage } from './lib/datasets.js';
 import { evaluateOnTest, readHamMetadata } from './lib/evaluation.js';
 import { FLOAT32_WEIGHTS, saveModelFolder } from './lib/exportModel.js';
-import { buildFineTunedModel, HIDDEN_LAYER, readFineTuneExport, type FineTuneExport } from './lib/fineTunedModel.js';
+import { buildFineTunedModel, OOD_LAYER, readFineTuneExport, type FineTuneExport } from './lib/fineTunedModel.js';
 import { checkTrainingPython, fineTune, TrainingSetupError } from './lib/finetuneRun.js';
 import { measureLatency } from './lib/latency.js';
 import { writeModelCard, type CardInputs } from './lib/modelCardWriter.js';
@@ -53,6 +53,7 @@ const { values: args } = parseArgs({
     ...SHARED_TRAINING_OPTIONS,
     out: { type: 'string' },
     'non-lesion': { type: 'string', multiple: true, default: [] },
+    'report-dir': { type: 'string', default: 'docs/models' },
   },
 });
 
@@ -107,7 +108,8 @@ async function trainModel(alpha: string, teacher: string | undefined): Promise<v
   const outDir = args.out ?? path.join('models', name);
   const runDir = runDirOf(name);
   mkdirSync(outDir, { recursive: true });
-  const logFile = path.join(outDir, 'training.log');
+  mkdirSync(runDir, { recursive: true });
+  const logFile = path.join(runDir, 'training.log');
   const log = (line: string) => {
     console.log(line);
     appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`);
@@ -164,8 +166,7 @@ async function trainModel(alpha: string, teacher: string | undefined): Promise<v
   });
 
   const flips = chooseFlips(summary);
-  const network = await buildNetwork(tf, folder, outDir, HIDDEN_LAYER);
-  const hiddenUnits = summary.hidden;
+  const network = await buildNetwork(tf, folder, outDir, OOD_LAYER);
   const truthOf = (set: ImageSet) => pixels[set]!.index.rows.map((row) => row.label === 1);
 
   const decision = await stage('calibration, threshold and uncertain band', () => {
@@ -189,7 +190,8 @@ async function trainModel(alpha: string, teacher: string | undefined): Promise<v
     const perSet = limit ?? 1500;
     const train = (['ham-train', 'isic-train'] as const).map((set) => runOnCache(network, pixels[set]!, flips, sample(set, perSet), `hidden layer on ${set}`).activations!);
     const trainActivations = flips.map((_, f) => Float32Array.from([...train[0]![f]!, ...train[1]![f]!]));
-    const fitted = fitOutOfDistribution(tf, outDir, HIDDEN_LAYER, trainActivations, decision.val.activations!, hiddenUnits, `${perSet} HAM10000 train + ${perSet} ISIC extra train images (seeded sample)`);
+    const units = decision.val.activations![0]!.length / pixels['ham-val']!.index.rows.length;
+    const fitted = fitOutOfDistribution(tf, outDir, OOD_LAYER, trainActivations, decision.val.activations!, units, `${perSet} HAM10000 train + ${perSet} ISIC extra train images (seeded sample)`);
     const isicDistances = meanDistances(tf, decision.isicVal.activations!, fitted.gaussian);
     const passes = (distances: number[]) => distances.filter((d) => d <= fitted.spec.threshold).length / distances.length;
     const measured = { ham_val_pass_rate: passes(fitted.valDistances), isic_val_pass_rate: passes(isicDistances) };
@@ -258,8 +260,11 @@ async function trainModel(alpha: string, teacher: string | undefined): Promise<v
     latency: test.latency,
     provenance: provenance(),
   });
-  writeTrainingReport(path.join(outDir, 'training-report.md'), card, summary);
-  writeFileSync(path.join(outDir, 'training-report.json'), `${JSON.stringify({ card, fineTune: { ...summary, weights: undefined } }, null, 2)}\n`);
+  // the report lives apart from the model folder, which is what ships to a Pi
+  mkdirSync(args['report-dir']!, { recursive: true });
+  const report = path.join(args['report-dir']!, `${name}-training-report.md`);
+  writeTrainingReport(report, card, summary);
+  log(`report: ${report}`);
   log(`done: ${outDir}`);
   console.log(`log: ${logFile}`);
 }

