@@ -48,4 +48,24 @@ describe('kill -9 during captures', () => {
     expect(captures).toBeGreaterThan(ITERATIONS); // the loop really was writing when it was killed
     console.log(`crash test: ${ITERATIONS} kills, ${captures} captures kept, ${interruptedWrites} image writes cut short and cleaned up`);
   });
+
+  it('loses no capture of a running writer while another process opens the log again and again', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'dermacam-concurrent-'));
+    let opens = 0;
+    const openRepeatedly = async (until: number) => {
+      while (Date.now() < until) {
+        (await SessionLog.open(dataDir)).close();
+        opens++;
+      }
+    };
+    // before, each open deleted the temp file the writer was filling: its capture failed and the loop died
+    await Promise.all([runAndKill(dataDir, 2500), openRepeatedly(Date.now() + 2500)]);
+    const log = await SessionLog.open(dataDir);
+    const report = await verifySessionLog(log);
+    expect(report.firstBroken).toBeUndefined();
+    expect(report.captures).toBeGreaterThan(10);
+    expect(opens).toBeGreaterThan(10);
+    log.close();
+  });
 });
+

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import * as fsPromises from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -123,13 +123,32 @@ describe('session log', () => {
     log.close();
   });
 
-  it('removes temp files that a crash left behind, at open', async () => {
+  it('removes at open only the temp files of its session folders whose writer is gone', async () => {
     const dir = tempDir();
-    mkdirSync(path.join(dir, 'S1'), { recursive: true });
-    writeFileSync(path.join(dir, 'S1', 'x.jpg.1234.partial'), 'half an image');
+    const first = await SessionLog.open(dir);
+    const session = first.startSession('alice');
+    first.close();
+    const folder = path.join(dir, session.id);
+    mkdirSync(folder, { recursive: true });
+    const deadWriter = 4194305; // above Linux's largest pid: no such process
+    const abandoned = `x.jpg.${deadWriter}-0a1b2c3d.partial`;
+    const beingWritten = `y.jpg.${process.pid}-0a1b2c3d.partial`; // a live writer (this process)
+    const notOurs = 'notes.txt.partial';
+    for (const name of [abandoned, beingWritten, notOurs]) writeFileSync(path.join(folder, name), 'half a file');
+    mkdirSync(path.join(dir, 'elsewhere'));
+    writeFileSync(path.join(dir, 'elsewhere', `z.jpg.${deadWriter}-0a1b2c3d.partial`), 'not in a session folder');
     const log = await SessionLog.open(dir);
-    expect(readdirSync(path.join(dir, 'S1'))).toEqual([]);
+    expect(readdirSync(folder).sort()).toEqual([notOurs, beingWritten].sort());
+    expect(readdirSync(path.join(dir, 'elsewhere'))).toHaveLength(1);
     log.close();
+  });
+
+  it('refuses a data folder that is / or a system folder, also through a link, and creates nothing there', async () => {
+    await expect(SessionLog.open('/')).rejects.toThrow(/^The data folder \/ is the system folder \/; choose a folder of its own with --data-dir\.$/);
+    const link = path.join(tempDir(), 'data');
+    symlinkSync('/etc', link);
+    await expect(SessionLog.open(link)).rejects.toThrow(/is the system folder \/etc;/);
+    expect(existsSync('/dermacam.db')).toBe(false);
   });
 
   it('annotates and discards captures', async () => {

@@ -7,12 +7,21 @@ export type FileSystem = Pick<typeof fsPromises, 'open' | 'rename' | 'unlink' | 
 
 export const TEMP_SUFFIX = '.partial';
 
+/** `<target>.<writer pid>-<8 hex>.partial`: the pid tells whether the writer is still alive. */
+const TEMP_NAME = /\.(\d+)-[0-9a-f]{8}\.partial$/;
+
+/** The pid of the process that wrote a temp file of ours, or undefined for any other file. */
+export function tempFileWriter(name: string): number | undefined {
+  const match = TEMP_NAME.exec(name);
+  return match ? Number(match[1]) : undefined;
+}
+
 /**
  * Writes `data` to `file` so that the file is either absent or complete, even across a crash:
  * a temporary file is written and flushed, renamed over the target, and the folder flushed.
  */
 export async function writeFileAtomic(fs: FileSystem, file: string, data: Uint8Array, mode = 0o600): Promise<void> {
-  const temp = `${file}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
+  const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
   const handle = await fs.open(temp, 'wx', mode);
   try {
     await handle.writeFile(data);

@@ -3,7 +3,7 @@ import * as fsPromises from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { UserError } from '../errors.js';
-import { TEMP_SUFFIX, writeFileAtomic, type FileSystem } from './atomicFile.js';
+import { tempFileWriter, writeFileAtomic, type FileSystem } from './atomicFile.js';
 import { captureHash, GENESIS_HASH, type ChainedCapture } from './chain.js';
 import { migrate, SchemaError } from './schema.js';
 
@@ -72,6 +72,7 @@ export class SessionLog {
 
   static async open(dataDir: string, overrides: Partial<StoreDeps> = {}): Promise<SessionLog> {
     const deps = { ...defaultDeps, ...overrides };
+    await refuseSystemFolder(dataDir);
     await deps.fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
     const file = path.join(dataDir, DATABASE_FILE);
     // an empty file is an empty SQLite database; made first so that it (and its -wal, -shm) are private
@@ -188,13 +189,38 @@ export class SessionLog {
     this.db.close();
   }
 
-  /** Temporary files of writes that a crash interrupted are never referenced by a row. */
+  /**
+   * Temporary files of image writes that a crash interrupted are never referenced by a row. Only
+   * ours are removed (named with their writer's pid), only in the session folders, and only when
+   * that writer is gone: another process may be writing one at this moment.
+   */
   private async removeLeftoverTempFiles(): Promise<void> {
-    const entries = await this.deps.fs.readdir(this.dataDir, { withFileTypes: true, recursive: true });
-    for (const entry of entries) {
-      if (entry.isFile() && entry.name.endsWith(TEMP_SUFFIX)) {
-        await this.deps.fs.unlink(path.join(entry.parentPath, entry.name)).catch(() => undefined);
+    for (const { id } of this.db.prepare('SELECT id FROM sessions').all() as { id: string }[]) {
+      const folder = path.join(this.dataDir, id);
+      const names = await this.deps.fs.readdir(folder).catch(() => [] as string[]);
+      for (const name of names) {
+        const writer = tempFileWriter(name);
+        if (writer !== undefined && !isAlive(writer)) await this.deps.fs.unlink(path.join(folder, name)).catch(() => undefined);
       }
     }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // it exists, owned by someone else
+  }
+}
+
+/** Folders that are never a data folder: a mistyped or linked --data-dir must not fill them. */
+const SYSTEM_FOLDERS = ['/', '/bin', '/boot', '/dev', '/etc', '/lib', '/lib64', '/proc', '/run', '/sbin', '/sys', '/usr', '/var'];
+
+async function refuseSystemFolder(dataDir: string): Promise<void> {
+  const real = await fsPromises.realpath(dataDir).catch(() => path.resolve(dataDir));
+  if (SYSTEM_FOLDERS.includes(real)) {
+    throw new StoreError(`The data folder ${dataDir} is the system folder ${real}; choose a folder of its own with --data-dir.`);
   }
 }
