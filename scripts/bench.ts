@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { loadClassifier } from '../src/classifier/classifier.js';
-import { FLIPS, type Flip } from '../src/classifier/features.js';
+import { FLIP_SETS, type Flip } from '../src/classifier/features.js';
 import { readLayersFolder } from '../src/classifier/layersFolder.js';
 import { buildNetwork } from '../src/classifier/network.js';
 import { preprocessImage } from '../src/classifier/preprocess.js';
@@ -44,7 +44,6 @@ interface Figures {
   sizeMb: number;
 }
 
-const FLIP_SETS: Record<'1' | '2' | '4', Flip[]> = { '1': ['none'], '2': ['none', 'hv'], '4': [...FLIPS] };
 
 const percentiles = (values: number[]): [number, number] => [quantile(values, 0.5), quantile(values, 0.95)];
 
@@ -72,7 +71,7 @@ async function measureOne(modelDir: string, backend: BackendName, runs: number):
   const network = await buildNetwork(tf, await readLayersFolder(modelDir), modelDir);
   const prepared = await preprocessImage(image, classifier.card.input);
   const forward = {} as Figures['forward'];
-  for (const [count, flips] of Object.entries(FLIP_SETS) as ['1' | '2' | '4', Flip[]][]) {
+  for (const [count, flips] of Object.entries(FLIP_SETS) as ['1' | '2' | '4', readonly Flip[]][]) {
     network.run([prepared], flips); // warm-up for this batch size
     const times: number[] = [];
     for (let run = 0; run < runs; run++) {

@@ -96,7 +96,7 @@ def read_tfjs_weights(folder):
             if spec['dtype'] != 'float32' or 'quantization' in spec:
                 raise SystemExit(f"{folder}: weight {spec['name']} is not plain float32.")
             count = int(np.prod(spec['shape']))
-            weights[spec['name']] = np.frombuffer(data, np.float32, count, offset).reshape(spec['shape'])
+            weights[spec['name']] = np.frombuffer(data, np.float32, count, offset).reshape(spec['shape']).copy()
             offset += 4 * count
     return weights
 

@@ -8,11 +8,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { loadClassifier } from '../src/classifier/classifier.js';
-import { NOT_A_LESION } from '../src/classifier/decision.js';
-import { UserError } from '../src/errors.js';
-import { expandImageInputs } from '../src/commands/imageFiles.js';
 import { DEFAULT_MODEL_DIR } from '../src/commands/io.js';
 import { listImageSet } from './lib/datasets.js';
+import { imageFilesIn, tallyRefusals } from './lib/nonLesion.js';
 
 const { values: args, positionals: folders } = parseArgs({
   allowPositionals: true,
@@ -22,23 +20,10 @@ tf.enableProdMode();
 const classifier = await loadClassifier({ tf, modelDir: args.model!, backend: 'wasm' });
 
 async function rates(name: string, files: string[]): Promise<void> {
-  const tally = { images: 0, unreadable: 0, notALesion: 0, qualityOnly: 0, uncertain: 0 };
-  for (const file of files) {
-    try {
-      const { label, quality } = await classifier.classifyFile(file);
-      tally.images++;
-      if (quality.reasons.includes(NOT_A_LESION)) tally.notALesion++;
-      else if (label === 'rejected') tally.qualityOnly++;
-      else if (label === 'uncertain') tally.uncertain++;
-    } catch (error) {
-      if (!(error instanceof UserError)) throw error;
-      tally.unreadable++;
-    }
-  }
+  const tally = await tallyRefusals(classifier, files);
   const percent = (count: number) => `${((100 * count) / tally.images).toFixed(1)}%`;
-  const rejected = tally.notALesion + tally.qualityOnly;
   console.log(
-    `| ${name} | ${tally.images} | ${percent(rejected)} | ${percent(tally.notALesion)} | ${percent(tally.qualityOnly)} | ${percent(tally.uncertain)} | ${tally.unreadable} |`,
+    `| ${name} | ${tally.images} | ${percent(tally.notALesion + tally.qualityOnly)} | ${percent(tally.notALesion)} | ${percent(tally.qualityOnly)} | ${percent(tally.uncertain)} | ${tally.unreadable} |`,
   );
 }
 
@@ -46,7 +31,6 @@ console.log(`model ${classifier.modelId}, backend ${classifier.backend}`);
 console.log('| pictures | classified | rejected | as not a lesion | by the quality gate only | uncertain | unreadable |');
 console.log('|---|---|---|---|---|---|---|');
 for (const folder of folders) {
-  const files = (await expandImageInputs([folder])).flatMap((input) => ('error' in input ? [] : [input.file]));
-  await rates(path.basename(folder), files);
+  await rates(path.basename(folder), await imageFilesIn([folder]));
 }
 await rates('HAM10000 test split (lesions)', listImageSet(args['data-dir']!, 'ham-test').map((image) => image.file));

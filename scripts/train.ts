@@ -17,10 +17,11 @@ import * as tf from '@tensorflow/tfjs';
 import { loadClassifier } from '../src/classifier/classifier.js';
 import { selectBackend } from '../src/classifier/backend.js';
 import { calibratedLogit, sigmoid } from '../src/classifier/decision.js';
-import { FLIPS, type Flip } from '../src/classifier/features.js';
+import { FLIP_SETS, type Flip } from '../src/classifier/features.js';
 import { readLayersFolder } from '../src/classifier/layersFolder.js';
 import { buildNetwork } from '../src/classifier/network.js';
 import { HAM10000_DETAIL, type InputSpec } from '../src/classifier/preprocess.js';
+import { UserError } from '../src/errors.js';
 import { metricsReport, rocAuc, thresholdForSensitivity } from '../src/metrics/index.js';
 import { seededRandom } from '../src/metrics/bootstrap.js';
 import { fitCalibration } from './lib/calibrate.js';
@@ -76,12 +77,11 @@ function limited(images: LabelledImage[]): LabelledImage[] {
  * forward pass, and a capture may cost at most two: an extra flip has to buy more than this.
  */
 const FLIP_AUC_TOLERANCE = 0.005;
-const FLIP_SETS: Record<string, Flip[]> = { '1': ['none'], '2': ['none', 'hv'], '4': [...FLIPS] };
 function chooseFlips(summary: FineTuneExport): Flip[] {
   const rows = Object.entries(summary.test_time_flips);
   const best = Math.max(...rows.map(([, row]) => row.ham_val_auc));
   const [count] = rows.sort(([a], [b]) => Number(a) - Number(b)).find(([, row]) => row.ham_val_auc >= best - FLIP_AUC_TOLERANCE)!;
-  return FLIP_SETS[count]!;
+  return [...FLIP_SETS[count as keyof typeof FLIP_SETS]];
 }
 
 function gitCommit(): string {
@@ -153,16 +153,15 @@ async function trainModel(alpha: string, teacher: string | undefined): Promise<v
   const folder = await readLayersFolder(outDir);
   const pixels = Object.fromEntries((Object.keys(trainAndVal) as ImageSet[]).map((set) => [set, openPixelSet(cacheDir, set)]));
 
-  const parity = await stage('parity', () => {
-    return buildNetwork(tf, folder, outDir).then((network) => {
-      const result = checkParity(network, summary, pixels['ham-val']!);
-      network.dispose();
-      log(`parity: max |logit difference| ${result.maxAbsLogitDifference.toFixed(5)} over ${result.images} HAM val images x ${result.flips} flips (limit ${result.limit})`);
-      if (result.maxAbsLogitDifference > result.limit) {
-        throw new TrainingSetupError(`The exported model differs from PyTorch's by ${result.maxAbsLogitDifference.toFixed(4)} in a logit (limit ${result.limit}), so the export is broken.`);
-      }
-      return result;
-    });
+  const parity = await stage('parity', async () => {
+    const network = await buildNetwork(tf, folder, outDir);
+    const result = checkParity(network, summary, pixels['ham-val']!);
+    network.dispose();
+    log(`parity: max |logit difference| ${result.maxAbsLogitDifference.toFixed(5)} over ${result.images} HAM val images x ${result.flips} flips (limit ${result.limit})`);
+    if (result.maxAbsLogitDifference > result.limit) {
+      throw new TrainingSetupError(`The exported model differs from PyTorch's by ${result.maxAbsLogitDifference.toFixed(4)} in a logit (limit ${result.limit}), so the export is broken.`);
+    }
+    return result;
   });
 
   const flips = chooseFlips(summary);
@@ -270,11 +269,12 @@ async function trainModel(alpha: string, teacher: string | undefined): Promise<v
 }
 
 const alphas = args.alpha ? [args.alpha] : ['0.75', '0.25'];
-if (alphas.length > 1 && (args.name || args.out)) throw new Error('--name and --out name one model: give --alpha too.');
 try {
+  if (alphas.length > 1 && (args.name || args.out)) throw new TrainingSetupError('--name and --out name one model: give --alpha too.');
   for (const alpha of alphas) await trainModel(alpha, args.teacher ?? (alpha === '0.25' ? modelName('0.75') : undefined));
 } catch (error) {
-  if (!(error instanceof TrainingSetupError)) throw error;
+  // a missing base model or data folder, a bad card: one sentence, not a stack trace
+  if (!(error instanceof TrainingSetupError || error instanceof UserError)) throw error;
   console.error(`training stopped: ${error.message}`);
   process.exitCode = 1;
 }

@@ -56,7 +56,12 @@ const interval = (ci: { low: number; high: number }): [number, number] | null =>
 
 function subgroupRows(answers: Answer[], keyOf: (a: Answer) => string, threshold: number, seed: number): SubgroupRow[] {
   const byKey = new Map<string, Answer[]>();
-  for (const answer of answers) byKey.set(keyOf(answer), [...(byKey.get(keyOf(answer)) ?? []), answer]);
+  for (const answer of answers) {
+    const key = keyOf(answer);
+    const rows = byKey.get(key);
+    if (rows) rows.push(answer);
+    else byKey.set(key, [answer]);
+  }
   return [...byKey.entries()]
     .sort(([, a], [, b]) => b.length - a.length)
     .map(([group, rows]) => {

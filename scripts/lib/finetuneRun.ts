@@ -61,7 +61,7 @@ export async function fineTune(options: FineTuneOptions, log: (line: string) => 
   const forward = (chunk: Buffer) => {
     const lines = (tail + chunk.toString()).split('\n');
     tail = lines.pop()!;
-    for (const line of lines) if (line.trim() && !/UserWarning|tensor_numpy|bn\.weight\.copy_/.test(line)) log(`  ${line.replace(/^\S+ /, '')}`);
+    for (const line of lines) if (line.trim()) log(`  ${line.replace(/^\S+ /, '')}`);
   };
   child.stdout.on('data', forward);
   child.stderr.on('data', forward);

@@ -33,6 +33,9 @@ export function pooledTapOutputs(tf: typeof TF, base: TF.LayersModel, taps: read
 export type Flip = 'none' | 'h' | 'v' | 'hv';
 export const FLIPS: readonly Flip[] = ['none', 'h', 'v', 'hv'];
 
+/** The flips used for 1, 2 and 4 test-time flips (the same sets as scripts/finetune.py measures). */
+export const FLIP_SETS: Record<'1' | '2' | '4', readonly Flip[]> = { '1': ['none'], '2': ['none', 'hv'], '4': FLIPS };
+
 /** Flips a batch [n, height, width, 3]. */
 export function flipBatch(tf: typeof TF, batch: TF.Tensor4D, flip: Flip): TF.Tensor4D {
   if (flip === 'none') return batch;
