@@ -1,7 +1,8 @@
 /**
  * How often the shipped model refuses: for each folder of pictures named on the command line
- * (photos that are not skin lesions) and for the HAM10000 test split (lesions), the share
- * rejected as "not a lesion", rejected by the quality gate, and answered "uncertain".
+ * (photos that are not skin lesions, or damaged lesion pictures from scripts/corruption-set.ts)
+ * and for the HAM10000 test split (lesions), how many are refused as unreadable, rejected (as
+ * "not a lesion" or by the quality gate), answered "uncertain", and answered benign or malignant.
  *   npx tsx scripts/refusal-rates.ts [--model <dir>] [--data-dir ../shared/data] <folder>...
  */
 import path from 'node:path';
@@ -21,15 +22,17 @@ const classifier = await loadClassifier({ tf, modelDir: args.model!, backend: 'w
 
 async function rates(name: string, files: string[]): Promise<void> {
   const tally = await tallyRefusals(classifier, files);
-  const percent = (count: number) => `${((100 * count) / tally.images).toFixed(1)}%`;
-  console.log(
-    `| ${name} | ${tally.images} | ${percent(tally.notALesion + tally.qualityOnly)} | ${percent(tally.notALesion)} | ${percent(tally.qualityOnly)} | ${percent(tally.uncertain)} | ${tally.unreadable} |`,
-  );
+  const n = tally.images + tally.unreadable;
+  const rejected = tally.notALesion + tally.qualityOnly;
+  const answered = tally.images - rejected - tally.uncertain;
+  const cell = (count: number) => `${count} (${((100 * count) / n).toFixed(1)}%)`;
+  const reasons = Object.entries(tally.reasons).sort(([, a], [, b]) => b - a).map(([reason, count]) => `${reason} ${count}`).join('; ');
+  console.log(`| ${name} | ${n} | ${cell(tally.unreadable)} | ${cell(rejected)} | ${cell(tally.notALesion)} | ${cell(tally.uncertain)} | ${cell(answered)} | ${reasons} |`);
 }
 
 console.log(`model ${classifier.modelId}, backend ${classifier.backend}`);
-console.log('| pictures | classified | rejected | as not a lesion | by the quality gate only | uncertain | unreadable |');
-console.log('|---|---|---|---|---|---|---|');
+console.log('| pictures | n | unreadable | rejected | of which "not a lesion" | uncertain | answered | reasons given |');
+console.log('|---|---|---|---|---|---|---|---|');
 for (const folder of folders) {
   await rates(path.basename(folder), await imageFilesIn([folder]));
 }

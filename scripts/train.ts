@@ -201,8 +201,8 @@ async function trainModel(alpha: string, teacher: string | undefined): Promise<v
 
   const quality = await stage('quality gate limits', async () => {
     const trainMeasures = await measureImages([...images['ham-train'], ...images['isic-train']], 'quality of training images');
-    const limits = fitQualityLimits(trainMeasures);
     const valMeasures = await measureImages([...images['ham-val'], ...images['isic-val']], 'quality of val images');
+    const limits = fitQualityLimits(trainMeasures, valMeasures);
     const measured = { train_pass_rate: passRate(trainMeasures, limits), val_pass_rate: passRate(valMeasures, limits) };
     log(`quality limits: ${JSON.stringify(limits)}; pass rates ${JSON.stringify(measured)}`);
     return { limits, measured };

@@ -74,6 +74,9 @@ describe('loading a model folder', () => {
     const { quality_limits: _dropped, ...withoutLimits } = card;
     writeFileSync(cardFile, JSON.stringify(withoutLimits));
     await expect(loadClassifier({ tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/lacks a valid quality_limits\.$/);
+    // the damage limits may be missing (the tiny card has none), but not malformed
+    writeFileSync(cardFile, JSON.stringify({ ...card, quality_limits: { ...card.quality_limits, maxNoise: 'loud' } }));
+    await expect(loadClassifier({ tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/lacks a valid quality_limits\.$/);
     writeFileSync(cardFile, JSON.stringify({ ...card, threshold: 1.5, test_time_flips: ['sideways'] }));
     await expect(loadClassifier({ tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/lacks a valid test_time_flips, threshold\.$/);
   });

@@ -11,10 +11,12 @@ export interface RefusalTally {
   /** Rejected by the quality gate and not as "not a lesion". */
   qualityOnly: number;
   uncertain: number;
+  /** How often each reason was given among the rejected pictures. */
+  reasons: Record<string, number>;
 }
 
 export async function tallyRefusals(classifier: Classifier, files: string[]): Promise<RefusalTally> {
-  const tally: RefusalTally = { images: 0, unreadable: 0, notALesion: 0, qualityOnly: 0, uncertain: 0 };
+  const tally: RefusalTally = { images: 0, unreadable: 0, notALesion: 0, qualityOnly: 0, uncertain: 0, reasons: {} };
   for (const file of files) {
     try {
       const { label, quality } = await classifier.classifyFile(file);
@@ -22,6 +24,7 @@ export async function tallyRefusals(classifier: Classifier, files: string[]): Pr
       if (quality.reasons.includes(NOT_A_LESION)) tally.notALesion++;
       else if (label === 'rejected') tally.qualityOnly++;
       else if (label === 'uncertain') tally.uncertain++;
+      for (const reason of quality.reasons) tally.reasons[reason] = (tally.reasons[reason] ?? 0) + 1;
     } catch (error) {
       if (!(error instanceof UserError)) throw error;
       tally.unreadable++;

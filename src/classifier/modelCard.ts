@@ -48,6 +48,7 @@ export const CARD_FILE = 'model-card.json';
 type Check = (value: unknown) => boolean;
 const isString: Check = (v) => typeof v === 'string' && v.length > 0;
 const isNumber: Check = (v) => typeof v === 'number' && Number.isFinite(v);
+const isOptionalNumber: Check = (v) => v === undefined || isNumber(v);
 const isObject: Check = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isProbability: Check = (v) => isNumber(v) && (v as number) > 0 && (v as number) < 1;
 const fields = (checks: Record<string, Check>): Check => (v) => isObject(v) && Object.entries(checks).every(([key, check]) => check((v as Record<string, unknown>)[key]));
@@ -72,6 +73,9 @@ const CARD_FIELDS: Record<keyof ModelCard, Check> = {
   quality_limits: fields({
     minSharpness: isNumber, minBrightness: isNumber, maxBrightness: isNumber, maxClippedDark: isNumber,
     maxClippedBright: isNumber, minLesionArea: isNumber, maxLesionOffset: isNumber, minLesionContrast: isNumber,
+    // the damage limits came later: a card without them still loads
+    minRedGreen: isOptionalNumber, maxRedGreen: isOptionalNumber, minYellowBlue: isOptionalNumber, maxYellowBlue: isOptionalNumber,
+    maxNoise: isOptionalNumber, maxBlankRows: isOptionalNumber, minCentreDetail: isOptionalNumber,
   }),
   weights_sha256: (v) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v),
   weights_dtype: (v) => v === 'float16' || v === 'float32',

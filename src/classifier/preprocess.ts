@@ -37,7 +37,9 @@ export async function decodeSquareRgb(
   { maxPixels = MAX_INPUT_PIXELS, detail }: { maxPixels?: number; detail?: InputSpec['detail'] } = {},
 ): Promise<Uint8Array> {
   try {
-    const open = () => sharp(input, { limitInputPixels: maxPixels, failOn: 'error', animated: false });
+    // libvips reports damaged data it decodes anyway (bit flips, a cut-short JPEG) only as a
+    // warning; such a picture shows garbage, so it is refused. No HAM10000 or ISIC image warns.
+    const open = () => sharp(input, { limitInputPixels: maxPixels, failOn: 'warning', animated: false });
     const { width = 0, height = 0 } = await open().metadata();
     let square = open().rotate();
     if (detail && Math.min(width, height) > detail.side) {
@@ -53,7 +55,8 @@ export async function decodeSquareRgb(
   }
 }
 
-function describeDecodeFailure(error: unknown): string {
+/** libvips's failure as a sentence fragment for the operator ("the image file is truncated or corrupt."). */
+export function describeDecodeFailure(error: unknown): string {
   if (error instanceof ImageError) return error.message;
   // match libvips/sharp's own wording only, never the file path that the message may contain
   const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
@@ -63,7 +66,7 @@ function describeDecodeFailure(error: unknown): string {
   if (/^Input (buffer|file) is empty/i.test(message)) return 'the file is empty.';
   if (/premature end|truncated|corrupt|read error|invalid|improper|bogus|bad huffman/i.test(message)) return 'the image file is truncated or corrupt.';
   if (/EISDIR/.test(message)) return 'it is a folder, not an image file.';
-  return `the image could not be decoded (${message}).`;
+  return 'the image could not be decoded: it is damaged or not a picture.';
 }
 
 /** Turns 8-bit RGB pixels into the float values the model was trained on. */

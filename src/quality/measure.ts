@@ -1,8 +1,10 @@
 import sharp from 'sharp';
 import { MAX_INPUT_PIXELS } from '../classifier/preprocess.js';
+import { measuresOfDamage, type DamageMeasures } from './damage.js';
+import { laplacian } from './laplacian.js';
 
 /** The numbers the quality gate judges a picture by, measured on the model's centre square. */
-export interface QualityMeasures {
+export interface QualityMeasures extends DamageMeasures {
   /** Variance of the Laplacian of the luma: low means blurred. */
   sharpness: number;
   /** Mean luma, 0..255. */
@@ -20,19 +22,22 @@ export interface QualityMeasures {
 
 const SIDE = 128;
 
-/** Measures a picture (any format sharp reads), after EXIF rotation and centre square crop. */
+/**
+ * Measures a picture (any format sharp reads), after EXIF rotation and centre square crop. Like
+ * preprocessing, it refuses a file that libvips decodes only with warnings (corrupt data).
+ */
 export async function measureQuality(image: string | Buffer): Promise<QualityMeasures> {
-  const luma = await sharp(image, { failOn: 'error', limitInputPixels: MAX_INPUT_PIXELS })
+  const square = sharp(image, { failOn: 'warning', limitInputPixels: MAX_INPUT_PIXELS })
     .rotate()
     .resize(SIDE, SIDE, { fit: 'cover', position: 'centre' })
-    .removeAlpha()
-    .grayscale()
-    .raw()
-    .toBuffer();
-  return measuresOfLuma(new Uint8Array(luma.buffer, luma.byteOffset, luma.byteLength), SIDE);
+    .removeAlpha();
+  const [luma, lab] = await Promise.all([square.clone().grayscale().raw().toBuffer(), square.clone().toColourspace('lab').raw({ depth: 'float' }).toBuffer()]);
+  const lumaPixels = new Uint8Array(luma.buffer, luma.byteOffset, luma.byteLength);
+  const labPixels = new Float32Array(lab.buffer.slice(lab.byteOffset, lab.byteOffset + lab.byteLength));
+  return { ...measuresOfLuma(lumaPixels, SIDE), ...measuresOfDamage(lumaPixels, labPixels, SIDE) };
 }
 
-export function measuresOfLuma(luma: Uint8Array, side: number): QualityMeasures {
+export function measuresOfLuma(luma: Uint8Array, side: number): Omit<QualityMeasures, keyof DamageMeasures> {
   let sum = 0;
   let dark = 0;
   let bright = 0;
@@ -52,19 +57,14 @@ export function measuresOfLuma(luma: Uint8Array, side: number): QualityMeasures 
 }
 
 function laplacianVariance(luma: Uint8Array, side: number): number {
+  const values = laplacian(luma, side);
   let sum = 0;
   let sumSq = 0;
-  let count = 0;
-  for (let y = 1; y < side - 1; y++) {
-    for (let x = 1; x < side - 1; x++) {
-      const i = y * side + x;
-      const l = luma[i - side]! + luma[i + side]! + luma[i - 1]! + luma[i + 1]! - 4 * luma[i]!;
-      sum += l;
-      sumSq += l * l;
-      count++;
-    }
+  for (const l of values) {
+    sum += l;
+    sumSq += l * l;
   }
-  return sumSq / count - (sum / count) ** 2;
+  return sumSq / values.length - (sum / values.length) ** 2;
 }
 
 /**

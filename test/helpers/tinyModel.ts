@@ -8,6 +8,7 @@ import { encodeGaussian } from '../../src/classifier/outOfDistribution.js';
 import { saveModelFolder } from '../../scripts/lib/exportModel.js';
 
 /** The quality limits of the first shipped model, read off the training images then. */
+/** Without the damage limits, like a card written before them. */
 export const TEST_QUALITY_LIMITS = {
   minSharpness: 12, minBrightness: 45, maxBrightness: 230, maxClippedDark: 0.7, maxClippedBright: 0.35,
   minLesionArea: 0.01, maxLesionOffset: 0.42, minLesionContrast: 0.07, rule: 'test',
