@@ -19,7 +19,7 @@ Usage:
   dermacam eval --labels <csv> [--images <dir>] [--json] [--model <dir>] [--backend ...]
   dermacam sessions [--data-dir <dir>]
   dermacam export [--session <id> | --all] [--out <file.csv>] [--force] [--data-dir <dir>]
-  dermacam doctor [--data-dir <dir>] [--model <dir>]
+  dermacam doctor [--data-dir <dir>] [--model <dir>] [--verify [--repair] [--head <entry>:<sha256>]]
 `;
 
 type Command = (argv: string[], io: CommandIO) => Promise<number>;

@@ -1,8 +1,10 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import * as fsPromises from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { writeExportFile } from '../src/store/exportFile.js';
 import { SessionLog } from '../src/store/sessionLog.js';
 import { runCli } from './helpers/cli.js';
 
@@ -15,12 +17,12 @@ const result = {
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'dermacam-cli-store-'));
   const log = await SessionLog.open(dataDir);
-  const first = log.startSession('alice', 'P-1');
+  const first = await log.startSession('alice', 'P-1');
   await log.addCapture(first.id, Buffer.from('jpeg one'), result);
-  const second = log.startSession('bob');
+  const second = await log.startSession('bob');
   await log.addCapture(second.id, Buffer.from('jpeg two'), result);
   await log.addCapture(second.id, Buffer.from('jpeg three'), result);
-  log.close();
+  await log.close();
 });
 
 describe('dermacam sessions and export', () => {
@@ -51,6 +53,37 @@ describe('dermacam sessions and export', () => {
     const forced = await runCli(['export', '--all', '--out', out, '--force', '--data-dir', dataDir]);
     expect(forced.code).toBe(0);
     expect(parse(readFileSync(out, 'utf8'), { columns: true })).toHaveLength(3);
+  });
+
+  it('--force replaces an export whole and private, and never writes through a symbolic link', async () => {
+    const out = path.join(dataDir, 'wide.csv');
+    writeFileSync(out, 'old export', { mode: 0o644 });
+    chmodSync(out, 0o644);
+    const forced = await runCli(['export', '--all', '--out', out, '--force', '--data-dir', dataDir]);
+    expect(forced.code).toBe(0);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    expect(forced.stderr).toMatch(/Log head: entry 5, sha256 [0-9a-f]{64}\./);
+
+    const target = path.join(dataDir, 'target.txt');
+    writeFileSync(target, 'not yours');
+    const link = path.join(dataDir, 'link.csv');
+    symlinkSync(target, link);
+    const refused = await runCli(['export', '--all', '--out', link, '--force', '--data-dir', dataDir]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/is a symbolic link; name the file itself\.\n$/);
+    expect(readFileSync(target, 'utf8')).toBe('not yours');
+  });
+
+  it('leaves no file, not even an empty one, when the disk fills during an export', async () => {
+    const out = path.join(dataDir, 'full.csv');
+    const full = { ...fsPromises, open: (async (...args: Parameters<typeof fsPromises.open>) => {
+      const handle = await fsPromises.open(...args);
+      handle.writeFile = async () => { throw Object.assign(new Error('no space'), { code: 'ENOSPC' }); };
+      return handle;
+    }) as typeof fsPromises.open };
+    await expect(writeExportFile(out, 'a,b\r\n', { fs: full })).rejects.toThrow(/^The export was not written: the disk is full\. No file was left at /);
+    await expect(writeExportFile(out, 'a,b\r\n', { fs: full, replace: true })).rejects.toThrow(/the disk is full/);
+    expect(readdirSync(dataDir).filter((name) => name.startsWith('full.csv'))).toEqual([]);
   });
 
   it('says so when there is no session log yet, without creating one', async () => {

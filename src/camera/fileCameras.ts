@@ -1,20 +1,16 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
 import { isImageName } from '../commands/imageFiles.js';
+import { readRegularFile } from '../regularFile.js';
 import { CameraError, type CameraSource } from './source.js';
+import { stillAsJpeg } from './still.js';
 
 async function readImage(file: string): Promise<Buffer> {
   try {
-    return await readFile(file);
-  } catch {
-    throw new CameraError(`The camera image ${file} cannot be read.`);
+    return await readRegularFile(file);
+  } catch (error) {
+    throw new CameraError(`The camera image ${file} cannot be read: ${(error as Error).message}`);
   }
-}
-
-/** A still JPEG of any image file, as a webcam would deliver it. */
-async function asJpeg(image: Buffer): Promise<Buffer> {
-  return sharp(image).rotate().jpeg({ quality: 92 }).toBuffer();
 }
 
 /** `file:<image>`: a camera that always sees the same picture. */
@@ -22,7 +18,7 @@ export function fileCamera(file: string): CameraSource {
   return {
     description: `file ${file}`,
     previewFrame: () => readImage(file),
-    capture: async () => asJpeg(await readImage(file)),
+    capture: async () => stillAsJpeg(await readImage(file), `file ${file}`),
     stop: async () => undefined,
   };
 }
@@ -49,7 +45,10 @@ export function folderCamera(folder: string, secondsPerImage = 4, now: () => num
       return `folder ${folder}`;
     },
     previewFrame: async () => readImage(await current()),
-    capture: async () => asJpeg(await readImage(await current())),
+    capture: async () => {
+      const file = await current();
+      return stillAsJpeg(await readImage(file), `file ${file}`);
+    },
     stop: async () => undefined,
   };
 }

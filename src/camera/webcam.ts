@@ -2,8 +2,8 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import NodeWebcam from 'node-webcam';
-import sharp from 'sharp';
 import { CameraError, type CameraSource } from './source.js';
+import { checkedStill } from './still.js';
 
 /**
  * node-webcam runs fswebcam through a shell string, so only names that cannot carry shell
@@ -72,10 +72,7 @@ async function runFswebcam(device: string, shot: Shot, file: string): Promise<Bu
   if (size === 0) throw new CameraError(noPicture(device));
   const image = await readFile(file);
   await rm(file, { force: true });
-  await sharp(image).metadata().catch(() => {
-    throw new CameraError(`The picture from ${device} is not a readable image.`);
-  });
-  return image;
+  return shot === STILL ? checkedStill(image, device) : image;
 }
 
 const noPicture = (device: string) => `No picture from ${device}: is the camera plugged in, and may this user open it?`;

@@ -1,6 +1,7 @@
 import type * as TF from '@tensorflow/tfjs';
 import { judgeQuality } from '../quality/gate.js';
 import { measureQuality } from '../quality/measure.js';
+import { readRegularFile } from '../regularFile.js';
 import { selectBackend, type BackendName, type BackendRequest } from './backend.js';
 import { calibratedProbability, decide, type Decision, type FlipAnalysis } from './decision.js';
 import type { Flip } from './features.js';
@@ -68,9 +69,10 @@ export async function loadClassifier({ tf, modelDir, backend: request }: LoadOpt
   }
   const predictPixels = (inputs: Float32Array[]) => meanLogits(inputs).map((logit) => calibratedProbability(logit, card.calibration));
   async function analyse(input: string | Buffer, flips: readonly Flip[], withQuality: boolean): Promise<FlipAnalysis> {
-    // preprocessing first: it is what refuses an unreadable file, in a sentence for the operator
-    const pixels = await preprocessImage(input, card.input);
-    const quality = withQuality ? await measureQuality(input) : undefined;
+    const image = typeof input === 'string' ? await readRegularFile(input) : input;
+    // preprocessing first: it is what refuses an unreadable picture, in a sentence for the operator
+    const pixels = await preprocessImage(image, card.input);
+    const quality = withQuality ? await measureQuality(image) : undefined;
     const { logits, distances } = run([pixels], flips);
     return {
       logits: logits.map(([logit]) => logit!),

@@ -6,8 +6,10 @@ import { selectBackend, type BackendName } from '../classifier/backend.js';
 import { readLayersFolder } from '../classifier/layersFolder.js';
 import { readModelCard } from '../classifier/modelCard.js';
 import { readGaussian } from '../classifier/outOfDistribution.js';
-import { DATABASE_FILE, SessionLog } from '../store/sessionLog.js';
-import { verifySessionLog } from '../store/verify.js';
+import { UserError } from '../errors.js';
+import { LOG_KEY_VARIABLE, readLogKey } from '../store/logKey.js';
+import { DATABASE_FILE, SessionLog, UNREFERENCED_FOLDER } from '../store/sessionLog.js';
+import { verifySessionLog, type Finding, type VerifyReport } from '../store/verify.js';
 import { DEFAULT_DATA_DIR, DEFAULT_MODEL_DIR, writeLine, type CommandIO } from './io.js';
 
 interface Check {
@@ -20,21 +22,30 @@ interface Check {
 const STATUS_WORD = { ok: 'ok  ', absent: '--  ', fail: 'FAIL' } as const;
 
 /**
- * `dermacam doctor [--data-dir <dir>] [--model <dir>] [--verify]`: what works on this machine and
- * what does not; `--verify` also walks the session log's hash chain and every image's sha256.
+ * `dermacam doctor [--data-dir <dir>] [--model <dir>] [--verify [--repair] [--head <entry>:<sha256>]]`:
+ * what works on this machine and what does not. `--verify` checks the session log's journal,
+ * tables, anchor and images, and exits non-zero on any finding; `--repair` moves files that no
+ * capture refers to aside; `--head` checks the log against a head printed by an earlier export.
  */
 export async function doctorCommand(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { 'data-dir': { type: 'string' }, model: { type: 'string' }, verify: { type: 'boolean', default: false } },
+    options: {
+      'data-dir': { type: 'string' },
+      model: { type: 'string' },
+      verify: { type: 'boolean', default: false },
+      repair: { type: 'boolean', default: false },
+      head: { type: 'string' },
+    },
   });
+  if ((values.repair || values.head) && !values.verify) throw new UserError('--repair and --head go with --verify.');
   const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
   const checks = [
     await checkModel(values.model ?? DEFAULT_MODEL_DIR),
     ...(await checkBackends(io)),
     await checkCamera(),
     await checkSessionLog(dataDir),
-    ...(values.verify ? [await checkChain(dataDir)] : []),
+    ...(values.verify ? await checkLog({ dataDir, repair: values.repair, expectedHead: values.head }) : []),
   ];
   for (const check of checks) writeLine(io.stdout, `${STATUS_WORD[check.status]}  ${check.name.padEnd(14)}${check.detail}`);
   return checks.some((check) => check.status === 'fail') ? 1 : 0;
@@ -91,21 +102,65 @@ async function onPath(command: string): Promise<boolean> {
   return false;
 }
 
-async function checkChain(dataDir: string): Promise<Check> {
-  if (!existsSync(path.join(dataDir, DATABASE_FILE))) return { name: 'log chain', status: 'absent', detail: 'no session log to verify' };
+/** The most findings listed one per line; the rest are counted. */
+const LISTED_FINDINGS = 20;
+
+interface VerifyRequest {
+  dataDir: string;
+  repair: boolean;
+  /** `<entry>:<sha256>` kept from an earlier export: the journal must still hold that entry. */
+  expectedHead?: string;
+}
+
+async function checkLog({ dataDir, repair, expectedHead }: VerifyRequest): Promise<Check[]> {
+  if (!existsSync(path.join(dataDir, DATABASE_FILE))) return [{ name: 'log', status: 'absent', detail: 'no session log to verify' }];
+  let key: Buffer | undefined;
   let log: SessionLog;
   try {
-    log = await SessionLog.open(dataDir);
+    key = await readLogKey(process.env, dataDir);
+    log = await SessionLog.openForReading(dataDir, { key });
   } catch (error) {
-    return { name: 'log chain', status: 'fail', detail: (error as Error).message };
+    return [{ name: 'log', status: 'fail', detail: (error as Error).message }];
   }
+  let report: VerifyReport;
+  let findings: Finding[];
   try {
-    const report = await verifySessionLog(log);
-    return report.firstBroken
-      ? { name: 'log chain', status: 'fail', detail: `broken at capture ${report.firstBroken.captureId}: ${report.firstBroken.reason}` }
-      : { name: 'log chain', status: 'ok', detail: `${report.captures} captures: hash chain and images intact` };
+    report = await verifySessionLog(log, { key });
+    findings = [...report.findings, ...(expectedHead ? checkExpectedHead(log, expectedHead) : [])];
   } finally {
-    log.close();
+    await log.close();
+  }
+  const checks: Check[] = findings.slice(0, LISTED_FINDINGS).map((finding) => ({ name: 'log', status: 'fail', detail: finding.message }));
+  if (findings.length > LISTED_FINDINGS) checks.push({ name: 'log', status: 'fail', detail: `... and ${findings.length - LISTED_FINDINGS} more findings` });
+  if (findings.length === 0) {
+    const macs = report.keyed ? 'MACs valid' : `MACs not checked (no ${LOG_KEY_VARIABLE})`;
+    checks.push({ name: 'log', status: 'ok', detail: `${report.captures} captures, ${report.head.seq} journal entries: journal, tables, images and anchor (up to entry ${report.anchored}) agree; ${macs}` });
+  }
+  checks.push({ name: 'log head', status: 'ok', detail: `entry ${report.head.seq}, sha256 ${report.head.hash}` });
+  const unreferenced = findings.flatMap((finding) => (finding.unreferenced ? [finding.unreferenced] : []));
+  if (repair && unreferenced.length > 0) checks.push(await moveAside(dataDir, key, unreferenced));
+  return checks;
+}
+
+function checkExpectedHead(log: SessionLog, expected: string): Finding[] {
+  const match = /^(\d+):([0-9a-f]{64})$/.exec(expected);
+  if (!match) throw new UserError(`--head takes <entry>:<sha256> as printed by dermacam export, not "${expected}".`);
+  const seq = Number(match[1]);
+  const entry = log.snapshot().journal[seq - 1];
+  if (!entry) return [{ message: `the journal ends before entry ${seq}, which an earlier export vouched for: entries were removed` }];
+  return entry.hash === match[2] ? [] : [{ message: `journal entry ${seq} differs from the one an earlier export vouched for: the journal was rewritten` }];
+}
+
+async function moveAside(dataDir: string, key: Buffer | undefined, files: string[]): Promise<Check> {
+  let log: SessionLog | undefined;
+  try {
+    log = await SessionLog.open(dataDir, { key });
+    const moves = await log.moveAside(files);
+    return { name: 'repair', status: 'ok', detail: `moved ${moves.length} file(s) no capture refers to into ${path.join(dataDir, UNREFERENCED_FOLDER)} (nothing deleted; the journal records the move)` };
+  } catch (error) {
+    return { name: 'repair', status: 'fail', detail: (error as Error).message };
+  } finally {
+    await log?.close();
   }
 }
 

@@ -1,7 +1,7 @@
-import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { UserError } from '../errors.js';
 import { capturesCsv } from '../store/csvExport.js';
+import { writeExportFile } from '../store/exportFile.js';
 import { DEFAULT_DATA_DIR, writeLine, type CommandIO } from './io.js';
 import { openExistingLog } from './sessions.js';
 
@@ -28,20 +28,14 @@ export async function exportCommand(argv: string[], io: CommandIO): Promise<numb
     }
     const captures = log.captures(chosen);
     const csv = capturesCsv(sessions, captures);
-    if (!values.out) {
-      io.stdout.write(csv);
-      return 0;
-    }
-    try {
-      await writeFile(values.out, csv, { flag: values.force ? 'w' : 'wx', mode: 0o600 });
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') throw new UserError(`${values.out} already exists; add --force to overwrite it.`);
-      throw new UserError(`Cannot write ${values.out} (${code ?? (error as Error).message}).`);
-    }
-    writeLine(io.stderr, `Wrote ${captures.length} captures to ${values.out}.`);
+    const head = log.head();
+    if (values.out) await writeExportFile(values.out, csv, { replace: values.force });
+    else io.stdout.write(csv);
+    if (values.out) writeLine(io.stderr, `Wrote ${captures.length} captures to ${values.out}.`);
+    // kept with the export, the head lets dermacam doctor --verify later show that no entry up to it was removed
+    writeLine(io.stderr, `Log head: entry ${head.seq}, sha256 ${head.hash}.`);
     return 0;
   } finally {
-    log.close();
+    await log.close();
   }
 }

@@ -2,16 +2,17 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { escapeControlCharacters } from '../errors.js';
+import { readLogKey } from '../store/logKey.js';
 import { DATABASE_FILE, SessionLog } from '../store/sessionLog.js';
 import { DEFAULT_DATA_DIR, writeLine, type CommandIO } from './io.js';
 
-/** Opens the session log of a data folder for reading, or says there is none (without creating one). */
+/** Opens the session log of a data folder read-only, or says there is none (without creating one). */
 export async function openExistingLog(dataDir: string, io: CommandIO): Promise<SessionLog | undefined> {
   if (!existsSync(path.join(dataDir, DATABASE_FILE))) {
     writeLine(io.stderr, `No session log in ${escapeControlCharacters(dataDir)} yet: captures made in the app are logged there.`);
     return undefined;
   }
-  return SessionLog.open(dataDir);
+  return SessionLog.openForReading(dataDir, { key: await readLogKey(process.env, dataDir) });
 }
 
 /** `dermacam sessions [--data-dir <dir>]` */
@@ -28,6 +29,6 @@ export async function sessionsCommand(argv: string[], io: CommandIO): Promise<nu
     if (sessions.length === 0) writeLine(io.stdout, '(no sessions yet)');
     return 0;
   } finally {
-    log.close();
+    await log.close();
   }
 }

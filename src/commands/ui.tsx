@@ -4,6 +4,7 @@ import { render } from 'ink';
 import { DEFAULT_CAMERA, openCamera } from '../camera/openCamera.js';
 import { startClassifierWorkers } from '../classifier/workerClient.js';
 import { UserError } from '../errors.js';
+import { readLogKey } from '../store/logKey.js';
 import { SessionLog } from '../store/sessionLog.js';
 import { App } from '../ui/App.js';
 import { streamWithCanvas, TerminalCanvas } from '../ui/previewCanvas.js';
@@ -31,44 +32,61 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
   }
   const backend = parseBackend(values.backend);
   const camera = await openCamera(values.camera!);
-  const store = await SessionLog.open(values['data-dir']!);
+  const dataDir = values['data-dir']!;
+  const store = await SessionLog.open(dataDir, { key: await readLogKey(process.env, dataDir) });
   let classifier;
+  let session;
   try {
+    session = await store.startSession(printable(values.operator ?? os.userInfo().username));
     // two workers share the test-time flips of each still; more would cost a model's memory each for little gain
     const workers = Math.min(2, os.availableParallelism());
     classifier = await startClassifierWorkers({ modelDir: values.model ?? DEFAULT_MODEL_DIR, backend }, workers);
   } catch (error) {
-    store.close();
+    await store.close();
     throw error;
   }
 
   // after an SSH hang-up the terminal is gone: writes fail with EIO/EPIPE, which must not crash the cleanup
   process.stdout.on('error', () => undefined);
   io.stdout.write(ENTER_ALTERNATE_SCREEN);
+  const restoreTerminal = () => io.stdout.write(LEAVE_ALTERNATE_SCREEN);
+  process.once('exit', restoreTerminal); // whatever ends the process, the operator gets their terminal back
   const canvas = new TerminalCanvas((text) => process.stdout.write(text));
   const app = render(
     <App
       camera={camera}
       classifier={classifier}
       store={store}
-      operator={printable(values.operator ?? os.userInfo().username)}
+      session={session}
       renderFrame={renderFrame}
       canvas={canvas}
     />,
     { stdout: streamWithCanvas(process.stdout, canvas), exitOnCtrlC: false, patchConsole: true },
   );
   const hangUp = () => app.unmount();
+  // a failure that escaped every handler ends the app in one sentence, like any other error
+  let escaped: unknown;
+  const fail = (error: unknown) => {
+    escaped ??= error;
+    app.unmount();
+  };
   process.once('SIGTERM', hangUp);
   process.once('SIGHUP', hangUp);
+  process.on('uncaughtException', fail);
+  process.on('unhandledRejection', fail);
   try {
     await app.waitUntilExit();
   } finally {
     process.off('SIGTERM', hangUp);
     process.off('SIGHUP', hangUp);
-    io.stdout.write(LEAVE_ALTERNATE_SCREEN);
+    process.off('uncaughtException', fail);
+    process.off('unhandledRejection', fail);
+    restoreTerminal();
+    process.off('exit', restoreTerminal);
     await camera.stop();
     await classifier.close();
-    store.close();
+    await store.close();
   }
+  if (escaped !== undefined) throw escaped;
   return 0;
 }

@@ -3,7 +3,7 @@ import * as fsPromises from 'node:fs/promises';
 import path from 'node:path';
 
 /** The file-system calls the store makes, so tests can inject failures (full disk, I/O errors). */
-export type FileSystem = Pick<typeof fsPromises, 'open' | 'rename' | 'unlink' | 'mkdir' | 'readdir' | 'readFile'>;
+export type FileSystem = Pick<typeof fsPromises, 'open' | 'rename' | 'link' | 'unlink' | 'mkdir' | 'readdir' | 'readFile'>;
 
 export const TEMP_SUFFIX = '.partial';
 
@@ -16,11 +16,13 @@ export function tempFileWriter(name: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-/**
- * Writes `data` to `file` so that the file is either absent or complete, even across a crash:
- * a temporary file is written and flushed, renamed over the target, and the folder flushed.
- */
-export async function writeFileAtomic(fs: FileSystem, file: string, data: Uint8Array, mode = 0o600): Promise<void> {
+/** The file a temp file of ours stands in for: its name without the writer's suffix. */
+export function tempFileTarget(name: string): string {
+  return name.replace(TEMP_NAME, '');
+}
+
+/** Writes and flushes `data` to a new temp file beside `file`; returns the temp file's path. */
+export async function writeTempFile(fs: FileSystem, file: string, data: Uint8Array, mode = 0o600): Promise<string> {
   const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
   const handle = await fs.open(temp, 'wx', mode);
   try {
@@ -32,16 +34,35 @@ export async function writeFileAtomic(fs: FileSystem, file: string, data: Uint8A
     throw error;
   }
   await handle.close();
-  try {
-    await fs.rename(temp, file);
-  } catch (error) {
-    await fs.unlink(temp).catch(() => undefined);
-    throw error;
+  return temp;
+}
+
+/**
+ * Puts a written temp file in place under its final name and flushes the folder. With
+ * `replace: false` an existing file is kept and this fails with EEXIST instead. When this
+ * fails, the temp file is left for the caller.
+ */
+export async function publishTempFile(fs: FileSystem, temp: string, file: string, { replace = true } = {}): Promise<void> {
+  if (replace) await fs.rename(temp, file);
+  else {
+    await fs.link(temp, file); // fails when the file exists, atomically
+    await fs.unlink(temp);
   }
   const folder = await fs.open(path.dirname(file), 'r');
   try {
     await folder.sync();
   } finally {
     await folder.close();
+  }
+}
+
+/** Writes `file` so that it is either absent or complete, even across a crash. */
+export async function writeFileAtomic(fs: FileSystem, file: string, data: Uint8Array, { mode = 0o600, replace = true } = {}): Promise<void> {
+  const temp = await writeTempFile(fs, file, data, mode);
+  try {
+    await publishTempFile(fs, temp, file, { replace });
+  } catch (error) {
+    await fs.unlink(temp).catch(() => undefined);
+    throw error;
   }
 }

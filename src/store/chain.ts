@@ -1,25 +1,10 @@
 import { createHash } from 'node:crypto';
+import type { CaptureRecord } from './records.js';
 
-/** The hash a log starts from, before its first capture. */
-export const GENESIS_HASH = '0'.repeat(64);
+// Schema 2's hash chain over captures only, kept for migrations: schema 3's journal replaced it.
 
-/** What a capture row's hash covers: everything but the editable body site and note. */
-export interface ChainedCapture {
-  id: string;
-  session_id: string;
-  captured_at: string;
-  image_path: string;
-  image_sha256: string;
-  p_malignant: number | null;
-  label: string;
-  threshold: number | null;
-  model_name: string;
-  model_sha256: string;
-  backend: string;
-  latency_ms: number | null;
-  quality_ok: number;
-  quality_reasons: string;
-}
+/** What a capture row's hash covered: everything but the editable body site and note. */
+export type ChainedCapture = CaptureRecord;
 
 export interface ChainedSession {
   started_at: string;

@@ -6,6 +6,7 @@ export const CSV_COLUMNS = [
   'capture_id', 'captured_at', 'image_path', 'image_sha256',
   'p_malignant', 'label', 'threshold', 'quality_ok', 'quality_reasons',
   'body_site', 'note', 'model_name', 'model_sha256', 'backend', 'latency_ms',
+  'withdrawn_at', 'withdrawn_reason',
 ] as const;
 
 /**
@@ -19,7 +20,7 @@ export function neutraliseCell(value: unknown): string | number {
   return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
 }
 
-/** RFC 4180 CSV (UTF-8, CRLF line ends, a header row), one row per capture with its session's fields. */
+/** RFC 4180 CSV (UTF-8, CRLF line ends, a header row), one row per capture with its session's fields; withdrawn captures keep their row, marked. */
 export function capturesCsv(sessions: Session[], captures: Capture[]): string {
   const byId = new Map(sessions.map((session) => [session.id, session]));
   const rows = captures.map((capture) => {
@@ -44,6 +45,8 @@ export function capturesCsv(sessions: Session[], captures: Capture[]): string {
       model_sha256: capture.model_sha256,
       backend: capture.backend,
       latency_ms: capture.latency_ms,
+      withdrawn_at: capture.withdrawn_at,
+      withdrawn_reason: capture.withdrawn_reason,
     };
     return CSV_COLUMNS.map((column) => neutraliseCell(row[column]));
   });

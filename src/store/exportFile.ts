@@ -1,11 +1,30 @@
-import { writeFile } from 'node:fs/promises';
+import * as fsPromises from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic, type FileSystem } from './atomicFile.js';
 import { capturesCsv } from './csvExport.js';
 import type { SessionLog } from './sessionLog.js';
+import { describeWriteFailure, StoreError } from './storeErrors.js';
+
+/**
+ * Writes an export so that the named file is the whole export or is not there at all (a crash
+ * or a full disk leaves no half file), private (0600). An existing file is replaced only with
+ * `replace`, and a symbolic link never: its target would be what gets overwritten.
+ */
+export async function writeExportFile(file: string, text: string, { replace = false, fs = fsPromises as FileSystem } = {}): Promise<void> {
+  const existing = await fsPromises.lstat(file).catch(() => undefined);
+  if (existing?.isSymbolicLink()) throw new StoreError(`${file} is a symbolic link; name the file itself.`);
+  if (existing && !replace) throw new StoreError(`${file} already exists; add --force to overwrite it.`);
+  try {
+    await writeFileAtomic(fs, file, Buffer.from(text, 'utf8'), { replace });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new StoreError(`${file} already exists; add --force to overwrite it.`);
+    throw new StoreError(`The export was not written: ${describeWriteFailure(error, path.dirname(file))}. No file was left at ${file}.`);
+  }
+}
 
 /** Writes one session's CSV into the data folder under a new name; returns its path. */
 export async function writeSessionCsv(log: SessionLog, sessionId: string, now: Date = new Date()): Promise<string> {
   const file = path.join(log.dataDir, `export-${sessionId}-${now.toISOString().slice(11, 19).replace(/:/g, '')}.csv`);
-  await writeFile(file, capturesCsv(log.sessions(), log.captures(sessionId)), { flag: 'wx', mode: 0o600 });
+  await writeExportFile(file, capturesCsv(log.sessions(), log.captures(sessionId)));
   return file;
 }

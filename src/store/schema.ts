@@ -1,5 +1,10 @@
 import type Database from 'better-sqlite3';
-import { captureHash, GENESIS_HASH, type ChainedCapture, type ChainedSession } from './chain.js';
+import { captureHash, type ChainedCapture, type ChainedSession } from './chain.js';
+import { appendEntry, GENESIS_HASH, JOURNAL_TABLE } from './journal.js';
+import type { Capture } from './records.js';
+
+/** `PRAGMA application_id` of a dermacam log ("DRMC"): what tells it apart from another program's SQLite file. */
+export const APPLICATION_ID = 0x44524d43;
 
 type Migration = string | ((db: Database.Database) => void);
 
@@ -44,22 +49,64 @@ export const MIGRATIONS: readonly Migration[] = [
       previous = hash;
     }
   },
+  // 3: the journal replaces the capture-only chain, so that sessions, annotations and withdrawals are covered too
+  (db) => {
+    const legacyChain = legacyChainStatus(db);
+    db.exec(`${JOURNAL_TABLE}; ALTER TABLE captures ADD COLUMN withdrawn_at TEXT; ALTER TABLE captures ADD COLUMN withdrawn_reason TEXT;`);
+    if (legacyChain) appendEntry(db, 'migration', '.', { from_schema: 2, capture_chain: legacyChain });
+    const journaled = new Set<string>();
+    const sessions = db.prepare('SELECT * FROM sessions ORDER BY rowid').all() as { id: string; started_at: string; operator: string; patient_ref: string | null }[];
+    const journalSession = (id: string) => {
+      if (journaled.has(id)) return;
+      const { started_at, operator, patient_ref } = sessions.find((session) => session.id === id)!;
+      appendEntry(db, 'session', id, { started_at, operator, patient_ref });
+      journaled.add(id);
+    };
+    for (const row of db.prepare('SELECT * FROM captures ORDER BY rowid').all() as Capture[]) {
+      journalSession(row.session_id);
+      const { id, body_site, note, withdrawn_at, withdrawn_reason, prev_hash, row_hash, ...record } = row as Capture & { prev_hash: string; row_hash: string };
+      appendEntry(db, 'capture', id, record);
+      if (body_site !== null || note !== null) appendEntry(db, 'annotation', id, { body_site, note });
+    }
+    for (const { id } of sessions) journalSession(id);
+    db.exec('ALTER TABLE captures DROP COLUMN prev_hash; ALTER TABLE captures DROP COLUMN row_hash;');
+    db.pragma(`application_id = ${APPLICATION_ID}`);
+  },
 ];
+
+/** Whether schema 2's capture chain held when the journal took over ("intact", or where it broke); undefined for an empty log. */
+function legacyChainStatus(db: Database.Database): string | undefined {
+  const rows = db
+    .prepare('SELECT c.*, s.started_at, s.operator, s.patient_ref FROM captures c JOIN sessions s ON s.id = c.session_id ORDER BY c.rowid')
+    .all() as (ChainedCapture & ChainedSession & { prev_hash: string; row_hash: string })[];
+  if (rows.length === 0) return undefined;
+  let previous = GENESIS_HASH;
+  for (const row of rows) {
+    if (row.prev_hash !== previous || row.row_hash !== captureHash(previous, row, row)) return `broken at capture ${row.id}`;
+    previous = row.row_hash;
+  }
+  return 'intact';
+}
 
 export class SchemaError extends Error {}
 
-/** Brings the database up to the latest schema, each migration in its own transaction. */
+/**
+ * Brings the database up to the latest schema, each migration in its own transaction. The
+ * version is read again under the write lock: another process may have migrated meanwhile.
+ */
 export function migrate(db: Database.Database): void {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > MIGRATIONS.length) {
-    throw new SchemaError(`the session log has schema version ${version}, newer than this dermacam understands (${MIGRATIONS.length}).`);
+  const version = () => db.pragma('user_version', { simple: true }) as number;
+  if (version() > MIGRATIONS.length) {
+    throw new SchemaError(`the session log has schema version ${version()}, newer than this dermacam understands (${MIGRATIONS.length}).`);
   }
-  for (let next = version; next < MIGRATIONS.length; next++) {
+  const step = db.transaction((): boolean => {
+    const next = version();
+    if (next >= MIGRATIONS.length) return false;
     const migration = MIGRATIONS[next]!;
-    db.transaction(() => {
-      if (typeof migration === 'string') db.exec(migration);
-      else migration(db);
-      db.pragma(`user_version = ${next + 1}`);
-    })();
-  }
+    if (typeof migration === 'string') db.exec(migration);
+    else migration(db);
+    db.pragma(`user_version = ${next + 1}`);
+    return true;
+  });
+  while (step.immediate());
 }

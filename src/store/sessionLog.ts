@@ -3,115 +3,134 @@ import * as fsPromises from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { UserError } from '../errors.js';
-import { tempFileWriter, writeFileAtomic, type FileSystem } from './atomicFile.js';
-import { captureHash, GENESIS_HASH, type ChainedCapture } from './chain.js';
-import { migrate, SchemaError } from './schema.js';
+import { appendAnchor, createAnchor } from './anchor.js';
+import { publishTempFile, tempFileTarget, tempFileWriter, writeTempFile, type FileSystem } from './atomicFile.js';
+import { appendEntry, journalHead, type JournalEntry, type JournalHead } from './journal.js';
+import { openDatabaseReadOnly, refuseForeignDatabase } from './openDatabase.js';
+import { makePrivate } from './privacy.js';
+import type { Capture, CaptureResult, Session } from './records.js';
+import { migrate, MIGRATIONS, SchemaError } from './schema.js';
+import { BUSY_TIMEOUT_MS, describeWriteFailure, StoreError } from './storeErrors.js';
 
-export interface Session {
-  id: string;
-  started_at: string;
-  operator: string;
-  patient_ref: string | null;
-  captures: number;
-}
-
-/** What the classifier said about one capture. */
-export interface CaptureResult {
-  p_malignant: number | null;
-  label: 'benign' | 'malignant' | 'uncertain' | 'rejected';
-  threshold: number | null;
-  model_name: string;
-  model_sha256: string;
-  backend: string;
-  latency_ms: number | null;
-  quality: { ok: boolean; reasons: string[] };
-}
-
-export interface Capture extends ChainedCapture {
-  body_site: string | null;
-  note: string | null;
-  prev_hash: string;
-  row_hash: string;
-}
+export type { Capture, CaptureResult, Session } from './records.js';
+export { StoreError } from './storeErrors.js';
 
 export const DATABASE_FILE = 'dermacam.db';
 
-/** Clock and id source, injectable so that tests are deterministic. */
+/** Where `doctor --verify --repair` moves files that no row refers to; they are never deleted. */
+export const UNREFERENCED_FOLDER = 'unreferenced';
+
+/** Clock, id source and file system, injectable so that tests are deterministic and can inject faults. */
 export interface StoreDeps {
   fs: FileSystem;
   now: () => Date;
   randomId: () => string;
 }
 
-const defaultDeps: StoreDeps = { fs: fsPromises, now: () => new Date(), randomId: () => randomBytes(3).toString('hex') };
-
-export class StoreError extends UserError {}
-
-function describeWriteFailure(error: NodeJS.ErrnoException, dataDir: string): string {
-  const why =
-    error.code === 'ENOSPC' ? 'the disk is full' :
-    error.code === 'EACCES' || error.code === 'EPERM' ? `dermacam may not write in ${dataDir}` :
-    error.code === 'EROFS' ? 'the disk is read-only' :
-    `the image could not be written (${error.code ?? error.message})`;
-  return `The capture was not saved: ${why}. Earlier captures are untouched.`;
+export interface OpenOptions {
+  /** The log key: journal entries get a MAC under it (see logKey.ts). */
+  key?: Buffer;
 }
 
+const defaultDeps: StoreDeps = { fs: fsPromises, now: () => new Date(), randomId: () => randomBytes(3).toString('hex') };
+
 const SESSIONS_WITH_COUNTS = `SELECT s.id, s.started_at, s.operator, s.patient_ref, count(c.id) AS captures
-  FROM sessions s LEFT JOIN captures c ON c.session_id = s.id`;
+  FROM sessions s LEFT JOIN captures c ON c.session_id = s.id AND c.withdrawn_at IS NULL`;
+
+/** Everything `doctor --verify` compares, read in one snapshot. */
+export interface LogSnapshot {
+  journal: JournalEntry[];
+  sessions: Session[];
+  captures: Capture[];
+}
 
 /**
- * The local log of sessions and captures: an SQLite database (WAL) in the data folder, and each
- * capture's JPEG in `<data-dir>/<session>/<capture>.jpg`, written before its row is committed.
+ * The local log of sessions and captures: an SQLite database (WAL) in the data folder, its
+ * journal of every change, and each capture's JPEG in `<data-dir>/<session>/<capture>.jpg`.
+ * Each write holds SQLite's write lock from start to commit, the image write included, so that
+ * several processes can share one folder and an image is never seen without its row.
  */
 export class SessionLog {
+  private writeQueue: Promise<unknown> = Promise.resolve();
+
   private constructor(
     readonly dataDir: string,
     private readonly db: Database.Database,
     private readonly deps: StoreDeps,
+    private readonly key: Buffer | undefined,
+    private readonly release: () => Promise<void> = async () => undefined,
   ) {}
 
-  static async open(dataDir: string, overrides: Partial<StoreDeps> = {}): Promise<SessionLog> {
+  /** Opens (or creates) the log for the app, which writes to it. */
+  static async open(dataDir: string, overrides: Partial<StoreDeps> & OpenOptions = {}): Promise<SessionLog> {
     const deps = { ...defaultDeps, ...overrides };
     await refuseSystemFolder(dataDir);
     await deps.fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
     const file = path.join(dataDir, DATABASE_FILE);
-    // an empty file is an empty SQLite database; made first so that it (and its -wal, -shm) are private
+    // made first, private, so that SQLite's -wal and -shm files (which copy its mode) are private too
     await deps.fs.open(file, 'a', 0o600).then((handle) => handle.close());
-    let db: Database.Database;
+    refuseForeignDatabase(file);
+    await makePrivate(dataDir, file);
+    let db: Database.Database | undefined;
     try {
-      db = new Database(file);
+      db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
       db.pragma('journal_mode = WAL');
       db.pragma('foreign_keys = ON');
+      // a log without a journal yet gets its anchor first, so that a missing anchor always means a deleted one
+      if ((db.pragma('user_version', { simple: true }) as number) < MIGRATIONS.length) await createAnchor(dataDir);
       migrate(db);
     } catch (error) {
-      const reason = error instanceof SchemaError ? error.message : 'it is not a dermacam session log or it is damaged.';
-      throw new StoreError(`Cannot open the session log ${file}: ${reason} It was left untouched.`);
+      db?.close();
+      throw cannotOpen(file, error);
     }
-    const log = new SessionLog(dataDir, db, deps);
-    await log.removeLeftoverTempFiles();
+    const log = new SessionLog(dataDir, db, deps, overrides.key);
+    await log.finishInterruptedWrites();
     return log;
   }
 
-  startSession(operator: string, patientRef?: string): Session {
+  /**
+   * Opens the log for reading only (sessions, export, doctor): nothing is written, no WAL switch,
+   * so it works on a read-only disk. A log of an older schema is upgraded by a writable open.
+   */
+  static async openForReading(dataDir: string, options: OpenOptions = {}): Promise<SessionLog> {
+    const file = path.join(dataDir, DATABASE_FILE);
+    refuseForeignDatabase(file);
+    const { db, release } = await openDatabaseReadOnly(file);
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version === MIGRATIONS.length) return new SessionLog(dataDir, db, defaultDeps, options.key, release);
+    db.close();
+    await release();
+    if (version > MIGRATIONS.length) throw cannotOpen(file, new SchemaError(`the session log has schema version ${version}, newer than this dermacam understands (${MIGRATIONS.length}).`));
+    try {
+      return await SessionLog.open(dataDir, options);
+    } catch (error) {
+      if (error instanceof UserError) throw error;
+      throw new StoreError(`The session log ${file} was written by an older dermacam and cannot be upgraded here (${(error as NodeJS.ErrnoException).code ?? 'no write access'}); open it once where it is writable.`);
+    }
+  }
+
+  async startSession(operator: string, patientRef?: string): Promise<Session> {
     const now = this.deps.now();
     const id = `${now.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${this.deps.randomId()}`;
     const session = { id, started_at: now.toISOString(), operator, patient_ref: patientRef?.trim() || null };
-    this.db.prepare('INSERT INTO sessions (id, started_at, operator, patient_ref) VALUES (@id, @started_at, @operator, @patient_ref)').run(session);
+    await this.write('new session', () => {
+      this.db.prepare('INSERT INTO sessions (id, started_at, operator, patient_ref) VALUES (@id, @started_at, @operator, @patient_ref)').run(session);
+      appendEntry(this.db, 'session', id, { started_at: session.started_at, operator, patient_ref: session.patient_ref }, this.key);
+    });
     return { ...session, captures: 0 };
   }
 
-  /** Writes the image atomically, then commits its row: a crash never leaves a row without its image. */
+  /**
+   * Writes the image to a temp file, commits its row and journal entry, then renames the image
+   * into place. On a failure neither is left behind; after a crash between the commit and the
+   * rename, the next open completes the rename.
+   */
   async addCapture(sessionId: string, jpeg: Uint8Array, result: CaptureResult): Promise<Capture> {
     const now = this.deps.now();
     const id = `${now.toISOString().slice(11, 19).replace(/:/g, '')}-${this.deps.randomId()}`;
     const imagePath = path.join(sessionId, `${id}.jpg`);
-    try {
-      await this.deps.fs.mkdir(path.join(this.dataDir, sessionId), { recursive: true, mode: 0o700 });
-      await writeFileAtomic(this.deps.fs, path.join(this.dataDir, imagePath), jpeg);
-    } catch (error) {
-      throw new StoreError(describeWriteFailure(error as NodeJS.ErrnoException, this.dataDir));
-    }
-    const capture: Capture = {
+    const imageFile = path.join(this.dataDir, imagePath);
+    const { id: _, ...record } = {
       id,
       session_id: sessionId,
       captured_at: now.toISOString(),
@@ -126,46 +145,82 @@ export class SessionLog {
       latency_ms: result.latency_ms,
       quality_ok: result.quality.ok ? 1 : 0,
       quality_reasons: JSON.stringify(result.quality.reasons),
-      body_site: null,
-      note: null,
-      prev_hash: '',
-      row_hash: '',
     };
-    this.db.transaction(() => {
-      const previous = this.db.prepare('SELECT row_hash FROM captures ORDER BY rowid DESC LIMIT 1').get() as { row_hash: string } | undefined;
-      const session = this.db.prepare('SELECT started_at, operator, patient_ref FROM sessions WHERE id = ?').get(sessionId) as Parameters<typeof captureHash>[2];
-      capture.prev_hash = previous?.row_hash ?? GENESIS_HASH;
-      capture.row_hash = captureHash(capture.prev_hash, capture, session);
-      this.db
-        .prepare(
-          `INSERT INTO captures (id, session_id, captured_at, image_path, image_sha256, p_malignant, label, threshold, model_name,
-             model_sha256, backend, latency_ms, quality_ok, quality_reasons, body_site, note, prev_hash, row_hash)
-           VALUES (@id, @session_id, @captured_at, @image_path, @image_sha256, @p_malignant, @label, @threshold, @model_name,
-             @model_sha256, @backend, @latency_ms, @quality_ok, @quality_reasons, @body_site, @note, @prev_hash, @row_hash)`,
-        )
-        .run(capture);
-    })();
+    const capture: Capture = { id, ...record, body_site: null, note: null, withdrawn_at: null, withdrawn_reason: null };
+    let temp: string | undefined;
+    try {
+      await this.write('capture', async () => {
+        await this.deps.fs.mkdir(path.join(this.dataDir, sessionId), { recursive: true, mode: 0o700 });
+        temp = await writeTempFile(this.deps.fs, imageFile, jpeg);
+        this.db
+          .prepare(
+            `INSERT INTO captures (id, session_id, captured_at, image_path, image_sha256, p_malignant, label, threshold, model_name,
+               model_sha256, backend, latency_ms, quality_ok, quality_reasons)
+             VALUES (@id, @session_id, @captured_at, @image_path, @image_sha256, @p_malignant, @label, @threshold, @model_name,
+               @model_sha256, @backend, @latency_ms, @quality_ok, @quality_reasons)`,
+          )
+          .run(capture);
+        appendEntry(this.db, 'capture', id, record, this.key);
+      });
+    } catch (error) {
+      if (temp) await this.deps.fs.unlink(temp).catch(() => undefined); // written, but its row never committed
+      throw error;
+    }
+    try {
+      await publishTempFile(this.deps.fs, temp!, imageFile);
+    } catch (error) {
+      throw new StoreError(`The capture was logged, but its image is still in a temporary file (${describeWriteFailure(error, this.dataDir)}); reopening the log puts it in place.`);
+    }
     return capture;
   }
 
-  /** Sets the body site and note of a capture (fields left out keep their value); returns the updated capture. */
-  annotate(captureId: string, fields: { body_site?: string; note?: string }): Capture | undefined {
-    return this.db
-      .prepare('UPDATE captures SET body_site = coalesce(@body_site, body_site), note = coalesce(@note, note) WHERE id = @id RETURNING *')
-      .get({ id: captureId, body_site: fields.body_site ?? null, note: fields.note ?? null }) as Capture | undefined;
+  /** Sets the body site and note of a capture (fields left out keep their value), as a journal entry; returns the updated capture. */
+  async annotate(captureId: string, fields: { body_site?: string; note?: string }): Promise<Capture | undefined> {
+    return this.write('note', () => {
+      const updated = this.db
+        .prepare('UPDATE captures SET body_site = coalesce(@body_site, body_site), note = coalesce(@note, note) WHERE id = @id RETURNING *')
+        .get({ id: captureId, body_site: fields.body_site ?? null, note: fields.note ?? null }) as Capture | undefined;
+      if (updated) appendEntry(this.db, 'annotation', captureId, { at: this.deps.now().toISOString(), ...fields }, this.key);
+      return updated;
+    });
   }
 
   /**
-   * Retake: removes the row first, then the image, so that no row ever points to a missing file.
-   * Only the newest capture of the log can go, so that the hash chain stays whole.
+   * Withdraws a capture (a retake): its row stays, marked with the time and the reason, the
+   * journal records it, and then its image is deleted.
    */
-  async discardCapture(captureId: string): Promise<void> {
-    const capture = this.db.prepare('SELECT image_path FROM captures WHERE id = ?').get(captureId) as { image_path: string } | undefined;
-    if (!capture) return;
-    const newest = this.db.prepare('SELECT id FROM captures ORDER BY rowid DESC LIMIT 1').get() as { id: string };
-    if (newest.id !== captureId) throw new StoreError('Only the newest capture of the log can be discarded.');
-    this.db.prepare('DELETE FROM captures WHERE id = ?').run(captureId);
-    await this.deps.fs.unlink(path.join(this.dataDir, capture.image_path)).catch(() => undefined);
+  async withdrawCapture(captureId: string, reason: string): Promise<void> {
+    const at = this.deps.now().toISOString();
+    const withdrawn = await this.write('withdrawal', () => {
+      const row = this.db
+        .prepare('UPDATE captures SET withdrawn_at = ?, withdrawn_reason = ? WHERE id = ? AND withdrawn_at IS NULL RETURNING image_path')
+        .get(at, reason, captureId) as { image_path: string } | undefined;
+      if (row) appendEntry(this.db, 'withdrawal', captureId, { at, reason }, this.key);
+      return row;
+    });
+    if (withdrawn) await this.deps.fs.unlink(path.join(this.dataDir, withdrawn.image_path)).catch(() => undefined);
+  }
+
+  /**
+   * Moves files that no capture refers to (paths relative to the data folder) into
+   * `unreferenced/`, under the write lock so that no capture is being written meanwhile, and
+   * records the move in the journal. Returns where each file went.
+   */
+  async moveAside(files: string[]): Promise<{ from: string; to: string }[]> {
+    return this.write('repair', async () => {
+      const referenced = this.db.prepare('SELECT 1 FROM captures WHERE image_path = ? AND withdrawn_at IS NULL');
+      const moves: { from: string; to: string }[] = [];
+      const stamp = this.deps.now().toISOString().replace(/[-:]/g, '').slice(0, 15);
+      for (const from of files) {
+        if (referenced.get(from)) continue; // its row was committed after the check
+        const to = path.join(UNREFERENCED_FOLDER, stamp, from);
+        await this.deps.fs.mkdir(path.join(this.dataDir, path.dirname(to)), { recursive: true, mode: 0o700 });
+        await this.deps.fs.rename(path.join(this.dataDir, from), path.join(this.dataDir, to));
+        moves.push({ from, to });
+      }
+      if (moves.length > 0) appendEntry(this.db, 'repair', '.', { at: this.deps.now().toISOString(), moved: moves }, this.key);
+      return moves;
+    });
   }
 
   sessions(): Session[] {
@@ -176,7 +231,7 @@ export class SessionLog {
     return this.db.prepare(`${SESSIONS_WITH_COUNTS} WHERE s.id = ? GROUP BY s.id`).get(id) as Session | undefined;
   }
 
-  /** Captures in the order they were logged (the order of the hash chain). */
+  /** Captures in the order they were logged, withdrawn ones included. */
   captures(sessionId?: string): Capture[] {
     return (
       sessionId === undefined
@@ -185,28 +240,81 @@ export class SessionLog {
     ).all(...(sessionId === undefined ? [] : [sessionId])) as Capture[];
   }
 
-  close(): void {
+  /** The newest journal entry: printed with each export, so that a copy kept elsewhere can vouch for the log. */
+  head(): JournalHead {
+    return journalHead(this.db);
+  }
+
+  snapshot(): LogSnapshot {
+    return this.db.transaction(() => ({
+      journal: this.db.prepare('SELECT * FROM journal ORDER BY seq').all() as JournalEntry[],
+      sessions: this.sessions(),
+      captures: this.captures(),
+    }))();
+  }
+
+  async close(): Promise<void> {
+    await this.writeQueue;
     this.db.close();
+    await this.release();
   }
 
   /**
-   * Temporary files of image writes that a crash interrupted are never referenced by a row. Only
-   * ours are removed (named with their writer's pid), only in the session folders, and only when
-   * that writer is gone: another process may be writing one at this moment.
+   * Runs one write under SQLite's write lock (waiting for other processes up to the busy
+   * timeout) and one at a time in this process; then appends the new head to the anchor.
    */
-  private async removeLeftoverTempFiles(): Promise<void> {
+  private async write<T>(what: string, work: () => Promise<T> | T): Promise<T> {
+    const run = this.writeQueue.then(async () => {
+      let result: T;
+      try {
+        this.db.exec('BEGIN IMMEDIATE');
+        try {
+          result = await work();
+          this.db.exec('COMMIT');
+        } catch (error) {
+          if (this.db.inTransaction) this.db.exec('ROLLBACK');
+          throw error;
+        }
+      } catch (error) {
+        throw new StoreError(`The ${what} was not saved: ${describeWriteFailure(error, this.dataDir)}. Earlier captures are untouched.`);
+      }
+      // behind the journal after a failure here is allowed: the anchor only vouches for what it saw
+      await appendAnchor(this.dataDir, journalHead(this.db)).catch(() => undefined);
+      return result;
+    });
+    this.writeQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Image temp files whose writer is gone: the image of a committed capture is put in place (the
+   * crash came between the commit and the rename); any other is removed, its row never committed.
+   * Only ours (named with their writer's pid), only in the session folders, and only when that
+   * writer is gone: another process may be writing one at this moment.
+   */
+  private async finishInterruptedWrites(): Promise<void> {
+    const committed = this.db.prepare('SELECT 1 FROM captures WHERE image_path = ? AND withdrawn_at IS NULL');
     for (const { id } of this.db.prepare('SELECT id FROM sessions').all() as { id: string }[]) {
       const folder = path.join(this.dataDir, id);
       const names = await this.deps.fs.readdir(folder).catch(() => [] as string[]);
       for (const name of names) {
         const writer = tempFileWriter(name);
-        if (writer !== undefined && !isAlive(writer)) await this.deps.fs.unlink(path.join(folder, name)).catch(() => undefined);
+        if (writer === undefined || isAlive(writer)) continue;
+        const target = tempFileTarget(name);
+        const temp = path.join(folder, name);
+        if (committed.get(path.join(id, target)) && !names.includes(target)) await publishTempFile(this.deps.fs, temp, path.join(folder, target)).catch(() => undefined);
+        else await this.deps.fs.unlink(temp).catch(() => undefined);
       }
     }
   }
 }
 
-function isAlive(pid: number): boolean {
+function cannotOpen(file: string, error: unknown): StoreError {
+  const reason = error instanceof SchemaError ? error.message : `${describeWriteFailure(error, path.dirname(file))}.`;
+  return new StoreError(`Cannot open the session log ${file}: ${reason} It was left untouched.`);
+}
+
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

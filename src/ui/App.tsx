@@ -21,7 +21,8 @@ export interface AppProps {
   camera: CameraSource;
   classifier: ImageClassifier;
   store: SessionLog;
-  operator: string;
+  /** The session the app opens with, started before the app is drawn. */
+  session: Session;
   renderFrame: FrameRenderer;
   /** Where the live preview is painted. */
   canvas: PreviewCanvas;
@@ -46,10 +47,10 @@ function useTerminalSize() {
   return size;
 }
 
-export function App({ camera, classifier, store, operator, renderFrame, canvas, previewIntervalMs = 66, onQuit }: AppProps) {
+export function App({ camera, classifier, store, session: firstSession, renderFrame, canvas, previewIntervalMs = 66, onQuit }: AppProps) {
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize();
-  const [session, setSession] = useState<Session>(() => store.startSession(operator));
+  const [session, setSession] = useState<Session>(firstSession);
   const [result, setResult] = useState<ResultState>({ status: 'idle' });
   const [last, setLast] = useState<Capture>();
   const [mode, setMode] = useState<Mode>('main');
@@ -95,6 +96,16 @@ export function App({ camera, classifier, store, operator, renderFrame, canvas, 
     }
   }
 
+  /** Runs a change to the log from a form; a failure is shown in its sentence and the app stays up. */
+  async function saveOrSay(save: () => Promise<void>): Promise<void> {
+    try {
+      await save();
+    } catch (error) {
+      setMessage(error instanceof UserError ? error.message : `Not saved: ${(error as Error).message}`);
+    }
+    back();
+  }
+
   function quit(): void {
     exit();
     onQuit?.();
@@ -126,12 +137,13 @@ export function App({ camera, classifier, store, operator, renderFrame, canvas, 
           { key: 'patient', label: 'Patient reference', hint: 'pseudonymous code, never a name (optional)' },
         ]}
         onCancel={back}
-        onSubmit={(values) => {
-          setSession(store.startSession(values.operator!, values.patient));
-          setLast(undefined);
-          setResult({ status: 'idle' });
-          back();
-        }}
+        onSubmit={(values) =>
+          saveOrSay(async () => {
+            setSession(await store.startSession(values.operator!, values.patient));
+            setLast(undefined);
+            setResult({ status: 'idle' });
+          })
+        }
       />
     );
   } else if (mode === 'note' && last) {
@@ -143,28 +155,29 @@ export function App({ camera, classifier, store, operator, renderFrame, canvas, 
           { key: 'note', label: 'Note', value: last.note ?? '' },
         ]}
         onCancel={back}
-        onSubmit={(values) => {
-          const updated = store.annotate(last.id, values)!;
-          setLast(updated);
-          setResult({ status: 'done', capture: updated });
-          back();
-        }}
+        onSubmit={(values) =>
+          saveOrSay(async () => {
+            const updated = (await store.annotate(last.id, values))!;
+            setLast(updated);
+            setResult({ status: 'done', capture: updated });
+          })
+        }
       />
     );
   } else if (mode === 'confirm-retake' && last) {
     overlay = (
       <ConfirmPrompt
-        question={`Discard capture ${last.id} and its image?`}
-        onAnswer={async (yes) => {
-          if (yes) {
-            await store.discardCapture(last.id);
+        question={`Withdraw capture ${last.id} and delete its image? The log keeps a note of the withdrawal.`}
+        onAnswer={(yes) =>
+          saveOrSay(async () => {
+            if (!yes) return;
+            await store.withdrawCapture(last.id, 'retake');
             setLast(undefined);
             setResult({ status: 'idle' });
-            setMessage(`Capture ${last.id} discarded: press space to retake.`);
+            setMessage(`Capture ${last.id} withdrawn: press space to retake.`);
             refreshSession(session.id);
-          }
-          back();
-        }}
+          })
+        }
       />
     );
   } else if (mode === 'history') {

@@ -60,7 +60,7 @@ export function History({
   useEffect(() => {
     let live = true;
     setPicture(undefined);
-    if (capture && thumbnail) {
+    if (capture && thumbnail && capture.withdrawn_at === null) {
       thumbnail(path.join(source.dataDir, capture.image_path)).then(
         (text) => live && setPicture(text),
         () => live && setPicture('(image missing)'),
@@ -91,14 +91,19 @@ export function History({
         <Box flexDirection="column" width={CAPTURES_WIDTH} marginRight={2}>
           {captures.length === 0 && <Text dimColor>no captures</Text>}
           {captureWindow.items.map((c, i) => (
-            <Text key={c.id} inverse={i + captureWindow.offset === captureIndex}>
-              {c.captured_at.slice(11, 19)} {c.label.padEnd(9)} {c.p_malignant === null ? '' : `${(c.p_malignant * 100).toFixed(0)}%`} {c.body_site ?? ''}
+            <Text key={c.id} inverse={i + captureWindow.offset === captureIndex} dimColor={c.withdrawn_at !== null}>
+              {c.captured_at.slice(11, 19)}{' '}
+              {c.withdrawn_at === null
+                ? `${c.label.padEnd(9)} ${c.p_malignant === null ? '' : `${(c.p_malignant * 100).toFixed(0)}%`} ${c.body_site ?? ''}`
+                : `withdrawn (${c.withdrawn_reason})`}
             </Text>
           ))}
         </Box>
         {capture && (
           <Box flexDirection="column">
-            {!thumbnail ? (
+            {capture.withdrawn_at !== null ? (
+              <Text dimColor>withdrawn {capture.withdrawn_at.slice(0, 19).replace('T', ' ')} ({capture.withdrawn_reason}); its image was deleted</Text>
+            ) : !thumbnail ? (
               <Text dimColor>(widen the terminal to see the picture)</Text>
             ) : picture ? (
               <Text>{picture}</Text>

@@ -43,7 +43,7 @@ export function ResultPanel({ state, width = 40 }: { state: ResultState; width?:
         </>
       )}
       {reasons.length > 0 && <Text color="yellow">why: {reasons.join('; ')}</Text>}
-      {c.label === 'rejected' && <Text>Retake the picture: r discards this one, then space.</Text>}
+      {c.label === 'rejected' && <Text>Retake the picture: r withdraws this one, then space.</Text>}
       {c.label === 'uncertain' && <Text>Too close to the threshold to call: retake, or refer to a clinician.</Text>}
       <Text dimColor>
         {c.model_name}@{c.model_sha256.slice(0, 12)} · {c.backend} · {c.latency_ms?.toFixed(0)} ms

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import terminalImage from 'terminal-image';
+import { MAX_INPUT_PIXELS } from '../classifier/preprocess.js';
 
 /**
  * Draws an image as terminal text in half-block characters (two pixels a cell), which works
@@ -7,7 +8,7 @@ import terminalImage from 'terminal-image';
  * terminal-image only has a few thousand pixels to turn into text.
  */
 export async function renderFrame(image: Buffer, columns: number, rows: number): Promise<string> {
-  const small = await sharp(image)
+  const small = await sharp(image, { limitInputPixels: MAX_INPUT_PIXELS })
     .rotate()
     .resize(columns, rows * 2, { fit: 'inside' })
     .png({ compressionLevel: 0 })

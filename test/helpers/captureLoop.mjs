@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { SessionLog } from '../../dist/store/sessionLog.js';
 
 const log = await SessionLog.open(process.argv[2]);
-const session = log.startSession('crash-test');
+const session = await log.startSession('crash-test');
 process.stdout.write('ready\n');
 for (;;) {
   await log.addCapture(session.id, randomBytes(20_000 + Math.floor(Math.random() * 50_000)), {

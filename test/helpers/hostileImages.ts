@@ -5,7 +5,7 @@ import { seededRandom } from '../../src/metrics/bootstrap.js';
 import { FIXTURES } from './paths.js';
 
 /** A PNG whose header claims width x height but that holds almost no data. */
-function pngHeaderClaiming(width: number, height: number): Buffer {
+export function pngHeaderClaiming(width: number, height: number): Buffer {
   const crcTable = Array.from({ length: 256 }, (_, n) => {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;

@@ -7,12 +7,13 @@ import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CameraSource } from '../../src/camera/source.js';
 import type { ImageClassifier } from '../../src/classifier/workerClient.js';
-import { SessionLog } from '../../src/store/sessionLog.js';
+import { SessionLog, StoreError, type Session } from '../../src/store/sessionLog.js';
 import { App } from '../../src/ui/App.js';
 import { eventually, KEYS, recordingCanvas, settle } from './helpers.js';
 
 let still: Buffer;
 let store: SessionLog;
+let session: Session;
 let frames = 0;
 let canvas: ReturnType<typeof recordingCanvas>;
 
@@ -40,6 +41,7 @@ function fakeClassifier(p = 0.83): ImageClassifier {
 beforeEach(async () => {
   still = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#a0522d' } }).jpeg().toBuffer();
   store = await SessionLog.open(mkdtempSync(path.join(os.tmpdir(), 'dermacam-app-')));
+  session = await store.startSession('alice');
   frames = 0;
   canvas = recordingCanvas();
 });
@@ -54,7 +56,7 @@ async function captureOnce(stdin: { write: (data: string) => void }, lastFrame: 
 
 function renderApp(classifier = fakeClassifier(), onQuit = vi.fn(), source: CameraSource = camera) {
   const renderFrame = async () => `FRAME ${++frames}`;
-  const app = render(<App camera={source} classifier={classifier} store={store} operator="alice" renderFrame={renderFrame} canvas={canvas} previewIntervalMs={20} onQuit={onQuit} />);
+  const app = render(<App camera={source} classifier={classifier} store={store} session={session} renderFrame={renderFrame} canvas={canvas} previewIntervalMs={20} onQuit={onQuit} />);
   return { ...app, onQuit, classifier };
 }
 
@@ -83,7 +85,7 @@ describe('App', () => {
     stdin.write(' ');
     await eventually(() => expect(lastFrame()).toContain('REJECTED'));
     expect(lastFrame()).toContain('why: too blurred');
-    expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('Retake the picture: r discards this one, then space.');
+    expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('Retake the picture: r withdraws this one, then space.');
     expect(lastFrame()).not.toContain('p(malignant)'); // a refused picture gets no answer on screen
     expect(store.captures()[0]).toMatchObject({ label: 'rejected', p_malignant: 0.9, quality_ok: 0, quality_reasons: '["too blurred"]' });
 
@@ -106,7 +108,7 @@ describe('App', () => {
     expect(store.captures()[0]).toMatchObject({ label: 'rejected', p_malignant: null, quality_ok: 0 });
   });
 
-  it('r discards the last capture after a confirm', async () => {
+  it('r withdraws the last capture after a confirm: the row stays, marked, and the image goes', async () => {
     const { stdin, lastFrame } = renderApp();
     await settle();
     await captureOnce(stdin, lastFrame);
@@ -115,9 +117,10 @@ describe('App', () => {
     await eventually(() => expect(lastFrame()).toContain('[y/n]'));
     await settle(50); // Ink subscribes the new screen's key handler after it draws
     stdin.write('y');
-    await eventually(() => expect(store.captures()).toHaveLength(0));
+    await eventually(() => expect(store.captures()[0]).toMatchObject({ withdrawn_reason: 'retake', withdrawn_at: expect.any(String) }));
     await eventually(() => expect(existsSync(file)).toBe(false));
-    await eventually(() => expect(lastFrame()).toContain('discarded'));
+    await eventually(() => expect(lastFrame()).toContain('withdrawn'));
+    expect(store.session(session.id)!.captures).toBe(0);
   });
 
   it('n starts a new session with an operator and a patient reference', async () => {
@@ -207,6 +210,34 @@ describe('App when the disk fails', () => {
     await settle(50);
     await captureOnce(stdin, lastFrame);
     expect(store.captures()).toHaveLength(1);
+  });
+});
+
+describe('App when the log refuses a change', () => {
+  it('says why in a sentence and stays up when a new session, a note or a retake cannot be saved', async () => {
+    const full = new StoreError('The new session was not saved: the disk is full. Earlier captures are untouched.');
+    vi.spyOn(store, 'startSession').mockRejectedValueOnce(full);
+    const { stdin, lastFrame } = renderApp();
+    await settle();
+    stdin.write('n');
+    await eventually(() => expect(lastFrame()).toContain('New session'));
+    await settle(50);
+    stdin.write(KEYS.enter); // operator, kept
+    stdin.write(KEYS.enter); // patient reference, left empty: save
+    await eventually(() => expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('The new session was not saved: the disk is full.'));
+    await settle(50);
+    await captureOnce(stdin, lastFrame); // still up, still in the first session
+    expect(store.captures()[0]!.session_id).toBe(session.id);
+
+    vi.spyOn(store, 'withdrawCapture').mockRejectedValueOnce(new StoreError('The withdrawal was not saved: the disk is full. Earlier captures are untouched.'));
+    stdin.write('r');
+    await eventually(() => expect(lastFrame()).toContain('[y/n]'));
+    await settle(50);
+    stdin.write('y');
+    await eventually(() => expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('The withdrawal was not saved'));
+    await settle(50);
+    stdin.write(' ');
+    await eventually(() => expect(store.captures()).toHaveLength(2));
   });
 });
 

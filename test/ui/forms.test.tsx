@@ -56,7 +56,7 @@ describe('History', () => {
   ];
   const captures: Record<string, ReturnType<typeof sampleCapture>[]> = {
     S1: [sampleCapture({ id: 'c1', session_id: 'S1', label: 'benign', p_malignant: 0.12 }), sampleCapture({ id: 'c2', session_id: 'S1', body_site: 'back' })],
-    S2: [sampleCapture({ id: 'c3', session_id: 'S2' })],
+    S2: [sampleCapture({ id: 'c3', session_id: 'S2' }), sampleCapture({ id: 'c4', session_id: 'S2', withdrawn_at: '2026-11-27T10:05:00.000Z', withdrawn_reason: 'retake' })],
   };
   const source = { dataDir: '/data', sessions: () => [...sessions], captures: (id: string) => captures[id] ?? [] };
 
@@ -76,5 +76,18 @@ describe('History', () => {
     await eventually(() => expect(lastFrame()).toContain('back'));
     stdin.write(KEYS.escape);
     await eventually(() => expect(onClose).toHaveBeenCalled());
+  });
+
+  it('shows a withdrawn capture as withdrawn, with its reason, and no picture', async () => {
+    const thumbnail = vi.fn(async (file: string) => `THUMB ${file}`);
+    const { stdin, lastFrame } = render(<History source={source} thumbnail={thumbnail} onClose={vi.fn()} />);
+    await settle();
+    expect(lastFrame()).toContain('withdrawn (retake)');
+    stdin.write(KEYS.right); // bob's session, the newest
+    await eventually(() => expect(lastFrame()).toContain('THUMB'));
+    await settle(50); // Ink subscribes the new screen's key handler after it draws
+    stdin.write(KEYS.down);
+    await eventually(() => expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('its image was deleted'));
+    expect(thumbnail).toHaveBeenCalledTimes(1); // only for the capture that was not withdrawn
   });
 });

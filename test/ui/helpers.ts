@@ -38,8 +38,8 @@ export function sampleCapture(overrides: Partial<Capture> = {}): Capture {
     quality_reasons: '[]',
     body_site: null,
     note: null,
-    prev_hash: '0'.repeat(64),
-    row_hash: '1'.repeat(64),
+    withdrawn_at: null,
+    withdrawn_reason: null,
     ...overrides,
   };
 }

@@ -44,7 +44,7 @@ describe('the terminal UI in a real terminal (tmux)', () => {
 
     const log = await SessionLog.open(dataDir);
     const captures = log.captures();
-    log.close();
+    await log.close();
     expect(captures).toHaveLength(1);
     const capture = captures[0]!;
     expect(capture.label).toMatch(/^(benign|malignant|uncertain|rejected)$/);
@@ -55,5 +55,36 @@ describe('the terminal UI in a real terminal (tmux)', () => {
     const rows = parse(readFileSync(path.join(dataDir, csvName!), 'utf8'), { columns: true }) as Record<string, string>[];
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ capture_id: capture.id, operator: 'e2e', label: capture.label, image_sha256: capture.image_sha256 });
+  });
+
+  it('on a disk that fills up, says so in a sentence, stays up, and gives the terminal back on q', async ({ skip }) => {
+    const mountPoint = mkdtempSync(path.join(os.tmpdir(), 'dermacam-full-'));
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'none', mountPoint], { stdio: 'ignore' });
+    } catch {
+      skip('mounting a small tmpfs needs root');
+    }
+    try {
+      const dataDir = path.join(mountPoint, 'captures');
+      const app = ['env', '-u', 'CI', process.execPath, CLI, '--camera', `dir:${FIXTURES}`, '--data-dir', dataDir, '--operator', 'e2e'].map((arg) => `'${arg}'`).join(' ');
+      // a shell around the app, so that the screen after it ends can be read
+      tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', `${app}; echo "app exited $?"; sleep 60`);
+      await eventually(() => expect(screen()).toContain('Press space to capture'), 60_000);
+      execFileSync('sh', ['-c', `cat /dev/zero > '${path.join(mountPoint, 'filler')}' 2>/dev/null; true`]);
+      tmux('send-keys', '-t', session, 'n');
+      await eventually(() => expect(screen()).toContain('New session'), 10_000);
+      tmux('send-keys', '-t', session, 'Enter');
+      tmux('send-keys', '-t', session, 'Enter');
+      await eventually(() => expect(screen().replace(/\s+/g, ' ')).toContain('The new session was not saved: the disk is full.'), 10_000);
+      tmux('send-keys', '-t', session, 'Space');
+      await eventually(() => expect(screen().replace(/\s+/g, ' ')).toContain('The capture was not saved: the disk is full.'), 60_000);
+      tmux('send-keys', '-t', session, 'q');
+      await eventually(() => expect(screen()).toContain('app exited 0'), 10_000);
+      expect(screen()).not.toContain('Not a medical device'); // back on the normal screen, the app's screen gone
+      expect(screen()).not.toMatch(/Error|at .*\.js:\d+/);
+    } finally {
+      if (running()) tmux('kill-session', '-t', session);
+      execFileSync('umount', [mountPoint], { stdio: 'ignore' });
+    }
   });
 });

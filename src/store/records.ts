@@ -1,0 +1,53 @@
+/** A session as listed: its fields and how many captures it holds (withdrawn ones not counted). */
+export interface Session {
+  id: string;
+  started_at: string;
+  operator: string;
+  patient_ref: string | null;
+  captures: number;
+}
+
+/** What the classifier said about one capture. */
+export interface CaptureResult {
+  p_malignant: number | null;
+  label: 'benign' | 'malignant' | 'uncertain' | 'rejected';
+  threshold: number | null;
+  model_name: string;
+  model_sha256: string;
+  backend: string;
+  latency_ms: number | null;
+  quality: { ok: boolean; reasons: string[] };
+}
+
+/** The fields fixed when a capture is logged. */
+export interface CaptureRecord {
+  id: string;
+  session_id: string;
+  captured_at: string;
+  image_path: string;
+  image_sha256: string;
+  p_malignant: number | null;
+  label: string;
+  threshold: number | null;
+  model_name: string;
+  model_sha256: string;
+  backend: string;
+  latency_ms: number | null;
+  quality_ok: number;
+  quality_reasons: string;
+}
+
+/** A capture row: its record, what annotations set, and its withdrawal if it was withdrawn (a retake). */
+export interface Capture extends CaptureRecord {
+  body_site: string | null;
+  note: string | null;
+  withdrawn_at: string | null;
+  withdrawn_reason: string | null;
+}
+
+export const SESSION_FIELDS = ['id', 'started_at', 'operator', 'patient_ref'] as const;
+
+export const CAPTURE_FIELDS = [
+  'id', 'session_id', 'captured_at', 'image_path', 'image_sha256', 'p_malignant', 'label', 'threshold', 'model_name',
+  'model_sha256', 'backend', 'latency_ms', 'quality_ok', 'quality_reasons', 'body_site', 'note', 'withdrawn_at', 'withdrawn_reason',
+] as const satisfies readonly (keyof Capture)[];

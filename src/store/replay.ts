@@ -1,0 +1,41 @@
+import type { JournalEntry } from './journal.js';
+import type { Capture, Session } from './records.js';
+
+type SessionFields = Omit<Session, 'captures'>;
+
+/** What the sessions and captures tables must hold, as the journal says. */
+export interface ReplayedLog {
+  sessions: Map<string, SessionFields>;
+  captures: Map<string, Capture>;
+  /** Entries that make no sense in order (a capture of an unknown session, a session twice...). */
+  problems: string[];
+}
+
+/** Adds up the journal's entries, in order, into the rows they made. */
+export function replayJournal(entries: readonly JournalEntry[]): ReplayedLog {
+  const sessions = new Map<string, SessionFields>();
+  const captures = new Map<string, Capture>();
+  const problems: string[] = [];
+  for (const entry of entries) {
+    const body = JSON.parse(entry.body) as Record<string, unknown>;
+    const problem = (what: string) => problems.push(`journal entry ${entry.seq} (${entry.kind} ${entry.subject}) ${what}`);
+    if (entry.kind === 'session') {
+      if (sessions.has(entry.subject)) problem('starts a session that already exists');
+      else sessions.set(entry.subject, { id: entry.subject, ...(body as Omit<SessionFields, 'id'>) });
+    } else if (entry.kind === 'capture') {
+      if (captures.has(entry.subject)) problem('logs a capture that already exists');
+      else if (!sessions.has(body.session_id as string)) problem('logs a capture of a session that was never started');
+      else captures.set(entry.subject, { id: entry.subject, ...(body as Omit<Capture, 'id'>), body_site: null, note: null, withdrawn_at: null, withdrawn_reason: null });
+    } else if (entry.kind === 'annotation' || entry.kind === 'withdrawal') {
+      const capture = captures.get(entry.subject);
+      if (!capture) problem('is about a capture that was never logged');
+      else if (entry.kind === 'annotation') Object.assign(capture, pick(body, ['body_site', 'note']));
+      else Object.assign(capture, { withdrawn_at: body.at, withdrawn_reason: body.reason });
+    }
+  }
+  return { sessions, captures, problems };
+}
+
+function pick(body: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((key) => key in body).map((key) => [key, body[key]]));
+}

@@ -1,0 +1,22 @@
+import { UserError } from '../errors.js';
+
+export class StoreError extends UserError {}
+
+/** How long a write waits for another process's write to finish before it fails. */
+export const BUSY_TIMEOUT_MS = 10_000;
+
+/**
+ * Why a write to the log failed, for the operator: a file-system error (errno code) or an SQLite
+ * one (SQLITE_* code), in words.
+ */
+export function describeWriteFailure(error: unknown, dataDir: string): string {
+  const code = String((error as { code?: unknown }).code ?? '');
+  if (code === 'ENOSPC' || code === 'SQLITE_FULL') return 'the disk is full';
+  if (code === 'EACCES' || code === 'EPERM') return `dermacam may not write in ${dataDir}`;
+  if (code === 'EROFS' || code.startsWith('SQLITE_READONLY')) return 'the disk or the session log is read-only';
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return `another program kept the session log locked for more than ${BUSY_TIMEOUT_MS / 1000} seconds`;
+  if (code === 'EIO' || code.startsWith('SQLITE_IOERR')) return 'the disk reported an input/output error';
+  if (code === 'SQLITE_NOTADB') return 'it is not a dermacam session log, or it is damaged';
+  if (code.startsWith('SQLITE_CORRUPT')) return 'the session log is damaged (dermacam doctor --verify says more)';
+  return `an unexpected error occurred (${code || (error as Error).message})`;
+}
