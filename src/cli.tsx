@@ -1,51 +1,115 @@
 #!/usr/bin/env node
-import * as tf from '@tensorflow/tfjs';
-import { classifyCommand } from './commands/classify.js';
-import { doctorCommand } from './commands/doctor.js';
-import { evalCommand } from './commands/eval.js';
-import { exportCommand } from './commands/export.js';
-import { sessionsCommand } from './commands/sessions.js';
-import { uiCommand } from './commands/ui.js';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type * as TF from '@tensorflow/tfjs';
 import type { CommandIO } from './commands/io.js';
 import { escapeControlCharacters, UserError } from './errors.js';
+
+type Command = (argv: string[], io: CommandIO) => Promise<number>;
+
+interface CommandEntry {
+  usage: string;
+  /** Imported only when the command runs: TensorFlow.js alone takes seconds to load. */
+  load: () => Promise<Command>;
+}
+
+const UI_USAGE = `dermacam [--camera /dev/videoN|file:<image>|dir:<folder>|demo] [--model <dir>] [--backend auto|node|wasm|cpu]
+         [--data-dir <dir>] [--operator <name>]            the terminal app (default camera /dev/video0)`;
+
+const COMMANDS: Record<string, CommandEntry> = {
+  classify: {
+    usage: 'dermacam classify <image|folder>... [--json] [--model <dir>] [--backend auto|node|wasm|cpu]',
+    load: async () => (await import('./commands/classify.js')).classifyCommand,
+  },
+  eval: {
+    usage: 'dermacam eval --labels <csv> [--images <dir>] [--json] [--model <dir>] [--backend ...]',
+    load: async () => (await import('./commands/eval.js')).evalCommand,
+  },
+  sessions: {
+    usage: 'dermacam sessions [--data-dir <dir>]',
+    load: async () => (await import('./commands/sessions.js')).sessionsCommand,
+  },
+  export: {
+    usage: 'dermacam export [--session <id> | --all] [--out <file.csv>] [--force] [--data-dir <dir>]',
+    load: async () => (await import('./commands/export.js')).exportCommand,
+  },
+  doctor: {
+    usage: 'dermacam doctor [--data-dir <dir>] [--model <dir>] [--verify [--repair] [--head <entry>:<sha256>]]',
+    load: async () => (await import('./commands/doctor.js')).doctorCommand,
+  },
+};
 
 const USAGE = `dermacam: skin-lesion photos classified benign or malignant on this machine.
 Not a medical device: research and teaching only; it does not diagnose.
 
 Usage:
-  dermacam [--camera /dev/videoN|file:<image>|dir:<folder>|demo] [--model <dir>] [--backend ...]
-           [--data-dir <dir>] [--operator <name>]          the terminal UI (default camera /dev/video0)
-  dermacam classify <image|folder>... [--json] [--model <dir>] [--backend auto|node|wasm|cpu]
-  dermacam eval --labels <csv> [--images <dir>] [--json] [--model <dir>] [--backend ...]
-  dermacam sessions [--data-dir <dir>]
-  dermacam export [--session <id> | --all] [--out <file.csv>] [--force] [--data-dir <dir>]
-  dermacam doctor [--data-dir <dir>] [--model <dir>] [--verify [--repair] [--head <entry>:<sha256>]]
+  ${UI_USAGE}
+${Object.values(COMMANDS).map((command) => `  ${command.usage}\n`).join('')}  dermacam --version
+  dermacam <command> --help
 `;
 
-type Command = (argv: string[], io: CommandIO) => Promise<number>;
-const COMMANDS: Record<string, Command> = {
-  classify: classifyCommand,
-  eval: evalCommand,
-  sessions: sessionsCommand,
-  export: exportCommand,
-  doctor: doctorCommand,
-};
+const isHelp = (arg: string) => arg === '--help' || arg === '-h';
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(USAGE);
-    return 0;
+  if (name === undefined || name.startsWith('-')) {
+    if (argv.some(isHelp) || name === 'help') return say(USAGE);
+    if (argv.includes('--version')) return say(await versions());
+    return run((await import('./commands/ui.js')).uiCommand, argv);
   }
-  const io = { tf, stdout: process.stdout, stderr: process.stderr };
-  tf.enableProdMode(); // no debug checks, and no console banners that would garble --json output or the UI
-  if (name === undefined || name.startsWith('-')) return uiCommand(argv, io);
+  if (name === 'help') return say(USAGE);
   const command = COMMANDS[name];
   if (!command) {
-    process.stderr.write(USAGE);
-    throw new UserError(`Unknown command "${name}".`);
+    const near = closestCommand(name);
+    throw new UserError(`Unknown command "${name}"${near ? `; did you mean ${near}?` : ''} (dermacam --help lists them).`);
   }
-  return command(rest, io);
+  if (rest.some(isHelp)) return say(`Usage: ${command.usage}\n`);
+  return run(await command.load(), rest);
+}
+
+function run(command: Command, argv: string[]): Promise<number> {
+  let tf: Promise<typeof TF> | undefined;
+  const loadTf = () =>
+    (tf ??= import('@tensorflow/tfjs').then((module) => {
+      module.enableProdMode(); // no debug checks, and no console banners that would garble --json output or the UI
+      return module;
+    }));
+  return command(argv, { tf: loadTf, stdout: process.stdout, stderr: process.stderr });
+}
+
+function say(text: string): number {
+  process.stdout.write(text);
+  return 0;
+}
+
+async function versions(): Promise<string> {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const app = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as { version: string };
+  const card = await readFile(path.join(root, 'models', 'dermacam-mnv1-075', 'model-card.json'), 'utf8')
+    .then((text) => JSON.parse(text) as { name: string; version: string; weights_sha256: string })
+    .catch(() => undefined);
+  const model = card ? `${card.name} ${card.version} (${card.weights_sha256.slice(0, 12)})` : 'not found';
+  return `dermacam ${app.version}\nmodel ${model}\nnode ${process.versions.node}\n`;
+}
+
+/** The command a mistyped name was most likely meant to be, if one is within two edits. */
+function closestCommand(name: string): string | undefined {
+  const scored = Object.keys(COMMANDS).map((command) => ({ command, distance: editDistance(name, command) }));
+  const best = scored.sort((a, b) => a.distance - b.distance)[0]!;
+  return best.distance <= 2 ? best.command : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 /** Turns any failure into one sentence on stderr and a non-zero exit; never a stack trace. */

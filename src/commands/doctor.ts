@@ -48,7 +48,14 @@ export async function doctorCommand(argv: string[], io: CommandIO): Promise<numb
     ...(values.verify ? await checkLog({ dataDir, repair: values.repair, expectedHead: values.head }) : []),
   ];
   for (const check of checks) writeLine(io.stdout, `${STATUS_WORD[check.status]}  ${check.name.padEnd(14)}${check.detail}`);
-  return checks.some((check) => check.status === 'fail') ? 1 : 0;
+  const failed = [...new Set(checks.filter((check) => check.status === 'fail').map((check) => check.name))];
+  writeLine(io.stdout, failed.length > 0 ? `Verdict: NOT READY: fix ${failed.join(', ')} (above).` : `Verdict: ready.${cameraAdvice(checks)}`);
+  return failed.length > 0 ? 1 : 0;
+}
+
+function cameraAdvice(checks: Check[]): string {
+  const camera = checks.find((check) => check.name === 'camera');
+  return camera?.status === 'ok' ? '' : ' No webcam here: try dermacam --camera demo, or --camera dir:<folder of pictures>.';
 }
 
 async function checkModel(dir: string): Promise<Check> {
@@ -69,14 +76,14 @@ async function checkBackends(io: CommandIO): Promise<Check[]> {
   const checks: Check[] = [];
   for (const name of ['node', 'wasm', 'cpu'] as BackendName[]) {
     try {
-      await selectBackend(io.tf, name);
+      await selectBackend(await io.tf(), name);
       checks.push({ name: `backend ${name}`, status: 'ok', detail: 'available' });
     } catch (error) {
       checks.push({ name: `backend ${name}`, status: name === 'node' ? 'absent' : 'fail', detail: (error as Error).message });
     }
   }
   try {
-    checks.push({ name: 'backend auto', status: 'ok', detail: `would use ${await selectBackend(io.tf, 'auto')}` });
+    checks.push({ name: 'backend auto', status: 'ok', detail: `would use ${await selectBackend(await io.tf(), 'auto')}` });
   } catch (error) {
     checks.push({ name: 'backend auto', status: 'fail', detail: (error as Error).message });
   }

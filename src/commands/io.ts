@@ -6,7 +6,8 @@ import { escapeControlCharacters, UserError } from '../errors.js';
 
 /** What a command needs from the outside world, passed in so that tests can supply their own. */
 export interface CommandIO {
-  tf: typeof TF;
+  /** TensorFlow.js, loaded on first use: it takes seconds, which commands that do not need it should not pay. */
+  tf: () => Promise<typeof TF>;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
 }

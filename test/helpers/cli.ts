@@ -21,10 +21,13 @@ function peakRssMb(pid: number): number {
 
 /** Runs the built CLI (dist/cli.js) as a user would, and collects its output and exit code. */
 export function runCli(args: string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
-  return new Promise((resolve) => {
+  const timeoutMs = options.timeoutMs ?? 170_000;
+  return new Promise((resolve, reject) => {
     let peak = 0;
-    const child = execFile(process.execPath, [CLI, ...args], { cwd: options.cwd ?? REPO, timeout: options.timeoutMs ?? 170_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+    const child = execFile(process.execPath, [CLI, ...args], { cwd: options.cwd ?? REPO, timeout: timeoutMs, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
       clearInterval(sampler);
+      // a run stopped by the time limit must fail as a timeout, not as a puzzling exit code
+      if (error?.killed) return reject(new Error(`dermacam ${args.join(' ')} timed out after ${timeoutMs / 1000} s`));
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolve({ code, stdout, stderr, peakRssMb: peak });
     });
