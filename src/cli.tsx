@@ -4,7 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as TF from '@tensorflow/tfjs';
 import type { CommandIO } from './commands/io.js';
-import { escapeControlCharacters, UserError } from './errors.js';
+import { UserError } from './errors.js';
+import { escapeControlCharacters } from './text.js';
 
 type Command = (argv: string[], io: CommandIO) => Promise<number>;
 

@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { isImageName } from '../commands/imageFiles.js';
+import { isImageName } from '../images.js';
 import { readRegularFile } from '../regularFile.js';
 import { CameraError, type CameraSource } from './source.js';
 import { stillAsJpeg } from './still.js';

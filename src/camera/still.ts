@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { describeDecodeFailure, MAX_INPUT_PIXELS } from '../classifier/preprocess.js';
+import { describeDecodeFailure, MAX_INPUT_PIXELS } from '../images.js';
 import { CameraError } from './source.js';
 
 /** Decoding a still refuses what `classify` refuses: damaged data, and pictures over the pixel limit. */

@@ -5,7 +5,7 @@ import { readRegularFile } from '../regularFile.js';
 import { selectBackend, type BackendName, type BackendRequest } from './backend.js';
 import { calibratedProbability, decide, type Decision, type FlipAnalysis } from './decision.js';
 import type { Flip } from './features.js';
-import { readLayersFolder, ModelFolderError } from './layersFolder.js';
+import { readLayersFolder, ModelFolderError, type LayersFolder } from './layersFolder.js';
 import { buildNetwork } from './network.js';
 import { readModelCard, type ModelCard } from './modelCard.js';
 import { mahalanobis, readGaussian, type GaussianModel } from './outOfDistribution.js';
@@ -41,14 +41,19 @@ export interface LoadOptions {
   backend: BackendRequest;
 }
 
-export async function loadClassifier({ tf, modelDir, backend: request }: LoadOptions): Promise<Classifier> {
+/** Reads a model folder and checks its weights and "not a lesion" data against the card's checksums; throws a ModelFolderError in one sentence. */
+export async function readVerifiedModel(modelDir: string): Promise<{ folder: LayersFolder; card: ModelCard; gaussian: GaussianModel }> {
   const [folder, card] = await Promise.all([readLayersFolder(modelDir), readModelCard(modelDir)]);
   if (folder.weightsSha256 !== card.weights_sha256) {
     throw new ModelFolderError(
       `The weights in ${modelDir} do not match the checksum in its model card, so the model may be corrupt or altered; refusing to use it.`,
     );
   }
-  const gaussian: GaussianModel = await readGaussian(modelDir, card.out_of_distribution);
+  return { folder, card, gaussian: await readGaussian(modelDir, card.out_of_distribution) };
+}
+
+export async function loadClassifier({ tf, modelDir, backend: request }: LoadOptions): Promise<Classifier> {
+  const { folder, card, gaussian } = await readVerifiedModel(modelDir);
   const backend = await selectBackend(tf, request);
   // the network also hands out the layer that the "not a lesion" check looks at
   const network = await buildNetwork(tf, folder, modelDir, card.out_of_distribution.layer);

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { UserError } from '../errors.js';
+import { describeDecodeFailure, MAX_INPUT_PIXELS } from '../images.js';
 
 /** How the model expects its input; stored in the model card so training and serving agree. */
 export interface InputSpec {
@@ -20,8 +21,6 @@ export const MOBILENET_INPUT: InputSpec = { size: 224, normalisation: 'mobilenet
 /** A HAM10000 image (200x150 JPEG) has a centre square of 150 pixels; quality 75 matches its compression best. */
 export const HAM10000_DETAIL = { side: 150, jpeg_quality: 75 };
 
-/** Larger images are refused before decoding instead of exhausting memory (about 8000x6000). */
-export const MAX_INPUT_PIXELS = 50_000_000;
 
 /** A user-facing failure to read an image: the message is one sentence meant for the operator. */
 export class ImageError extends UserError {}
@@ -51,22 +50,8 @@ export async function decodeSquareRgb(
     if (info.channels !== 3) throw new ImageError(`the image decoded to ${info.channels} channels instead of 3.`);
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   } catch (error) {
-    throw new ImageError(describeDecodeFailure(error));
+    throw error instanceof ImageError ? error : new ImageError(describeDecodeFailure(error));
   }
-}
-
-/** libvips's failure as a sentence fragment for the operator ("the image file is truncated or corrupt."). */
-export function describeDecodeFailure(error: unknown): string {
-  if (error instanceof ImageError) return error.message;
-  // match libvips/sharp's own wording only, never the file path that the message may contain
-  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
-  if (/^Input file is missing|ENOENT/.test(message)) return 'the file does not exist.';
-  if (/exceeds pixel limit/i.test(message)) return `the image is larger than the limit of ${MAX_INPUT_PIXELS / 1e6} megapixels.`;
-  if (/unsupported image format/i.test(message)) return 'the file is not an image in a supported format (JPEG, PNG, WebP, ...).';
-  if (/^Input (buffer|file) is empty/i.test(message)) return 'the file is empty.';
-  if (/premature end|truncated|corrupt|read error|invalid|improper|bogus|bad huffman/i.test(message)) return 'the image file is truncated or corrupt.';
-  if (/EISDIR/.test(message)) return 'it is a folder, not an image file.';
-  return 'the image could not be decoded: it is damaged or not a picture.';
 }
 
 /** Turns 8-bit RGB pixels into the float values the model was trained on. */

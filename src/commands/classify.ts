@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadClassifier } from '../classifier/classifier.js';
-import { escapeControlCharacters, UserError } from '../errors.js';
+import { UserError } from '../errors.js';
+import { escapeControlCharacters } from '../text.js';
 import { expandImageInputs } from './imageFiles.js';
 import { DEFAULT_MODEL_DIR, parseBackend, writeLine, type CommandIO } from './io.js';
 

@@ -3,9 +3,7 @@ import { access, open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { selectBackend, type BackendName } from '../classifier/backend.js';
-import { readLayersFolder } from '../classifier/layersFolder.js';
-import { readModelCard } from '../classifier/modelCard.js';
-import { readGaussian } from '../classifier/outOfDistribution.js';
+import { readVerifiedModel } from '../classifier/classifier.js';
 import { UserError } from '../errors.js';
 import { LOG_KEY_VARIABLE, readLogKey } from '../store/logKey.js';
 import { DATABASE_FILE, SessionLog, UNREFERENCED_FOLDER } from '../store/sessionLog.js';
@@ -60,13 +58,8 @@ function cameraAdvice(checks: Check[]): string {
 
 async function checkModel(dir: string): Promise<Check> {
   try {
-    const [folder, card] = await Promise.all([readLayersFolder(dir), readModelCard(dir)]);
-    if (folder.weightsSha256 !== card.weights_sha256) {
-      return { name: 'model', status: 'fail', detail: `${dir}: weights sha256 ${folder.weightsSha256.slice(0, 12)} does not match the card's ${card.weights_sha256.slice(0, 12)}` };
-    }
-    if (card.out_of_distribution) await readGaussian(dir, card.out_of_distribution); // throws when it does not match the card
-    const checked = card.out_of_distribution ? 'weights and "not a lesion" check match their card' : 'checksum matches its card';
-    return { name: 'model', status: 'ok', detail: `${card.name}@${card.weights_sha256.slice(0, 12)} (${checked}), ${dir}` };
+    const { card } = await readVerifiedModel(dir);
+    return { name: 'model', status: 'ok', detail: `${card.name}@${card.weights_sha256.slice(0, 12)} (weights and "not a lesion" check match their card), ${dir}` };
   } catch (error) {
     return { name: 'model', status: 'fail', detail: (error as Error).message };
   }

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { loadClassifier } from '../classifier/classifier.js';
 import type { Label } from '../classifier/decision.js';
-import { escapeControlCharacters, UserError } from '../errors.js';
+import { UserError } from '../errors.js';
+import { escapeControlCharacters } from '../text.js';
 import { metricsReport, type MetricsReport } from '../metrics/index.js';
 import { DEFAULT_MODEL_DIR, parseBackend, writeLine, type CommandIO } from './io.js';
 import { readLabelsCsv } from './labelsCsv.js';

@@ -3,7 +3,7 @@ import { UserError } from '../errors.js';
 import { capturesCsv } from '../store/csvExport.js';
 import { writeExportFile } from '../store/exportFile.js';
 import { DEFAULT_DATA_DIR, writeLine, type CommandIO } from './io.js';
-import { openExistingLog } from './sessions.js';
+import { openExistingLog } from './openLog.js';
 
 /** `dermacam export [--session <id> | --all] [--out <file.csv>] [--data-dir <dir>]`; default: the latest session to stdout. */
 export async function exportCommand(argv: string[], io: CommandIO): Promise<number> {

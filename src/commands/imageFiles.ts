@@ -1,11 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { IMAGE_EXTENSIONS, isImageName } from '../images.js';
 
-export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp'];
-
-export function isImageName(name: string): boolean {
-  return IMAGE_EXTENSIONS.includes(path.extname(name).toLowerCase());
-}
 
 /** One command-line input: either an image file to classify, or a problem to report for it. */
 export type ImageInput = { file: string } | { file: string; error: string };

@@ -2,7 +2,8 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { BACKEND_REQUESTS, type BackendRequest } from '../classifier/backend.js';
-import { escapeControlCharacters, UserError } from '../errors.js';
+import { UserError } from '../errors.js';
+import { escapeControlCharacters } from '../text.js';
 
 /** What a command needs from the outside world, passed in so that tests can supply their own. */
 export interface CommandIO {

@@ -1,19 +1,6 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { escapeControlCharacters } from '../errors.js';
-import { readLogKey } from '../store/logKey.js';
-import { DATABASE_FILE, SessionLog } from '../store/sessionLog.js';
 import { DEFAULT_DATA_DIR, writeLine, type CommandIO } from './io.js';
-
-/** Opens the session log of a data folder read-only, or says there is none (without creating one). */
-export async function openExistingLog(dataDir: string, io: CommandIO): Promise<SessionLog | undefined> {
-  if (!existsSync(path.join(dataDir, DATABASE_FILE))) {
-    writeLine(io.stderr, `No session log in ${escapeControlCharacters(dataDir)} yet: captures made in the app are logged there.`);
-    return undefined;
-  }
-  return SessionLog.openForReading(dataDir, { key: await readLogKey(process.env, dataDir) });
-}
+import { openExistingLog } from './openLog.js';
 
 /** `dermacam sessions [--data-dir <dir>]` */
 export async function sessionsCommand(argv: string[], io: CommandIO): Promise<number> {

@@ -4,12 +4,12 @@ import { render } from 'ink';
 import { DEFAULT_CAMERA, openCamera } from '../camera/openCamera.js';
 import { startClassifierWorkers } from '../classifier/workerClient.js';
 import { UserError } from '../errors.js';
+import { printable } from '../text.js';
 import { readLogKey } from '../store/logKey.js';
 import { SessionLog } from '../store/sessionLog.js';
 import { App } from '../ui/App.js';
 import { streamWithCanvas, TerminalCanvas } from '../ui/previewCanvas.js';
 import { renderFrame } from '../ui/renderFrame.js';
-import { printable } from '../ui/TextForm.js';
 import { DEFAULT_DATA_DIR, DEFAULT_MODEL_DIR, parseBackend, type CommandIO } from './io.js';
 
 const ENTER_ALTERNATE_SCREEN = '\u001b[?1049h\u001b[H';

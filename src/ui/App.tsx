@@ -124,7 +124,8 @@ export function App({ camera, classifier, store, session: firstSession, renderFr
     },
     { isActive: mode === 'main' },
   );
-  useInput((input, key) => key.ctrl && input === 'c' && quit(), { isActive: mode !== 'main' });
+  // forms handle Ctrl+C themselves: they ask first when something was typed
+  useInput((input, key) => key.ctrl && input === 'c' && quit(), { isActive: mode === 'confirm-retake' || mode === 'history' });
 
   const back = () => setMode('main');
   let overlay: ReactElement | undefined;
@@ -137,6 +138,7 @@ export function App({ camera, classifier, store, session: firstSession, renderFr
           { key: 'patient', label: 'Patient reference', hint: 'pseudonymous code, never a name (optional)' },
         ]}
         onCancel={back}
+        onQuit={quit}
         onSubmit={(values) =>
           saveOrSay(async () => {
             setSession(await store.startSession(values.operator!, values.patient));
@@ -155,6 +157,7 @@ export function App({ camera, classifier, store, session: firstSession, renderFr
           { key: 'note', label: 'Note', value: last.note ?? '' },
         ]}
         onCancel={back}
+        onQuit={quit}
         onSubmit={(values) =>
           saveOrSay(async () => {
             const updated = (await store.annotate(last.id, values))!;

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import terminalImage from 'terminal-image';
-import { MAX_INPUT_PIXELS } from '../classifier/preprocess.js';
+import { MAX_INPUT_PIXELS } from '../images.js';
 
 /**
  * Draws an image as terminal text in half-block characters (two pixels a cell), which works

@@ -1,7 +1,8 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it, vi } from 'vitest';
 import { History } from '../../src/ui/History.js';
-import { printable, TextForm } from '../../src/ui/TextForm.js';
+import { printable } from '../../src/text.js';
+import { TextForm } from '../../src/ui/TextForm.js';
 import { eventually, KEYS, sampleCapture, settle } from './helpers.js';
 
 const fields = [
@@ -12,7 +13,7 @@ const fields = [
 describe('TextForm', () => {
   it('edits fields, moves with Tab and Enter, and submits trimmed values', async () => {
     const onSubmit = vi.fn();
-    const { stdin, lastFrame } = render(<TextForm title="New session" fields={fields} onSubmit={onSubmit} onCancel={() => undefined} />);
+    const { stdin, lastFrame } = render(<TextForm title="New session" fields={fields} onSubmit={onSubmit} onCancel={() => undefined} onQuit={() => undefined} />);
     await settle();
     stdin.write(KEYS.backspace);
     stdin.write(KEYS.backspace);
@@ -26,7 +27,7 @@ describe('TextForm', () => {
 
   it('takes a pasted chunk with tabs and a return in order', async () => {
     const onSubmit = vi.fn();
-    const { stdin } = render(<TextForm title="t" fields={[{ key: 'a', label: 'A' }, { key: 'b', label: 'B' }]} onSubmit={onSubmit} onCancel={() => undefined} />);
+    const { stdin } = render(<TextForm title="t" fields={[{ key: 'a', label: 'A' }, { key: 'b', label: 'B' }]} onSubmit={onSubmit} onCancel={() => undefined} onQuit={() => undefined} />);
     await settle();
     stdin.write('left arm\traised, 4 mm\r');
     await eventually(() => expect(onSubmit).toHaveBeenCalledWith({ a: 'left arm', b: 'raised, 4 mm' }));
@@ -35,13 +36,43 @@ describe('TextForm', () => {
   it('insists on required fields and cancels on Esc', async () => {
     const onSubmit = vi.fn();
     const onCancel = vi.fn();
-    const { stdin, lastFrame } = render(<TextForm title="t" fields={[{ key: 'operator', label: 'Operator', required: true }]} onSubmit={onSubmit} onCancel={onCancel} />);
+    const { stdin, lastFrame } = render(<TextForm title="t" fields={[{ key: 'operator', label: 'Operator', required: true }]} onSubmit={onSubmit} onCancel={onCancel} onQuit={() => undefined} />);
     await settle();
     stdin.write(KEYS.enter);
     await eventually(() => expect(lastFrame()).toContain('Operator is required.'));
     expect(onSubmit).not.toHaveBeenCalled();
     stdin.write(KEYS.escape);
     await eventually(() => expect(onCancel).toHaveBeenCalled());
+  });
+
+  it('takes every key of a burst: backspaces together, Ctrl+W, Ctrl+U and cursor moves', async () => {
+    const onSubmit = vi.fn();
+    const { stdin, lastFrame } = render(<TextForm title="t" fields={[{ key: 'operator', label: 'Operator', value: 'rodrigo' }]} onSubmit={onSubmit} onCancel={() => undefined} onQuit={() => undefined} />);
+    await settle();
+    stdin.write(KEYS.backspace.repeat(4)); // as one chunk, the way tmux and SSH deliver fast keys
+    stdin.write('-lee');
+    await eventually(() => expect(lastFrame()).toContain('Operator: rod-lee'));
+    stdin.write(`${KEYS.left}${KEYS.left}${KEYS.left}${KEYS.left}x`); // cursor moves and an insert in one chunk
+    await eventually(() => expect(lastFrame()).toContain('Operator: rodx-lee'));
+    stdin.write('\u0005 b\u0017c'); // Ctrl+E to the end, " b", Ctrl+W deletes "b", then "c"
+    await eventually(() => expect(lastFrame()).toContain('Operator: rodx-lee c'));
+    stdin.write('\u0015slow fast'); // Ctrl+U clears the field
+    stdin.write(KEYS.enter);
+    await eventually(() => expect(onSubmit).toHaveBeenCalledWith({ operator: 'slow fast' }));
+  });
+
+  it('asks before Ctrl+C quits with typed text, and quits at once without', async () => {
+    const onQuit = vi.fn();
+    const { stdin, lastFrame } = render(<TextForm title="t" fields={[{ key: 'note', label: 'Note', value: 'kept' }]} onSubmit={() => undefined} onCancel={() => undefined} onQuit={onQuit} />);
+    await settle();
+    stdin.write('\u0003');
+    await eventually(() => expect(onQuit).toHaveBeenCalledTimes(1)); // nothing typed yet: nothing to lose
+    stdin.write('!');
+    stdin.write('\u0003');
+    await eventually(() => expect(lastFrame()).toContain('Ctrl+C again quits and loses what was typed'));
+    expect(onQuit).toHaveBeenCalledTimes(1);
+    stdin.write('\u0003');
+    await eventually(() => expect(onQuit).toHaveBeenCalledTimes(2));
   });
 
   it('drops control characters, escape sequences included', () => {

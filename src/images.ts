@@ -1,0 +1,23 @@
+import path from 'node:path';
+
+/** Larger images are refused before decoding instead of exhausting memory (about 8000x6000). */
+export const MAX_INPUT_PIXELS = 50_000_000;
+
+export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp'];
+
+export function isImageName(name: string): boolean {
+  return IMAGE_EXTENSIONS.includes(path.extname(name).toLowerCase());
+}
+
+/** libvips's failure as a sentence fragment for the operator ("the image file is truncated or corrupt."). */
+export function describeDecodeFailure(error: unknown): string {
+  // match libvips/sharp's own wording only, never the file path that the message may contain
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+  if (/^Input file is missing|ENOENT/.test(message)) return 'the file does not exist.';
+  if (/exceeds pixel limit/i.test(message)) return `the image is larger than the limit of ${MAX_INPUT_PIXELS / 1e6} megapixels.`;
+  if (/unsupported image format/i.test(message)) return 'the file is not an image in a supported format (JPEG, PNG, WebP, ...).';
+  if (/^Input (buffer|file) is empty/i.test(message)) return 'the file is empty.';
+  if (/premature end|truncated|corrupt|read error|invalid|improper|bogus|bad huffman/i.test(message)) return 'the image file is truncated or corrupt.';
+  if (/EISDIR/.test(message)) return 'it is a folder, not an image file.';
+  return 'the image could not be decoded: it is damaged or not a picture.';
+}
