@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type * as TF from '@tensorflow/tfjs';
+import { appVersion, PACKAGE_ROOT } from './appVersion.js';
 import type { CommandIO } from './commands/io.js';
 import { UserError } from './errors.js';
 import { escapeControlCharacters } from './text.js';
@@ -85,13 +85,11 @@ function say(text: string): number {
 }
 
 async function versions(): Promise<string> {
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  const app = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as { version: string };
-  const card = await readFile(path.join(root, 'models', 'dermacam-mnv1-075', 'model-card.json'), 'utf8')
+  const card = await readFile(path.join(PACKAGE_ROOT, 'models', 'dermacam-mnv1-075', 'model-card.json'), 'utf8')
     .then((text) => JSON.parse(text) as { name: string; version: string; weights_sha256: string })
     .catch(() => undefined);
   const model = card ? `${card.name} ${card.version} (${card.weights_sha256.slice(0, 12)})` : 'not found';
-  return `dermacam ${app.version}\nmodel ${model}\nnode ${process.versions.node}\n`;
+  return `dermacam ${await appVersion()}\nmodel ${model}\nnode ${process.versions.node}\n`;
 }
 
 /** The command a mistyped name was most likely meant to be, if one is within two edits. */

@@ -86,6 +86,16 @@ describe('dermacam sessions and export', () => {
     expect(readdirSync(dataDir).filter((name) => name.startsWith('full.csv'))).toEqual([]);
   });
 
+  it('says so, writes nothing and exits 1 when there is nothing to export', async () => {
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'dermacam-cli-nothing-'));
+    await (await SessionLog.open(empty)).close();
+    const out = path.join(empty, 'none.csv');
+    const result = await runCli(['export', '--out', out, '--data-dir', empty]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('The log holds no captures yet; nothing was exported.\n');
+    expect(readdirSync(empty)).not.toContain('none.csv');
+  });
+
   it('says so when there is no session log yet, without creating one', async () => {
     const empty = mkdtempSync(path.join(os.tmpdir(), 'dermacam-cli-empty-'));
     const { code, stderr } = await runCli(['sessions', '--data-dir', path.join(empty, 'none')]);

@@ -240,7 +240,8 @@ describe('CSV export', () => {
       note: 'line one\nline two, "quoted"',
       p_malignant: '0.8123',
       label: 'malignant',
-      quality_ok: '0',
+      quality_ok: 'false',
+      latency_ms: '42',
       quality_reasons: 'too dark; blurred',
       model_sha256: 'ab'.repeat(32),
     });

@@ -20,9 +20,12 @@ try {
     info: {
       modelId: classifier.modelId,
       modelName: card.name,
+      modelVersion: card.version,
       modelSha256: card.weights_sha256,
       backend: classifier.backend,
       threshold: classifier.threshold,
+      uncertainBand: { low: card.uncertain_band.low, high: card.uncertain_band.high },
+      oodThreshold: card.out_of_distribution.threshold,
     },
     flips: card.test_time_flips,
     rules: { calibration: card.calibration, threshold: card.threshold, uncertain_band: card.uncertain_band, out_of_distribution: card.out_of_distribution },

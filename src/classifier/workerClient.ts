@@ -14,9 +14,14 @@ export interface WorkerSetup {
 export interface ModelInfo {
   modelId: string;
   modelName: string;
+  modelVersion: string;
   modelSha256: string;
   backend: BackendName;
   threshold: number;
+  /** The calibrated probabilities around the threshold that are answered "uncertain". */
+  uncertainBand: { low: number; high: number };
+  /** The "not a lesion" score above which a picture is refused. */
+  oodThreshold: number;
 }
 
 export type WorkerRequest = { id: number; image: Uint8Array; flips: Flip[]; withQuality: boolean };

@@ -27,6 +27,10 @@ export async function exportCommand(argv: string[], io: CommandIO): Promise<numb
       throw new UserError(`There is no session "${chosen}"; dermacam sessions lists them.`);
     }
     const captures = log.captures(chosen);
+    if (captures.length === 0) {
+      writeLine(io.stderr, chosen === undefined ? 'The log holds no captures yet; nothing was exported.' : `Session ${chosen} holds no captures; nothing was exported.`);
+      return 1;
+    }
     const csv = capturesCsv(sessions, captures);
     const head = log.head();
     if (values.out) await writeExportFile(values.out, csv, { replace: values.force });

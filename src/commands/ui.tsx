@@ -5,6 +5,8 @@ import { DEFAULT_CAMERA, openCamera } from '../camera/openCamera.js';
 import { startClassifierWorkers } from '../classifier/workerClient.js';
 import { UserError } from '../errors.js';
 import { printable } from '../text.js';
+import { CaptureFlow } from '../capture/captureFlow.js';
+import { appVersion } from '../appVersion.js';
 import { readLogKey } from '../store/logKey.js';
 import { SessionLog } from '../store/sessionLog.js';
 import { App } from '../ui/App.js';
@@ -35,9 +37,7 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
   const dataDir = values['data-dir']!;
   const store = await SessionLog.open(dataDir, { key: await readLogKey(process.env, dataDir) });
   let classifier;
-  let session;
   try {
-    session = await store.startSession(printable(values.operator ?? os.userInfo().username));
     // two workers share the test-time flips of each still; more would cost a model's memory each for little gain
     const workers = Math.min(2, os.availableParallelism());
     classifier = await startClassifierWorkers({ modelDir: values.model ?? DEFAULT_MODEL_DIR, backend }, workers);
@@ -55,9 +55,9 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
   const app = render(
     <App
       camera={camera}
-      classifier={classifier}
+      flow={new CaptureFlow({ camera, classifier, store, appVersion: await appVersion() }, { operator: printable(values.operator ?? os.userInfo().username) })}
+      model={classifier.info}
       store={store}
-      session={session}
       renderFrame={renderFrame}
       canvas={canvas}
     />,

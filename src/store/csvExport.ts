@@ -3,11 +3,24 @@ import type { Capture, Session } from './sessionLog.js';
 
 export const CSV_COLUMNS = [
   'session_id', 'session_started_at', 'operator', 'patient_ref',
-  'capture_id', 'captured_at', 'image_path', 'image_sha256',
-  'p_malignant', 'label', 'threshold', 'quality_ok', 'quality_reasons',
-  'body_site', 'note', 'model_name', 'model_sha256', 'backend', 'latency_ms',
+  'capture_id', 'captured_at', 'captured_at_local', 'image_path', 'image_sha256',
+  'p_malignant', 'label', 'threshold', 'uncertain_low', 'uncertain_high', 'ood_score', 'ood_threshold',
+  'quality_ok', 'quality_reasons', 'body_site', 'note',
+  'camera', 'model_name', 'model_version', 'model_sha256', 'backend', 'app_version', 'latency_ms',
   'withdrawn_at', 'withdrawn_reason',
 ] as const;
+
+const round = (value: number | null, digits: number) => (value === null ? null : Number(value.toFixed(digits)));
+
+/** An ISO time in this machine's time zone, with its offset: 2026-11-27T11:15:00+01:00. */
+export function localTime(iso: string): string {
+  const date = new Date(iso);
+  const offset = -date.getTimezoneOffset();
+  const local = new Date(date.getTime() + offset * 60_000).toISOString().slice(0, 19);
+  const sign = offset >= 0 ? '+' : '-';
+  const hours = String(Math.floor(Math.abs(offset) / 60)).padStart(2, '0');
+  return `${local}${sign}${hours}:${String(Math.abs(offset) % 60).padStart(2, '0')}`;
+}
 
 /**
  * A cell that a spreadsheet would run as a formula (starting with = + - @, or a tab or carriage
@@ -32,19 +45,27 @@ export function capturesCsv(sessions: Session[], captures: Capture[]): string {
       patient_ref: session?.patient_ref,
       capture_id: capture.id,
       captured_at: capture.captured_at,
+      captured_at_local: localTime(capture.captured_at),
       image_path: capture.image_path,
       image_sha256: capture.image_sha256,
-      p_malignant: capture.p_malignant,
+      p_malignant: round(capture.p_malignant, 4),
       label: capture.label,
-      threshold: capture.threshold,
-      quality_ok: capture.quality_ok,
+      threshold: round(capture.threshold, 4),
+      uncertain_low: round(capture.uncertain_low, 4),
+      uncertain_high: round(capture.uncertain_high, 4),
+      ood_score: round(capture.ood_score, 2),
+      ood_threshold: round(capture.ood_threshold, 2),
+      quality_ok: capture.quality_ok === 1 ? 'true' : 'false',
       quality_reasons: (JSON.parse(capture.quality_reasons) as string[]).join('; '),
       body_site: capture.body_site,
       note: capture.note,
+      camera: capture.camera,
       model_name: capture.model_name,
+      model_version: capture.model_version,
       model_sha256: capture.model_sha256,
       backend: capture.backend,
-      latency_ms: capture.latency_ms,
+      app_version: capture.app_version,
+      latency_ms: round(capture.latency_ms, 0),
       withdrawn_at: capture.withdrawn_at,
       withdrawn_reason: capture.withdrawn_reason,
     };

@@ -7,16 +7,23 @@ export interface Session {
   captures: number;
 }
 
-/** What the classifier said about one capture. */
+/** What the classifier said about one capture, and what took it. */
 export interface CaptureResult {
   p_malignant: number | null;
   label: 'benign' | 'malignant' | 'uncertain' | 'rejected';
   threshold: number | null;
+  uncertain_low?: number | null;
+  uncertain_high?: number | null;
+  ood_score?: number | null;
+  ood_threshold?: number | null;
   model_name: string;
+  model_version?: string | null;
   model_sha256: string;
   backend: string;
   latency_ms: number | null;
   quality: { ok: boolean; reasons: string[] };
+  camera?: string | null;
+  app_version?: string | null;
 }
 
 /** The fields fixed when a capture is logged. */
@@ -35,6 +42,13 @@ export interface CaptureRecord {
   latency_ms: number | null;
   quality_ok: number;
   quality_reasons: string;
+  uncertain_low: number | null;
+  uncertain_high: number | null;
+  ood_score: number | null;
+  ood_threshold: number | null;
+  model_version: string | null;
+  camera: string | null;
+  app_version: string | null;
 }
 
 /** A capture row: its record, what annotations set, and its withdrawal if it was withdrawn (a retake). */
@@ -49,5 +63,6 @@ export const SESSION_FIELDS = ['id', 'started_at', 'operator', 'patient_ref'] as
 
 export const CAPTURE_FIELDS = [
   'id', 'session_id', 'captured_at', 'image_path', 'image_sha256', 'p_malignant', 'label', 'threshold', 'model_name',
-  'model_sha256', 'backend', 'latency_ms', 'quality_ok', 'quality_reasons', 'body_site', 'note', 'withdrawn_at', 'withdrawn_reason',
+  'model_sha256', 'backend', 'latency_ms', 'quality_ok', 'quality_reasons', 'uncertain_low', 'uncertain_high', 'ood_score',
+  'ood_threshold', 'model_version', 'camera', 'app_version', 'body_site', 'note', 'withdrawn_at', 'withdrawn_reason',
 ] as const satisfies readonly (keyof Capture)[];

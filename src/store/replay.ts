@@ -1,5 +1,5 @@
 import type { JournalEntry } from './journal.js';
-import type { Capture, Session } from './records.js';
+import { CAPTURE_FIELDS, type Capture, type Session } from './records.js';
 
 type SessionFields = Omit<Session, 'captures'>;
 
@@ -25,7 +25,9 @@ export function replayJournal(entries: readonly JournalEntry[]): ReplayedLog {
     } else if (entry.kind === 'capture') {
       if (captures.has(entry.subject)) problem('logs a capture that already exists');
       else if (!sessions.has(body.session_id as string)) problem('logs a capture of a session that was never started');
-      else captures.set(entry.subject, { id: entry.subject, ...(body as Omit<Capture, 'id'>), body_site: null, note: null, withdrawn_at: null, withdrawn_reason: null });
+      // fields added to captures later are null in the entries written before them
+      else captures.set(entry.subject, Object.fromEntries(CAPTURE_FIELDS.map((field) => [field, body[field] ?? null])) as unknown as Capture);
+      captures.get(entry.subject)!.id = entry.subject;
     } else if (entry.kind === 'annotation' || entry.kind === 'withdrawal') {
       const capture = captures.get(entry.subject);
       if (!capture) problem('is about a capture that was never logged');

@@ -72,6 +72,14 @@ export const MIGRATIONS: readonly Migration[] = [
     db.exec('ALTER TABLE captures DROP COLUMN prev_hash; ALTER TABLE captures DROP COLUMN row_hash;');
     db.pragma(`application_id = ${APPLICATION_ID}`);
   },
+  // 4: what a CSV reader needs beside the answer: the band and the "not a lesion" score, the camera and the versions
+  `ALTER TABLE captures ADD COLUMN uncertain_low REAL;
+   ALTER TABLE captures ADD COLUMN uncertain_high REAL;
+   ALTER TABLE captures ADD COLUMN ood_score REAL;
+   ALTER TABLE captures ADD COLUMN ood_threshold REAL;
+   ALTER TABLE captures ADD COLUMN model_version TEXT;
+   ALTER TABLE captures ADD COLUMN camera TEXT;
+   ALTER TABLE captures ADD COLUMN app_version TEXT;`,
 ];
 
 /** Whether schema 2's capture chain held when the journal took over ("intact", or where it broke); undefined for an empty log. */

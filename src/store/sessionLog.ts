@@ -145,6 +145,13 @@ export class SessionLog {
       latency_ms: result.latency_ms,
       quality_ok: result.quality.ok ? 1 : 0,
       quality_reasons: JSON.stringify(result.quality.reasons),
+      uncertain_low: result.uncertain_low ?? null,
+      uncertain_high: result.uncertain_high ?? null,
+      ood_score: result.ood_score ?? null,
+      ood_threshold: result.ood_threshold ?? null,
+      model_version: result.model_version ?? null,
+      camera: result.camera ?? null,
+      app_version: result.app_version ?? null,
     };
     const capture: Capture = { id, ...record, body_site: null, note: null, withdrawn_at: null, withdrawn_reason: null };
     let temp: string | undefined;
@@ -155,9 +162,11 @@ export class SessionLog {
         this.db
           .prepare(
             `INSERT INTO captures (id, session_id, captured_at, image_path, image_sha256, p_malignant, label, threshold, model_name,
-               model_sha256, backend, latency_ms, quality_ok, quality_reasons)
+               model_sha256, backend, latency_ms, quality_ok, quality_reasons, uncertain_low, uncertain_high, ood_score, ood_threshold,
+               model_version, camera, app_version)
              VALUES (@id, @session_id, @captured_at, @image_path, @image_sha256, @p_malignant, @label, @threshold, @model_name,
-               @model_sha256, @backend, @latency_ms, @quality_ok, @quality_reasons)`,
+               @model_sha256, @backend, @latency_ms, @quality_ok, @quality_reasons, @uncertain_low, @uncertain_high, @ood_score,
+               @ood_threshold, @model_version, @camera, @app_version)`,
           )
           .run(capture);
         appendEntry(this.db, 'capture', id, record, this.key);

@@ -1,11 +1,13 @@
 import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { readFile } from 'node:fs/promises';
-import { useCallback, useEffect, useRef, useState, type ReactElement } from 'react';
+import { useEffect, useReducer, useRef, useState, type ReactElement } from 'react';
 import type { CameraSource } from '../camera/source.js';
-import type { ImageClassifier } from '../classifier/workerClient.js';
+import type { CaptureFlow } from '../capture/captureFlow.js';
+import { verdictOf } from '../capture/verdict.js';
+import type { ModelInfo } from '../classifier/workerClient.js';
 import { UserError } from '../errors.js';
 import { writeSessionCsv } from '../store/exportFile.js';
-import type { Capture, Session, SessionLog } from '../store/sessionLog.js';
+import type { Capture, SessionLog } from '../store/sessionLog.js';
 import { ConfirmPrompt } from './ConfirmPrompt.js';
 import { Header } from './Header.js';
 import { History, HISTORY_LISTS_WIDTH } from './History.js';
@@ -19,10 +21,10 @@ import type { FrameRenderer } from './useCameraPreview.js';
 
 export interface AppProps {
   camera: CameraSource;
-  classifier: ImageClassifier;
+  /** Takes, classifies and logs a still; owns the session being logged. */
+  flow: CaptureFlow;
+  model: ModelInfo;
   store: SessionLog;
-  /** The session the app opens with, started before the app is drawn. */
-  session: Session;
   renderFrame: FrameRenderer;
   /** Where the live preview is painted. */
   canvas: PreviewCanvas;
@@ -47,48 +49,39 @@ function useTerminalSize() {
   return size;
 }
 
-export function App({ camera, classifier, store, session: firstSession, renderFrame, canvas, previewIntervalMs = 66, onQuit }: AppProps) {
+export function App({ camera, flow, model, store, renderFrame, canvas, previewIntervalMs = 66, onQuit }: AppProps) {
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize();
-  const [session, setSession] = useState<Session>(firstSession);
-  const [result, setResult] = useState<ResultState>({ status: 'idle' });
+  // the flow holds the session; this only asks for a new frame when it changed
+  const [, sessionChanged] = useReducer((count: number) => count + 1, 0);
   const [last, setLast] = useState<Capture>();
+  const [phase, setPhase] = useState<{ status: 'idle' | 'classifying' } | { status: 'error'; message: string }>({ status: 'idle' });
   const [mode, setMode] = useState<Mode>('main');
   const [message, setMessage] = useState<string>();
+  const session = flow.session;
+  const result: ResultState = phase.status !== 'idle' ? phase : last ? { status: 'done', verdict: verdictOf(last) } : phase;
 
   const previewColumns = Math.max(20, Math.floor(columns * 0.55));
   const previewRows = Math.max(8, rows - 8); // header (2-3 lines), key help (1-2 lines) and Ink's last line
-  const refreshSession = useCallback((id: string) => setSession(store.session(id)!), [store]);
 
   const capturing = useRef(false); // a ref, not state: a second space may arrive before the next render
 
   async function captureAndClassify(): Promise<void> {
-    if (capturing.current) return;
     capturing.current = true;
-    setResult({ status: 'classifying' });
+    setPhase({ status: 'classifying' });
     setMessage(undefined);
-    try {
-      const jpeg = await camera.capture();
-      const { info } = classifier;
-      const base = { model_name: info.modelName, model_sha256: info.modelSha256, backend: info.backend, threshold: info.threshold };
-      // a still that cannot be classified is still kept in the log, marked as rejected
-      const outcome = await classifier.classify(jpeg).then(
-        (p) => ({ ...base, p_malignant: p.p_malignant, label: p.label, latency_ms: p.ms, quality: p.quality }),
-        (error: Error) => ({ ...base, p_malignant: null, label: 'rejected' as const, latency_ms: null, quality: { ok: false, reasons: [error.message] } }),
-      );
-      const capture = await store.addCapture(session.id, jpeg, outcome);
-      setLast(capture);
-      setResult({ status: 'done', capture });
-      refreshSession(session.id);
-    } catch (error) {
-      // camera and store errors already say what happened in a sentence for the operator
-      setResult({ status: 'error', message: error instanceof UserError ? error.message : `Capture failed: ${(error as Error).message}` });
-    } finally {
-      capturing.current = false;
+    const outcome = await flow.capture();
+    if (outcome.kind === 'failed') setPhase({ status: 'error', message: outcome.message });
+    else {
+      setLast(outcome.capture);
+      setPhase({ status: 'idle' });
+      sessionChanged();
     }
+    capturing.current = false;
   }
 
   async function exportSession(): Promise<void> {
+    if (!session) return setMessage('Nothing to export yet: a session starts at its first capture.');
     try {
       setMessage(`Exported to ${await writeSessionCsv(store, session.id)}`);
     } catch (error) {
@@ -114,7 +107,8 @@ export function App({ camera, classifier, store, session: firstSession, renderFr
   useInput(
     (input, key) => {
       if (input === 'q' || (key.ctrl && input === 'c')) return quit();
-      if (capturing.current) return; // one capture at a time; other keys wait for its result
+      // one capture at a time: a key pressed meanwhile is not kept for later, and the operator is told so
+      if (capturing.current) return setMessage('Busy classifying: press the key again when the result is shown.');
       if (input === ' ') void captureAndClassify();
       else if (input === 'r' && last) setMode('confirm-retake');
       else if (input === 'n') setMode('new-session');
@@ -134,18 +128,18 @@ export function App({ camera, classifier, store, session: firstSession, renderFr
       <TextForm
         title="New session"
         fields={[
-          { key: 'operator', label: 'Operator', value: session.operator, required: true },
+          { key: 'operator', label: 'Operator', value: flow.sessionPlan.operator, required: true },
           { key: 'patient', label: 'Patient reference', hint: 'pseudonymous code, never a name (optional)' },
         ]}
         onCancel={back}
         onQuit={quit}
-        onSubmit={(values) =>
-          saveOrSay(async () => {
-            setSession(await store.startSession(values.operator!, values.patient));
-            setLast(undefined);
-            setResult({ status: 'idle' });
-          })
-        }
+        onSubmit={(values) => {
+          flow.planSession({ operator: values.operator!, patientRef: values.patient });
+          setLast(undefined);
+          setPhase({ status: 'idle' });
+          setMessage(undefined);
+          back();
+        }}
       />
     );
   } else if (mode === 'note' && last) {
@@ -160,9 +154,7 @@ export function App({ camera, classifier, store, session: firstSession, renderFr
         onQuit={quit}
         onSubmit={(values) =>
           saveOrSay(async () => {
-            const updated = (await store.annotate(last.id, values))!;
-            setLast(updated);
-            setResult({ status: 'done', capture: updated });
+            setLast((await store.annotate(last.id, values))!);
           })
         }
       />
@@ -176,9 +168,9 @@ export function App({ camera, classifier, store, session: firstSession, renderFr
             if (!yes) return;
             await store.withdrawCapture(last.id, 'retake');
             setLast(undefined);
-            setResult({ status: 'idle' });
             setMessage(`Capture ${last.id} withdrawn: press space to retake.`);
-            refreshSession(session.id);
+            flow.refreshSession();
+            sessionChanged();
           })
         }
       />
@@ -210,9 +202,9 @@ export function App({ camera, classifier, store, session: firstSession, renderFr
             <Text bold underline>Result</Text>
             <ResultPanel state={result} width={columns - previewColumns - 4} />
             <Box marginTop={1}>
-              <SessionPanel session={session} />
+              <SessionPanel session={session} plan={flow.sessionPlan} />
             </Box>
-            <Text dimColor>model {classifier.info.modelId} · {classifier.info.backend}</Text>
+            <Text dimColor>model {model.modelId} · {model.backend}</Text>
             {overlay}
             {message && <Text color="cyan">{message}</Text>}
           </Box>

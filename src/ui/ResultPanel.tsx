@@ -1,19 +1,12 @@
 import { Box, Text } from 'ink';
-import type { Capture } from '../store/sessionLog.js';
+import type { Verdict } from '../capture/verdict.js';
 import { Spinner } from './Spinner.js';
 
 export type ResultState =
   | { status: 'idle' }
   | { status: 'classifying' }
-  | { status: 'done'; capture: Capture }
+  | { status: 'done'; verdict: Verdict }
   | { status: 'error'; message: string };
-
-const LABEL_STYLE: Record<string, { color: string; text: string }> = {
-  benign: { color: 'green', text: 'BENIGN' },
-  malignant: { color: 'red', text: 'MALIGNANT' },
-  uncertain: { color: 'yellow', text: 'UNCERTAIN: retake or refer' },
-  rejected: { color: 'magenta', text: 'REJECTED: not judged' },
-};
 
 /** A bar of `width` cells filled to `fraction`, with the threshold marked. */
 export function probabilityBar(fraction: number, threshold: number, width: number): string {
@@ -22,33 +15,33 @@ export function probabilityBar(fraction: number, threshold: number, width: numbe
   return Array.from({ length: width }, (_, i) => (i === mark ? '│' : i < filled ? '█' : '░')).join('');
 }
 
+/** The answer as an action first (refer, no referral, retake), then the numbers in one unit. */
 export function ResultPanel({ state, width = 40 }: { state: ResultState; width?: number }) {
   if (state.status === 'idle') return <Text dimColor>Press space to capture and classify.</Text>;
   if (state.status === 'classifying') return <Spinner label="classifying…" />;
   if (state.status === 'error') return <Text color="red">{state.message}</Text>;
-  const c = state.capture;
-  const style = LABEL_STYLE[c.label] ?? { color: 'white', text: c.label };
-  const reasons = JSON.parse(c.quality_reasons) as string[];
+  const v = state.verdict;
   return (
     <Box flexDirection="column">
-      <Text bold color={style.color}>
-        {style.text}
+      <Text bold color={v.colour}>
+        {v.headline}
       </Text>
-      {c.p_malignant !== null && c.label !== 'rejected' && (
+      <Text>{v.advice}</Text>
+      {v.percent && (
         <>
           <Text>
-            p(malignant) {(c.p_malignant * 100).toFixed(1)}%{c.threshold !== null ? `   threshold ${(c.threshold * 100).toFixed(1)}%` : ''}
+            p(malignant) {v.percent.p.toFixed(1)}% · threshold {v.percent.threshold.toFixed(1)}%
+            {v.percent.band ? ` · uncertain ${v.percent.band.low.toFixed(1)}-${v.percent.band.high.toFixed(1)}%` : ''}
           </Text>
-          <Text color={style.color}>{probabilityBar(c.p_malignant, c.threshold ?? 0.5, Math.max(10, width - 2))}</Text>
+          <Text color={v.colour}>{probabilityBar(v.percent.p / 100, v.percent.threshold / 100, Math.max(10, width - 2))}</Text>
         </>
       )}
-      {reasons.length > 0 && <Text color="yellow">why: {reasons.join('; ')}</Text>}
-      {c.label === 'rejected' && <Text>Retake the picture: r withdraws this one, then space.</Text>}
-      {c.label === 'uncertain' && <Text>Too close to the threshold to call: retake, or refer to a clinician.</Text>}
+      {v.reasons.length > 0 && <Text color="yellow">why: {v.reasons.join('; ')}</Text>}
       <Text dimColor>
-        {c.model_name}@{c.model_sha256.slice(0, 12)} · {c.backend} · {c.latency_ms?.toFixed(0)} ms
+        {v.model} · {v.latencyMs ?? '?'} ms · capture {v.captureId}
+        {v.bodySite ? ` · ${v.bodySite}` : ''}
+        {v.note ? ` · ${v.note}` : ''}
       </Text>
-      <Text dimColor>capture {c.id}{c.body_site ? ` · ${c.body_site}` : ''}{c.note ? ` · ${c.note}` : ''}</Text>
     </Box>
   );
 }

@@ -1,13 +1,15 @@
 import { Box, Text } from 'ink';
+import type { SessionPlan } from '../capture/captureFlow.js';
 import type { Session } from '../store/sessionLog.js';
 
-export function SessionPanel({ session }: { session: Session }) {
+/** The session being logged, or the one the next capture starts. */
+export function SessionPanel({ session, plan }: { session?: Session; plan: SessionPlan }) {
   return (
     <Box flexDirection="column">
-      <Text bold>Session {session.id}</Text>
-      <Text>operator: {session.operator}</Text>
-      <Text>patient ref: {session.patient_ref ?? '—'}</Text>
-      <Text>captures: {session.captures}</Text>
+      <Text bold>{session ? `Session ${session.id}` : 'New session (starts at the first capture)'}</Text>
+      <Text>operator: {session?.operator ?? plan.operator}</Text>
+      <Text>patient ref: {(session ? session.patient_ref : plan.patientRef) || '—'}</Text>
+      <Text>captures: {session?.captures ?? 0}</Text>
     </Box>
   );
 }

@@ -7,13 +7,14 @@ import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CameraSource } from '../../src/camera/source.js';
 import type { ImageClassifier } from '../../src/classifier/workerClient.js';
-import { SessionLog, StoreError, type Session } from '../../src/store/sessionLog.js';
+import { CaptureFlow } from '../../src/capture/captureFlow.js';
+import { SessionLog, StoreError } from '../../src/store/sessionLog.js';
 import { App } from '../../src/ui/App.js';
 import { eventually, KEYS, recordingCanvas, settle } from './helpers.js';
 
 let still: Buffer;
 let store: SessionLog;
-let session: Session;
+let flow: CaptureFlow;
 let frames = 0;
 let canvas: ReturnType<typeof recordingCanvas>;
 
@@ -26,7 +27,10 @@ const camera: CameraSource = {
 
 function fakeClassifier(p = 0.83): ImageClassifier {
   return {
-    info: { modelId: 'fake@0123456789ab', modelName: 'fake', modelSha256: '0123456789ab'.padEnd(64, '0'), backend: 'wasm', threshold: 0.42 },
+    info: {
+      modelId: 'fake@0123456789ab', modelName: 'fake', modelVersion: '9.9.9', modelSha256: '0123456789ab'.padEnd(64, '0'), backend: 'wasm',
+      threshold: 0.42, uncertainBand: { low: 0.35, high: 0.5 }, oodThreshold: 9,
+    },
     classify: vi.fn(async () => ({
       p_malignant: p,
       label: p >= 0.42 ? ('malignant' as const) : ('benign' as const),
@@ -41,7 +45,6 @@ function fakeClassifier(p = 0.83): ImageClassifier {
 beforeEach(async () => {
   still = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#a0522d' } }).jpeg().toBuffer();
   store = await SessionLog.open(mkdtempSync(path.join(os.tmpdir(), 'dermacam-app-')));
-  session = await store.startSession('alice');
   frames = 0;
   canvas = recordingCanvas();
 });
@@ -50,13 +53,14 @@ afterEach(() => store.close());
 /** Presses space and waits until the result is on screen and its key handlers are live. */
 async function captureOnce(stdin: { write: (data: string) => void }, lastFrame: () => string | undefined): Promise<void> {
   stdin.write(' ');
-  await eventually(() => expect(lastFrame()).toContain('MALIGNANT'));
+  await eventually(() => expect(lastFrame()).toContain('REFER to a clinician'));
   await settle(50); // Ink subscribes the new screen's key handler after it draws
 }
 
 function renderApp(classifier = fakeClassifier(), onQuit = vi.fn(), source: CameraSource = camera) {
   const renderFrame = async () => `FRAME ${++frames}`;
-  const app = render(<App camera={source} classifier={classifier} store={store} session={session} renderFrame={renderFrame} canvas={canvas} previewIntervalMs={20} onQuit={onQuit} />);
+  flow = new CaptureFlow({ camera: source, classifier, store, appVersion: '0.0.0-test' }, { operator: 'alice' });
+  const app = render(<App camera={source} flow={flow} model={classifier.info} store={store} renderFrame={renderFrame} canvas={canvas} previewIntervalMs={20} onQuit={onQuit} />);
   return { ...app, onQuit, classifier };
 }
 
@@ -73,7 +77,10 @@ describe('App', () => {
     expect(lastFrame()).toContain('captures: 1');
     expect(classifier.classify).toHaveBeenCalledWith(still);
     const [capture] = store.captures();
-    expect(capture).toMatchObject({ label: 'malignant', p_malignant: 0.83, threshold: 0.42, model_name: 'fake', backend: 'wasm', latency_ms: 12.5 });
+    expect(capture).toMatchObject({
+      label: 'malignant', p_malignant: 0.83, threshold: 0.42, model_name: 'fake', backend: 'wasm', latency_ms: 12.5,
+      uncertain_low: 0.35, uncertain_high: 0.5, ood_score: 3.5, ood_threshold: 9, model_version: '9.9.9', camera: 'fake camera', app_version: '0.0.0-test',
+    });
     expect(readFileSync(path.join(store.dataDir, capture!.image_path))).toEqual(still);
   });
 
@@ -83,29 +90,31 @@ describe('App', () => {
     const { stdin, lastFrame } = renderApp(classifier);
     await settle();
     stdin.write(' ');
-    await eventually(() => expect(lastFrame()).toContain('REJECTED'));
+    await eventually(() => expect(lastFrame()).toContain('RETAKE: not judged'));
     expect(lastFrame()).toContain('why: too blurred');
-    expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('Retake the picture: r withdraws this one, then space.');
+    expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('r withdraws this picture, then space takes another.');
     expect(lastFrame()).not.toContain('p(malignant)'); // a refused picture gets no answer on screen
     expect(store.captures()[0]).toMatchObject({ label: 'rejected', p_malignant: 0.9, quality_ok: 0, quality_reasons: '["too blurred"]' });
 
     classifier.classify = vi.fn(async () => ({ p_malignant: 0.15, label: 'uncertain' as const, quality: { ok: true, reasons: [] }, ood_score: 3, ms: 9 }));
     stdin.write(' ');
     await eventually(() => expect(lastFrame()).toContain('UNCERTAIN'));
-    expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('Too close to the threshold to call: retake, or refer to a clinician.'); // wrapped
+    expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('Too close to the threshold to call.'); // wrapped
+    expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('uncertain 35.0-50.0%');
     expect(store.captures()[1]).toMatchObject({ label: 'uncertain', quality_ok: 1 });
   });
 
-  it('keeps a still that cannot be classified, marked rejected', async () => {
+  it('shows a classifier failure as a failure and logs nothing', async () => {
     const classifier = fakeClassifier();
     classifier.classify = vi.fn(async () => {
-      throw new Error('the image file is truncated or corrupt.');
+      throw new Error('the classifier worker stopped.');
     });
     const { stdin, lastFrame } = renderApp(classifier);
     await settle();
     stdin.write(' ');
-    await eventually(() => expect(lastFrame()).toContain('REJECTED'));
-    expect(store.captures()[0]).toMatchObject({ label: 'rejected', p_malignant: null, quality_ok: 0 });
+    await eventually(() => expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('The picture could not be classified, so nothing was logged: the classifier worker stopped.'));
+    expect(store.captures()).toEqual([]);
+    expect(store.sessions()).toEqual([]); // not even an empty session
   });
 
   it('r withdraws the last capture after a confirm: the row stays, marked, and the image goes', async () => {
@@ -120,7 +129,8 @@ describe('App', () => {
     await eventually(() => expect(store.captures()[0]).toMatchObject({ withdrawn_reason: 'retake', withdrawn_at: expect.any(String) }));
     await eventually(() => expect(existsSync(file)).toBe(false));
     await eventually(() => expect(lastFrame()).toContain('withdrawn'));
-    expect(store.session(session.id)!.captures).toBe(0);
+    expect(store.session(flow.session!.id)!.captures).toBe(0);
+    expect(lastFrame()).toContain('captures: 0');
   });
 
   it('n starts a new session with an operator and a patient reference', async () => {
@@ -133,7 +143,10 @@ describe('App', () => {
     stdin.write('P-0042');
     stdin.write(KEYS.enter);
     await eventually(() => expect(lastFrame()).toContain('patient ref: P-0042'));
-    expect(store.sessions().map((s) => s.patient_ref)).toEqual([null, 'P-0042']);
+    expect(store.sessions()).toEqual([]); // a session is logged at its first capture, so none is ever empty
+    await settle(50);
+    await captureOnce(stdin, lastFrame);
+    expect(store.sessions().map((s) => s.patient_ref)).toEqual(['P-0042']);
   });
 
   it('b annotates the last capture', async () => {
@@ -193,7 +206,7 @@ describe('App when things fail', () => {
     broken = false;
     await settle(50);
     stdin.write(' ');
-    await eventually(() => expect(lastFrame()).toContain('MALIGNANT'));
+    await eventually(() => expect(lastFrame()).toContain('REFER to a clinician'));
     expect(store.captures()).toHaveLength(1);
   });
 });
@@ -213,21 +226,37 @@ describe('App when the disk fails', () => {
   });
 });
 
+describe('App while a capture is classified', () => {
+  it('says that a key pressed meanwhile was not taken', async () => {
+    const classifier = fakeClassifier();
+    const slow = classifier.classify;
+    classifier.classify = vi.fn(async (image: Buffer) => {
+      await settle(400);
+      return slow(image);
+    });
+    const { stdin, lastFrame } = renderApp(classifier);
+    await settle();
+    stdin.write(' ');
+    await eventually(() => expect(lastFrame()).toContain('classifying'));
+    stdin.write('h');
+    await eventually(() => expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('Busy classifying: press the key again when the result is shown.'));
+    await eventually(() => expect(lastFrame()).toContain('REFER to a clinician'));
+    expect(lastFrame()).not.toContain('History');
+  });
+});
+
 describe('App when the log refuses a change', () => {
-  it('says why in a sentence and stays up when a new session, a note or a retake cannot be saved', async () => {
+  it('says why in a sentence and stays up when a new session or a retake cannot be saved', async () => {
     const full = new StoreError('The new session was not saved: the disk is full. Earlier captures are untouched.');
     vi.spyOn(store, 'startSession').mockRejectedValueOnce(full);
     const { stdin, lastFrame } = renderApp();
     await settle();
-    stdin.write('n');
-    await eventually(() => expect(lastFrame()).toContain('New session'));
-    await settle(50);
-    stdin.write(KEYS.enter); // operator, kept
-    stdin.write(KEYS.enter); // patient reference, left empty: save
+    stdin.write(' '); // the first capture starts the session
     await eventually(() => expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('The new session was not saved: the disk is full.'));
+    expect(store.captures()).toEqual([]);
     await settle(50);
-    await captureOnce(stdin, lastFrame); // still up, still in the first session
-    expect(store.captures()[0]!.session_id).toBe(session.id);
+    await captureOnce(stdin, lastFrame); // still up, and the next capture starts it
+    expect(store.sessions()).toHaveLength(1);
 
     vi.spyOn(store, 'withdrawCapture').mockRejectedValueOnce(new StoreError('The withdrawal was not saved: the disk is full. Earlier captures are untouched.'));
     stdin.write('r');
@@ -259,7 +288,7 @@ describe('App preview', () => {
     const busyStart = canvas.frames.length;
     await settle(500);
     const busy = canvas.frames.length - busyStart;
-    await eventually(() => expect(lastFrame()).toContain('MALIGNANT'));
+    await eventually(() => expect(lastFrame()).toContain('REFER to a clinician'));
     expect(busy).toBeGreaterThanOrEqual(2); // the picture still moves
     expect(busy).toBeLessThan(idle * 0.6); // 20 ms frames idle, 80 ms while classifying
   });

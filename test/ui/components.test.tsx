@@ -2,6 +2,7 @@ import { render } from 'ink-testing-library';
 import { describe, expect, it, vi } from 'vitest';
 import { Header, NOT_A_MEDICAL_DEVICE } from '../../src/ui/Header.js';
 import { KeyHelp, MAIN_KEYS } from '../../src/ui/KeyHelp.js';
+import { verdictOf } from '../../src/capture/verdict.js';
 import { probabilityBar, ResultPanel } from '../../src/ui/ResultPanel.js';
 import { SessionPanel } from '../../src/ui/SessionPanel.js';
 import { ConfirmPrompt } from '../../src/ui/ConfirmPrompt.js';
@@ -37,22 +38,23 @@ describe('ResultPanel', () => {
     await eventually(() => expect(lastFrame()).not.toBe(first));
   });
 
-  it('shows a malignant result with probability, threshold, model, backend and time', () => {
-    const frame = render(<ResultPanel state={{ status: 'done', capture: sampleCapture() }} />).lastFrame()!;
-    expect(frame).toContain('MALIGNANT');
-    expect(frame).toContain('p(malignant) 83.0%');
-    expect(frame).toContain('threshold 42.0%');
+  it('leads a malignant result with the action, then probability, threshold and band in percent, model, backend and time', () => {
+    const frame = render(<ResultPanel state={{ status: 'done', verdict: verdictOf(sampleCapture()) }} width={90} />).lastFrame()!;
+    expect(frame.split('\n')[0]).toBe('REFER to a clinician');
+    expect(frame).toContain('p(malignant) 83.0% · threshold 42.0% · uncertain 30.0-50.0%');
     expect(frame).toContain('dermacam-mnv1-075@0123456789ab');
     expect(frame).toContain('wasm');
     expect(frame).toContain('41 ms');
   });
 
   it('shows benign, and a rejected capture with its reasons and no probability', () => {
-    expect(render(<ResultPanel state={{ status: 'done', capture: sampleCapture({ label: 'benign', p_malignant: 0.1 }) }} />).lastFrame()).toContain('BENIGN');
+    const benign = render(<ResultPanel state={{ status: 'done', verdict: verdictOf(sampleCapture({ label: 'benign', p_malignant: 0.1 })) }} />).lastFrame()!;
+    expect(benign).toContain('NO REFERRAL SUGGESTED');
+    expect(benign.replace(/\s+/g, ' ')).toContain('never rules out skin cancer');
     const rejected = render(
-      <ResultPanel state={{ status: 'done', capture: sampleCapture({ label: 'rejected', p_malignant: null, quality_ok: 0, quality_reasons: '["too dark"]' }) }} />,
+      <ResultPanel state={{ status: 'done', verdict: verdictOf(sampleCapture({ label: 'rejected', p_malignant: null, quality_ok: 0, quality_reasons: '["too dark"]' })) }} />,
     ).lastFrame()!;
-    expect(rejected).toContain('REJECTED');
+    expect(rejected).toContain('RETAKE: not judged');
     expect(rejected).toContain('too dark');
     expect(rejected).not.toContain('p(malignant)');
   });
@@ -69,10 +71,17 @@ describe('ResultPanel', () => {
 
 describe('SessionPanel', () => {
   it('shows operator, patient reference and capture count', () => {
-    const frame = render(<SessionPanel session={{ id: 'S1', started_at: '', operator: 'alice', patient_ref: 'P-7', captures: 3 }} />).lastFrame()!;
+    const frame = render(<SessionPanel session={{ id: 'S1', started_at: '', operator: 'alice', patient_ref: 'P-7', captures: 3 }} plan={{ operator: 'alice' }} />).lastFrame()!;
     expect(frame).toContain('alice');
     expect(frame).toContain('P-7');
     expect(frame).toContain('captures: 3');
+  });
+
+  it('shows the planned session before its first capture', () => {
+    const frame = render(<SessionPanel plan={{ operator: 'bob', patientRef: 'P-9' }} />).lastFrame()!;
+    expect(frame).toContain('New session (starts at the first capture)');
+    expect(frame).toContain('operator: bob');
+    expect(frame).toContain('patient ref: P-9');
   });
 });
 

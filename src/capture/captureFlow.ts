@@ -1,0 +1,99 @@
+import type { CameraSource } from '../camera/source.js';
+import type { ImageClassifier } from '../classifier/workerClient.js';
+import { UserError } from '../errors.js';
+import type { Capture, CaptureResult, Session, SessionLog } from '../store/sessionLog.js';
+
+/** Who the next session is for; it is written to the log at its first capture, so no session is ever empty. */
+export interface SessionPlan {
+  operator: string;
+  patientRef?: string;
+}
+
+/**
+ * What one press of the capture key came to:
+ * - `answered`: classified and logged, benign, malignant or uncertain;
+ * - `refused`: logged, but the picture failed the quality gate or is not a lesion;
+ * - `failed`: the camera, the classifier or the log failed, and nothing was logged.
+ */
+export type CaptureOutcome =
+  | { kind: 'answered' | 'refused'; capture: Capture; session: Session }
+  | { kind: 'failed'; message: string };
+
+export interface CaptureFlowDeps {
+  camera: CameraSource;
+  classifier: ImageClassifier;
+  store: SessionLog;
+  appVersion: string;
+}
+
+/** The capture flow, without any screen: camera → classifier → log, one still at a time. */
+export class CaptureFlow {
+  private current: Session | undefined;
+
+  constructor(
+    private readonly deps: CaptureFlowDeps,
+    private plan: SessionPlan,
+  ) {}
+
+  /** The session being logged, undefined until the first capture of a plan. */
+  get session(): Session | undefined {
+    return this.current;
+  }
+
+  get sessionPlan(): SessionPlan {
+    return this.plan;
+  }
+
+  /** Reads the session's capture count again after a change outside the flow (a withdrawal). */
+  refreshSession(): void {
+    if (this.current) this.current = this.deps.store.session(this.current.id);
+  }
+
+  /** The next capture starts a new session for this operator and patient. */
+  planSession(plan: SessionPlan): void {
+    this.plan = plan;
+    this.current = undefined;
+  }
+
+  async capture(): Promise<CaptureOutcome> {
+    const { camera, classifier, store, appVersion } = this.deps;
+    let still: Buffer;
+    let prediction;
+    try {
+      still = await camera.capture();
+    } catch (error) {
+      return { kind: 'failed', message: error instanceof UserError ? error.message : `The camera failed: ${(error as Error).message}` };
+    }
+    try {
+      prediction = await classifier.classify(still);
+    } catch (error) {
+      return { kind: 'failed', message: `The picture could not be classified, so nothing was logged: ${(error as Error).message}` };
+    }
+    const { info } = classifier;
+    const result: CaptureResult = {
+      p_malignant: prediction.p_malignant,
+      label: prediction.label,
+      threshold: info.threshold,
+      uncertain_low: info.uncertainBand.low,
+      uncertain_high: info.uncertainBand.high,
+      ood_score: prediction.ood_score,
+      ood_threshold: info.oodThreshold,
+      model_name: info.modelName,
+      model_version: info.modelVersion,
+      model_sha256: info.modelSha256,
+      backend: info.backend,
+      latency_ms: prediction.ms,
+      quality: prediction.quality,
+      camera: camera.description,
+      app_version: appVersion,
+    };
+    try {
+      this.current ??= await store.startSession(this.plan.operator, this.plan.patientRef);
+      const capture = await store.addCapture(this.current.id, still, result);
+      this.current = store.session(this.current.id)!;
+      return { kind: prediction.label === 'rejected' ? 'refused' : 'answered', capture, session: this.current };
+    } catch (error) {
+      return { kind: 'failed', message: error instanceof UserError ? error.message : `The capture was not saved: ${(error as Error).message}` };
+    }
+  }
+}
