@@ -2,7 +2,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { render } from 'ink';
 import { DEFAULT_CAMERA, openCamera } from '../camera/openCamera.js';
-import { startClassifierWorkers } from '../classifier/workerClient.js';
+import { startClassifierWorkers, type ModelInfo } from '../classifier/workerClient.js';
 import { UserError } from '../errors.js';
 import { printable } from '../text.js';
 import { CaptureFlow } from '../capture/captureFlow.js';
@@ -36,15 +36,8 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
   const camera = await openCamera(values.camera!);
   const dataDir = values['data-dir']!;
   const store = await SessionLog.open(dataDir, { key: await readLogKey(process.env, dataDir) });
-  let classifier;
-  try {
-    // two workers share the test-time flips of each still; more would cost a model's memory each for little gain
-    const workers = Math.min(2, os.availableParallelism());
-    classifier = await startClassifierWorkers({ modelDir: values.model ?? DEFAULT_MODEL_DIR, backend }, workers);
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
+  const operator = printable(values.operator ?? os.userInfo().username);
+  const version = await appVersion();
 
   // after an SSH hang-up the terminal is gone: writes fail with EIO/EPIPE, which must not crash the cleanup
   process.stdout.on('error', () => undefined);
@@ -52,24 +45,21 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
   const restoreTerminal = () => io.stdout.write(LEAVE_ALTERNATE_SCREEN);
   process.once('exit', restoreTerminal); // whatever ends the process, the operator gets their terminal back
   const canvas = new TerminalCanvas((text) => process.stdout.write(text));
-  const app = render(
-    <App
-      camera={camera}
-      flow={new CaptureFlow({ camera, classifier, store, appVersion: await appVersion() }, { operator: printable(values.operator ?? os.userInfo().username) })}
-      model={classifier.info}
-      store={store}
-      renderFrame={renderFrame}
-      canvas={canvas}
-    />,
-    { stdout: streamWithCanvas(process.stdout, canvas), exitOnCtrlC: false, patchConsole: true },
+  const screen = (loaded?: { flow: CaptureFlow; model: ModelInfo }) => (
+    <App camera={camera} flow={loaded?.flow} model={loaded?.model} store={store} renderFrame={renderFrame} canvas={canvas} />
   );
-  const hangUp = () => app.unmount();
+  // the frame is drawn at once, and the model loads behind it: that takes seconds on a Pi
+  const app = render(screen(), { stdout: streamWithCanvas(process.stdout, canvas), exitOnCtrlC: false, patchConsole: true });
   // a failure that escaped every handler ends the app in one sentence, like any other error
   let escaped: unknown;
   const fail = (error: unknown) => {
     escaped ??= error;
     app.unmount();
   };
+  // two workers share the test-time flips of each still; more would cost a model's memory each for little gain
+  const loading = startClassifierWorkers({ modelDir: values.model ?? DEFAULT_MODEL_DIR, backend }, Math.min(2, os.availableParallelism()));
+  loading.then((classifier) => app.rerender(screen({ flow: new CaptureFlow({ camera, classifier, store, appVersion: version }, { operator }), model: classifier.info })), fail);
+  const hangUp = () => app.unmount();
   process.once('SIGTERM', hangUp);
   process.once('SIGHUP', hangUp);
   process.on('uncaughtException', fail);
@@ -84,7 +74,7 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
     restoreTerminal();
     process.off('exit', restoreTerminal);
     await camera.stop();
-    await classifier.close();
+    await loading.then((classifier) => classifier.close(), () => undefined);
     await store.close();
   }
   if (escaped !== undefined) throw escaped;

@@ -1,4 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
+import { localTime } from '../localTime.js';
 import type { Capture, Session } from './sessionLog.js';
 
 export const CSV_COLUMNS = [
@@ -11,16 +12,6 @@ export const CSV_COLUMNS = [
 ] as const;
 
 const round = (value: number | null, digits: number) => (value === null ? null : Number(value.toFixed(digits)));
-
-/** An ISO time in this machine's time zone, with its offset: 2026-11-27T11:15:00+01:00. */
-export function localTime(iso: string): string {
-  const date = new Date(iso);
-  const offset = -date.getTimezoneOffset();
-  const local = new Date(date.getTime() + offset * 60_000).toISOString().slice(0, 19);
-  const sign = offset >= 0 ? '+' : '-';
-  const hours = String(Math.floor(Math.abs(offset) / 60)).padStart(2, '0');
-  return `${local}${sign}${hours}:${String(Math.abs(offset) % 60).padStart(2, '0')}`;
-}
 
 /**
  * A cell that a spreadsheet would run as a formula (starting with = + - @, or a tab or carriage

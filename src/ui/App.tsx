@@ -1,6 +1,6 @@
 import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { readFile } from 'node:fs/promises';
-import { useEffect, useReducer, useRef, useState, type ReactElement } from 'react';
+import { useCallback, useEffect, useReducer, useRef, useState, type ReactElement } from 'react';
 import type { CameraSource } from '../camera/source.js';
 import type { CaptureFlow } from '../capture/captureFlow.js';
 import { verdictOf } from '../capture/verdict.js';
@@ -9,21 +9,23 @@ import { UserError } from '../errors.js';
 import { writeSessionCsv } from '../store/exportFile.js';
 import type { Capture, SessionLog } from '../store/sessionLog.js';
 import { ConfirmPrompt } from './ConfirmPrompt.js';
-import { Header } from './Header.js';
+import { Header, headerLines } from './Header.js';
+import { HelpPanel } from './HelpPanel.js';
 import { History, HISTORY_LISTS_WIDTH } from './History.js';
-import { KeyHelp, MAIN_KEYS } from './KeyHelp.js';
+import { KeyHelp, keyHelpLines, MAIN_KEYS, SCREEN_KEYS } from './KeyHelp.js';
 import { Preview } from './Preview.js';
 import { ResultPanel, type ResultState } from './ResultPanel.js';
 import { SessionPanel } from './SessionPanel.js';
+import { StatusLine } from './StatusLine.js';
 import { TextForm } from './TextForm.js';
 import type { PreviewCanvas } from './previewCanvas.js';
 import type { FrameRenderer } from './useCameraPreview.js';
 
 export interface AppProps {
   camera: CameraSource;
-  /** Takes, classifies and logs a still; owns the session being logged. */
-  flow: CaptureFlow;
-  model: ModelInfo;
+  /** Takes, classifies and logs a still; owns the session being logged. Undefined while the model loads. */
+  flow?: CaptureFlow;
+  model?: ModelInfo;
   store: SessionLog;
   renderFrame: FrameRenderer;
   /** Where the live preview is painted. */
@@ -33,7 +35,11 @@ export interface AppProps {
   onQuit?: () => void;
 }
 
-type Mode = 'main' | 'new-session' | 'note' | 'confirm-retake' | 'history';
+/** Below this the screens do not fit: the app says so instead of drawing a broken frame. */
+export const MIN_COLUMNS = 64;
+export const MIN_ROWS = 20;
+
+type Mode = { name: 'main' | 'new-session' | 'confirm-retake' | 'history' | 'help' } | { name: 'note'; capture: Capture };
 
 function useTerminalSize() {
   const { stdout } = useStdout();
@@ -56,21 +62,34 @@ export function App({ camera, flow, model, store, renderFrame, canvas, previewIn
   const [, sessionChanged] = useReducer((count: number) => count + 1, 0);
   const [last, setLast] = useState<Capture>();
   const [phase, setPhase] = useState<{ status: 'idle' | 'classifying' } | { status: 'error'; message: string }>({ status: 'idle' });
-  const [mode, setMode] = useState<Mode>('main');
+  const [mode, setMode] = useState<Mode>({ name: 'main' });
   const [message, setMessage] = useState<string>();
-  const session = flow.session;
-  const result: ResultState = phase.status !== 'idle' ? phase : last ? { status: 'done', verdict: verdictOf(last) } : phase;
+  const session = flow?.session;
+  const result: ResultState = !flow ? { status: 'loading' } : phase.status !== 'idle' ? phase : last ? { status: 'done', verdict: verdictOf(last) } : phase;
+  const keys =
+    mode.name === 'main' ? MAIN_KEYS.map((hint) => ({ ...hint, enabled: isAvailable(hint.key) }))
+    : mode.name === 'new-session' || mode.name === 'note' ? SCREEN_KEYS.form
+    : mode.name === 'confirm-retake' ? SCREEN_KEYS.confirm
+    : SCREEN_KEYS[mode.name];
 
-  const previewColumns = Math.max(20, Math.floor(columns * 0.55));
-  const previewRows = Math.max(8, rows - 8); // header (2-3 lines), key help (1-2 lines) and Ink's last line
+  // wide terminals give the picture more than half; narrow ones leave the text its room
+  const previewColumns = Math.floor(columns * (columns >= 120 ? 0.55 : 0.45));
+  const previewRows = Math.max(6, rows - headerLines(columns) - 1 - keyHelpLines(keys, columns) - 1);
 
   const capturing = useRef(false); // a ref, not state: a second space may arrive before the next render
 
-  async function captureAndClassify(): Promise<void> {
+  function isAvailable(key: string): boolean {
+    if (key === 'space') return flow !== undefined;
+    if (key === 'r' || key === 'b') return last !== undefined;
+    if (key === 'e') return session !== undefined;
+    return true;
+  }
+
+  async function captureAndClassify(live: CaptureFlow): Promise<void> {
     capturing.current = true;
     setPhase({ status: 'classifying' });
     setMessage(undefined);
-    const outcome = await flow.capture();
+    const outcome = await live.capture();
     if (outcome.kind === 'failed') setPhase({ status: 'error', message: outcome.message });
     else {
       setLast(outcome.capture);
@@ -89,6 +108,8 @@ export function App({ camera, flow, model, store, renderFrame, canvas, previewIn
     }
   }
 
+  const back = () => setMode({ name: 'main' });
+
   /** Runs a change to the log from a form; a failure is shown in its sentence and the app stays up. */
   async function saveOrSay(save: () => Promise<void>): Promise<void> {
     try {
@@ -106,30 +127,49 @@ export function App({ camera, flow, model, store, renderFrame, canvas, previewIn
 
   useInput(
     (input, key) => {
-      if (input === 'q' || (key.ctrl && input === 'c')) return quit();
+      if (input === 'q' || key.escape || (key.ctrl && input === 'c')) return quit();
       // one capture at a time: a key pressed meanwhile is not kept for later, and the operator is told so
       if (capturing.current) return setMessage('Busy classifying: press the key again when the result is shown.');
-      if (input === ' ') void captureAndClassify();
-      else if (input === 'r' && last) setMode('confirm-retake');
-      else if (input === 'n') setMode('new-session');
-      else if (input === 'b' && last) setMode('note');
-      else if (input === 'h') setMode('history');
+      const unavailable = MAIN_KEYS.find((hint) => hint.key === (input === ' ' ? 'space' : input) && !isAvailable(hint.key));
+      if (unavailable) return setMessage(input === ' ' ? 'The model is still loading.' : `Nothing to ${unavailable.action} yet: take a capture first.`);
+      if (input === ' ' && flow) void captureAndClassify(flow);
+      else if (input === 'r') setMode({ name: 'confirm-retake' });
+      else if (input === 'n') setMode({ name: 'new-session' });
+      else if (input === 'b' && last) setMode({ name: 'note', capture: last });
+      else if (input === 'h') setMode({ name: 'history' });
       else if (input === 'e') void exportSession();
+      else if (input === '?') setMode({ name: 'help' });
     },
-    { isActive: mode === 'main' },
+    { isActive: mode.name === 'main' },
   );
   // forms handle Ctrl+C themselves: they ask first when something was typed
-  useInput((input, key) => key.ctrl && input === 'c' && quit(), { isActive: mode === 'confirm-retake' || mode === 'history' });
+  useInput((input, key) => key.ctrl && input === 'c' && quit(), { isActive: mode.name === 'confirm-retake' || mode.name === 'history' || mode.name === 'help' });
 
-  const back = () => setMode('main');
-  let overlay: ReactElement | undefined;
-  if (mode === 'new-session') {
-    overlay = (
+  const thumbnailColumns = Math.min(48, columns - HISTORY_LISTS_WIDTH);
+  const thumbnailRows = Math.min(24, rows - 8);
+  const thumbnail = useCallback(
+    async (file: string) => renderFrame(await readFile(file), thumbnailColumns, thumbnailRows),
+    [renderFrame, thumbnailColumns, thumbnailRows],
+  );
+
+  if (columns < MIN_COLUMNS || rows < MIN_ROWS) {
+    return (
+      <Box flexDirection="column">
+        <Text color="yellow">
+          The terminal is {columns}x{rows}; dermacam needs at least {MIN_COLUMNS}x{MIN_ROWS}. Enlarge it, or press q to quit.
+        </Text>
+      </Box>
+    );
+  }
+
+  let panel: ReactElement;
+  if (mode.name === 'new-session' && flow) {
+    panel = (
       <TextForm
-        title="New session"
+        title="New session (logged at its first capture)"
         fields={[
           { key: 'operator', label: 'Operator', value: flow.sessionPlan.operator, required: true },
-          { key: 'patient', label: 'Patient reference', hint: 'pseudonymous code, never a name (optional)' },
+          { key: 'patient', label: 'Patient ref', hint: 'pseudonymous code, never a name (optional)' },
         ]}
         onCancel={back}
         onQuit={quit}
@@ -142,25 +182,28 @@ export function App({ camera, flow, model, store, renderFrame, canvas, previewIn
         }}
       />
     );
-  } else if (mode === 'note' && last) {
-    overlay = (
+  } else if (mode.name === 'note') {
+    const { capture } = mode;
+    panel = (
       <TextForm
-        title={`Body site and note for capture ${last.id}`}
+        title={`Body site and note, capture ${capture.id}`}
         fields={[
-          { key: 'body_site', label: 'Body site', value: last.body_site ?? '' },
-          { key: 'note', label: 'Note', value: last.note ?? '' },
+          { key: 'body_site', label: 'Body site', value: capture.body_site ?? '' },
+          { key: 'note', label: 'Note', value: capture.note ?? '' },
         ]}
         onCancel={back}
         onQuit={quit}
         onSubmit={(values) =>
           saveOrSay(async () => {
-            setLast((await store.annotate(last.id, values))!);
+            const updated = (await store.annotate(capture.id, values))!;
+            if (capture.id === last?.id) setLast(updated);
+            setMessage(`Saved the body site and note of capture ${capture.id}.`);
           })
         }
       />
     );
-  } else if (mode === 'confirm-retake' && last) {
-    overlay = (
+  } else if (mode.name === 'confirm-retake' && last) {
+    panel = (
       <ConfirmPrompt
         question={`Withdraw capture ${last.id} and delete its image? The log keeps a note of the withdrawal.`}
         onAnswer={(yes) =>
@@ -169,24 +212,40 @@ export function App({ camera, flow, model, store, renderFrame, canvas, previewIn
             await store.withdrawCapture(last.id, 'retake');
             setLast(undefined);
             setMessage(`Capture ${last.id} withdrawn: press space to retake.`);
-            flow.refreshSession();
+            flow?.refreshSession();
             sessionChanged();
           })
         }
       />
     );
-  } else if (mode === 'history') {
-    const thumbnailColumns = Math.min(48, columns - HISTORY_LISTS_WIDTH);
-    const thumbnail = async (file: string) => renderFrame(await readFile(file), thumbnailColumns, Math.min(24, rows - 8));
-    overlay = <History source={store} thumbnail={thumbnailColumns >= 16 ? thumbnail : undefined} onClose={back} />;
+  } else {
+    panel = (
+      <>
+        <ResultPanel state={result} width={columns - previewColumns - 2} />
+        <Box marginTop={1}>
+          <SessionPanel session={session} plan={flow?.sessionPlan} />
+        </Box>
+      </>
+    );
   }
 
   return (
     // one line short of the terminal: a full-height Ink app clears the whole terminal on every update
     <Box flexDirection="column" width={columns} height={rows - 1} overflow="hidden">
       <Header camera={camera.description} />
-      {mode === 'history' ? (
-        overlay
+      {mode.name === 'help' ? (
+        <Box flexGrow={1}>
+          <HelpPanel onClose={back} />
+        </Box>
+      ) : mode.name === 'history' ? (
+        <Box flexGrow={1}>
+          <History
+            source={store}
+            thumbnail={thumbnailColumns >= 16 ? thumbnail : undefined}
+            onClose={back}
+            onAnnotate={(capture) => setMode({ name: 'note', capture })}
+          />
+        </Box>
       ) : (
         <Box flexGrow={1}>
           <Preview
@@ -198,19 +257,13 @@ export function App({ camera, flow, model, store, renderFrame, canvas, previewIn
             // slower while a capture is classified: the workers need the cores more than the preview does
             intervalMs={result.status === 'classifying' ? 4 * previewIntervalMs : previewIntervalMs}
           />
-          <Box flexDirection="column" marginLeft={2} flexGrow={1}>
-            <Text bold underline>Result</Text>
-            <ResultPanel state={result} width={columns - previewColumns - 4} />
-            <Box marginTop={1}>
-              <SessionPanel session={session} plan={flow.sessionPlan} />
-            </Box>
-            <Text dimColor>model {model.modelId} · {model.backend}</Text>
-            {overlay}
-            {message && <Text color="cyan">{message}</Text>}
+          <Box flexDirection="column" marginLeft={2} width={columns - previewColumns - 2}>
+            {panel}
           </Box>
         </Box>
       )}
-      <KeyHelp keys={MAIN_KEYS} />
+      <StatusLine message={message} dataDir={store.dataDir} model={model ? `${model.modelId} · ${model.backend}` : 'model loading'} />
+      <KeyHelp keys={keys} />
     </Box>
   );
 }

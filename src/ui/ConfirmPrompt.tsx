@@ -4,7 +4,7 @@ import { Box, Text, useInput } from 'ink';
 export function ConfirmPrompt({ question, onAnswer }: { question: string; onAnswer: (yes: boolean) => void }) {
   useInput((input, key) => {
     if (input === 'y' || input === 'Y') onAnswer(true);
-    else if (input === 'n' || input === 'N' || key.escape) onAnswer(false);
+    else if (input === 'n' || input === 'N' || input === 'q' || key.escape) onAnswer(false);
   });
   return (
     <Box borderStyle="round" borderColor="yellow" paddingX={1}>

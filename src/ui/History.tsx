@@ -1,7 +1,13 @@
 import path from 'node:path';
 import { Box, Text, useInput } from 'ink';
 import { useEffect, useMemo, useState } from 'react';
+import { localTime } from '../localTime.js';
 import type { Capture, Session } from '../store/sessionLog.js';
+
+/** The machine's UTC offset, as the history's header names it: `UTC+01:00`. */
+function zoneName(): string {
+  return `UTC${localTime(new Date().toISOString()).slice(19)}`;
+}
 
 export interface HistorySource {
   sessions(): Session[];
@@ -10,8 +16,8 @@ export interface HistorySource {
 }
 
 const VISIBLE = 12;
-const SESSIONS_WIDTH = 44;
-const CAPTURES_WIDTH = 40;
+const SESSIONS_WIDTH = 30;
+const CAPTURES_WIDTH = 30;
 /** Columns taken by the two lists and their margins, left of the thumbnail. */
 export const HISTORY_LISTS_WIDTH = SESSIONS_WIDTH + 2 + CAPTURES_WIDTH + 2;
 
@@ -21,19 +27,27 @@ function windowAround<T>(items: T[], selected: number): { items: T[]; offset: nu
   return { items: items.slice(offset, offset + VISIBLE), offset };
 }
 
+/** A time in this machine's zone: `2026-11-27 11:15` (the header names the zone). */
+export function localClock(iso: string, withSeconds = false): string {
+  return localTime(iso).slice(withSeconds ? 11 : 0, withSeconds ? 19 : 16).replace('T', ' ');
+}
+
 /**
  * Browses every session (newest first) and its captures, with a thumbnail of the selected
- * capture. ↑↓ move, → or Enter opens a session, ← goes back, Esc or h closes.
+ * capture. ↑↓ move, → or Enter opens a session, ← goes back, b annotates the selected capture,
+ * Esc, q or h closes.
  */
 export function History({
   source,
   thumbnail,
   onClose,
+  onAnnotate,
 }: {
   source: HistorySource;
   /** Draws a capture's picture as terminal text; undefined when the terminal is too narrow for one. */
   thumbnail?: (file: string) => Promise<string>;
   onClose: () => void;
+  onAnnotate: (capture: Capture) => void;
 }) {
   const [sessions] = useState(() => source.sessions().reverse());
   const [sessionIndex, setSessionIndex] = useState(0);
@@ -54,6 +68,7 @@ export function History({
       if (key.upArrow) setCaptureIndex(Math.max(0, captureIndex - 1));
       if (key.downArrow) setCaptureIndex(Math.min(captures.length - 1, captureIndex + 1));
       if (key.leftArrow) setCaptureIndex(undefined);
+      if (input === 'b' && capture && capture.withdrawn_at === null) onAnnotate(capture);
     }
   });
 
@@ -69,21 +84,21 @@ export function History({
     return () => {
       live = false;
     };
-  }, [capture?.id]);
+  }, [capture?.id, thumbnail, source.dataDir]);
 
   if (sessions.length === 0) return <Text dimColor>No sessions yet. Esc to go back.</Text>;
   const sessionWindow = windowAround(sessions, sessionIndex);
   const captureWindow = windowAround(captures, captureIndex ?? 0);
   return (
     <Box flexDirection="column">
-      <Text bold>History · ↑↓ move · → open · ← back · Esc close</Text>
+      <Text bold>History · times in {zoneName()}</Text>
       <Box>
         <Box flexDirection="column" width={SESSIONS_WIDTH} marginRight={2}>
           {sessionWindow.items.map((s, i) => {
             const selected = i + sessionWindow.offset === sessionIndex;
             return (
               <Text key={s.id} inverse={selected && captureIndex === undefined} color={selected ? 'cyan' : undefined}>
-                {s.started_at.slice(0, 16).replace('T', ' ')} {s.operator.slice(0, 12)} {s.patient_ref ?? ''} ({s.captures})
+                {localClock(s.started_at)} {s.operator.slice(0, 8)} {(s.patient_ref ?? '').slice(0, 6)} ({s.captures})
               </Text>
             );
           })}
@@ -92,7 +107,7 @@ export function History({
           {captures.length === 0 && <Text dimColor>no captures</Text>}
           {captureWindow.items.map((c, i) => (
             <Text key={c.id} inverse={i + captureWindow.offset === captureIndex} dimColor={c.withdrawn_at !== null}>
-              {c.captured_at.slice(11, 19)}{' '}
+              {localClock(c.captured_at, true)}{' '}
               {c.withdrawn_at === null
                 ? `${c.label.padEnd(9)} ${c.p_malignant === null ? '' : `${(c.p_malignant * 100).toFixed(0)}%`} ${c.body_site ?? ''}`
                 : `withdrawn (${c.withdrawn_reason})`}
@@ -102,7 +117,7 @@ export function History({
         {capture && (
           <Box flexDirection="column">
             {capture.withdrawn_at !== null ? (
-              <Text dimColor>withdrawn {capture.withdrawn_at.slice(0, 19).replace('T', ' ')} ({capture.withdrawn_reason}); its image was deleted</Text>
+              <Text dimColor>withdrawn {localClock(capture.withdrawn_at)} ({capture.withdrawn_reason}); its image was deleted</Text>
             ) : !thumbnail ? (
               <Text dimColor>(widen the terminal to see the picture)</Text>
             ) : picture ? (

@@ -3,6 +3,7 @@ import type { Verdict } from '../capture/verdict.js';
 import { Spinner } from './Spinner.js';
 
 export type ResultState =
+  | { status: 'loading' }
   | { status: 'idle' }
   | { status: 'classifying' }
   | { status: 'done'; verdict: Verdict }
@@ -17,6 +18,7 @@ export function probabilityBar(fraction: number, threshold: number, width: numbe
 
 /** The answer as an action first (refer, no referral, retake), then the numbers in one unit. */
 export function ResultPanel({ state, width = 40 }: { state: ResultState; width?: number }) {
+  if (state.status === 'loading') return <Spinner label="Loading the model… (the first start takes several seconds)" />;
   if (state.status === 'idle') return <Text dimColor>Press space to capture and classify.</Text>;
   if (state.status === 'classifying') return <Spinner label="classifying…" />;
   if (state.status === 'error') return <Text color="red">{state.message}</Text>;

@@ -59,7 +59,6 @@ export function TextForm({
         </Box>
       ))}
       {state.problem && <Text color="red">{state.problem}</Text>}
-      <Text dimColor>Enter: next / save · Tab: next field · Esc: cancel</Text>
     </Box>
   );
 }

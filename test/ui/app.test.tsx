@@ -69,7 +69,7 @@ describe('App', () => {
     const { stdin, lastFrame, classifier } = renderApp();
     await eventually(() => expect(canvas.frames.length).toBeGreaterThan(2)); // the preview keeps moving
     // the picture goes into the box left of the result panel, below the header (three lines at 100 columns)
-    expect(canvas.area).toEqual({ left: 0, top: 3, columns: 55, rows: 22 });
+    expect(canvas.area).toEqual({ left: 0, top: 3, columns: 45, rows: 23 });
     expect(lastFrame()).not.toContain('FRAME'); // painted by the canvas, not through Ink
     expect(lastFrame()).toContain('Not a medical device');
     await captureOnce(stdin, lastFrame);

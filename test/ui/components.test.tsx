@@ -79,7 +79,7 @@ describe('SessionPanel', () => {
 
   it('shows the planned session before its first capture', () => {
     const frame = render(<SessionPanel plan={{ operator: 'bob', patientRef: 'P-9' }} />).lastFrame()!;
-    expect(frame).toContain('New session (starts at the first capture)');
+    expect(frame).toContain('New session (logged at the first capture)');
     expect(frame).toContain('operator: bob');
     expect(frame).toContain('patient ref: P-9');
   });

@@ -5,6 +5,8 @@ import { printable } from '../../src/text.js';
 import { TextForm } from '../../src/ui/TextForm.js';
 import { eventually, KEYS, sampleCapture, settle } from './helpers.js';
 
+process.env.TZ = 'UTC'; // the history shows local times
+
 const fields = [
   { key: 'operator', label: 'Operator', value: 'alice', required: true },
   { key: 'patient', label: 'Patient reference' },
@@ -94,7 +96,7 @@ describe('History', () => {
   it('lists sessions newest first, opens one, and shows the selected capture with its thumbnail', async () => {
     const thumbnail = vi.fn(async (file: string) => `THUMB ${file}`);
     const onClose = vi.fn();
-    const { stdin, lastFrame } = render(<History source={source} thumbnail={thumbnail} onClose={onClose} />);
+    const { stdin, lastFrame } = render(<History source={source} thumbnail={thumbnail} onClose={onClose} onAnnotate={vi.fn()} />);
     const frame = lastFrame()!;
     expect(frame.indexOf('bob')).toBeLessThan(frame.indexOf('alice'));
     await settle();
@@ -111,14 +113,30 @@ describe('History', () => {
 
   it('shows a withdrawn capture as withdrawn, with its reason, and no picture', async () => {
     const thumbnail = vi.fn(async (file: string) => `THUMB ${file}`);
-    const { stdin, lastFrame } = render(<History source={source} thumbnail={thumbnail} onClose={vi.fn()} />);
+    const { stdin, lastFrame } = render(<History source={source} thumbnail={thumbnail} onClose={vi.fn()} onAnnotate={vi.fn()} />);
     await settle();
     expect(lastFrame()).toContain('withdrawn (retake)');
     stdin.write(KEYS.right); // bob's session, the newest
     await eventually(() => expect(lastFrame()).toContain('THUMB'));
     await settle(50); // Ink subscribes the new screen's key handler after it draws
     stdin.write(KEYS.down);
-    await eventually(() => expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('its image was deleted'));
+    await eventually(() => expect(lastFrame()!.replace(/\s+/g, ' ')).toMatch(/withdrawn 2026-11-27 10:05 \(retake\); its image .*was deleted/));
     expect(thumbnail).toHaveBeenCalledTimes(1); // only for the capture that was not withdrawn
+  });
+
+  it('b annotates the selected capture, but not a withdrawn one', async () => {
+    const onAnnotate = vi.fn();
+    const { stdin, lastFrame } = render(<History source={source} onClose={vi.fn()} onAnnotate={onAnnotate} />);
+    await settle();
+    stdin.write(KEYS.right);
+    await eventually(() => expect(lastFrame()).toContain('widen the terminal'));
+    await settle(50);
+    stdin.write('b');
+    await eventually(() => expect(onAnnotate).toHaveBeenCalledWith(expect.objectContaining({ id: 'c3' })));
+    stdin.write(KEYS.down);
+    await settle(50);
+    stdin.write('b');
+    await settle(50);
+    expect(onAnnotate).toHaveBeenCalledTimes(1);
   });
 });

@@ -1,3 +1,6 @@
+import { EventEmitter } from 'node:events';
+import { render as inkRender } from 'ink';
+import type { ReactElement } from 'react';
 import type { Capture } from '../../src/store/sessionLog.js';
 import type { ScreenArea } from '../../src/ui/previewCanvas.js';
 
@@ -63,4 +66,34 @@ export function recordingCanvas() {
     draw: (frame: string) => void canvas.frames.push(frame),
   };
   return canvas;
+}
+
+/** Renders like ink-testing-library, but in a terminal of the given size (its own is 100 columns, no rows). */
+export function renderAtSize(tree: ReactElement, columns: number, rows: number) {
+  const frames: string[] = [];
+  const stdout = Object.assign(new EventEmitter(), { columns, rows, write: (frame: string) => frames.push(frame) });
+  const stdin = Object.assign(new EventEmitter(), {
+    isTTY: true,
+    data: null as string | null,
+    write(data: string) {
+      stdin.data = data;
+      stdin.emit('readable');
+      stdin.emit('data', data);
+    },
+    read() {
+      const { data } = stdin;
+      stdin.data = null;
+      return data;
+    },
+    setEncoding: () => undefined, setRawMode: () => undefined, resume: () => undefined, pause: () => undefined, ref: () => undefined, unref: () => undefined,
+  });
+  const instance = inkRender(tree, {
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    stderr: stdout as unknown as NodeJS.WriteStream,
+    stdin: stdin as unknown as NodeJS.ReadStream,
+    debug: true,
+    exitOnCtrlC: false,
+    patchConsole: false,
+  });
+  return { stdin, lastFrame: () => frames.at(-1), unmount: () => instance.unmount() };
 }

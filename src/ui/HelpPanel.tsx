@@ -1,0 +1,31 @@
+import { Box, Text, useInput } from 'ink';
+
+const HELP: [string, string][] = [
+  ['space', 'take a still, classify it and log it'],
+  ['r', 'withdraw the last capture (a retake): the log keeps a note'],
+  ['n', 'plan a new session: operator and patient reference'],
+  ['b', 'body site and note for the last capture (h: for any)'],
+  ['h', 'history: every session and capture; b annotates one'],
+  ['e', 'export this session as CSV into the data folder'],
+  ['q, Esc', 'quit here; close a screen elsewhere'],
+];
+
+/** What each key does, and what the answer means; q, Esc or ? closes it. */
+export function HelpPanel({ onClose }: { onClose: () => void }) {
+  useInput((input, key) => {
+    if (input === 'q' || input === '?' || key.escape) onClose();
+  });
+  return (
+    <Box flexDirection="column" borderStyle="round" borderColor="cyan" paddingX={1}>
+      <Text bold>Keys</Text>
+      {HELP.map(([key, text]) => (
+        <Text key={key}>
+          <Text bold>{key.padEnd(7)}</Text>
+          {text}
+        </Text>
+      ))}
+      <Text dimColor>REFER: above the model's threshold. UNCERTAIN: too close to call. RETAKE: not judged.</Text>
+      <Text dimColor>None of these is a diagnosis.</Text>
+    </Box>
+  );
+}
