@@ -3,6 +3,7 @@ import { loadClassifier } from '../classifier/classifier.js';
 import { UserError } from '../errors.js';
 import { escapeControlCharacters } from '../text.js';
 import { expandImageInputs } from './imageFiles.js';
+import { progressOnTerminal } from './progress.js';
 import { DEFAULT_MODEL_DIR, parseBackend, writeLine, type CommandIO } from './io.js';
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
@@ -16,10 +17,13 @@ export async function classifyCommand(argv: string[], io: CommandIO): Promise<nu
   });
   if (positionals.length === 0) throw new UserError('Name at least one image or folder to classify.');
   const classifier = await loadClassifier({ tf: await io.tf(), modelDir: values.model ?? DEFAULT_MODEL_DIR, backend: parseBackend(values.backend) });
-  if (!values.json) writeLine(io.stdout, `model ${classifier.modelId}, backend ${classifier.backend}, threshold ${classifier.threshold.toFixed(3)}`);
+  if (!values.json) writeLine(io.stdout, `model ${classifier.modelId}, backend ${classifier.backend}, threshold ${(classifier.threshold * 100).toFixed(1)}% p(malignant)`);
 
   let failures = 0;
-  for (const input of await expandImageInputs(positionals)) {
+  const inputs = await expandImageInputs(positionals);
+  const progress = progressOnTerminal(io.stderr, inputs.length, 'classified');
+  const labels: Record<string, number> = {};
+  for (const input of inputs) {
     let result: Record<string, unknown>;
     if ('error' in input) {
       result = { file: input.file, error: input.error };
@@ -43,9 +47,16 @@ export async function classifyCommand(argv: string[], io: CommandIO): Promise<nu
       }
     }
     if ('error' in result) failures++;
+    else labels[result.label as string] = (labels[result.label as string] ?? 0) + 1;
     writeLine(io.stdout, values.json ? JSON.stringify(result) : humanLine(result));
+    progress.tick();
   }
   classifier.dispose();
+  const counts = ['benign', 'malignant', 'uncertain', 'rejected'].map((label) => `${labels[label] ?? 0} ${label}`);
+  const summary = progress.finish(`Classified ${inputs.length - failures} of ${inputs.length} images: ${counts.join(', ')}, ${failures} unreadable`);
+  // the summary never mixes into JSON lines: with --json it goes to a terminal's stderr only
+  if (!values.json) writeLine(io.stdout, summary);
+  else if (progress.live) writeLine(io.stderr, summary);
   return failures > 0 ? 1 : 0;
 }
 

@@ -4,6 +4,7 @@ import type { Label } from '../classifier/decision.js';
 import { UserError } from '../errors.js';
 import { escapeControlCharacters } from '../text.js';
 import { metricsReport, type MetricsReport } from '../metrics/index.js';
+import { progressOnTerminal } from './progress.js';
 import { DEFAULT_MODEL_DIR, parseBackend, writeLine, type CommandIO } from './io.js';
 import { readLabelsCsv } from './labelsCsv.js';
 
@@ -29,6 +30,7 @@ export async function evalCommand(argv: string[], io: CommandIO): Promise<number
   const labels: Label[] = [];
   const refusalReasons: Record<string, number> = {};
   const errors: { file: string; error: string }[] = [];
+  const progress = progressOnTerminal(io.stderr, labelled.length, 'classified');
   for (const item of labelled) {
     try {
       const prediction = await classifier.classifyFile(item.file);
@@ -42,8 +44,10 @@ export async function evalCommand(argv: string[], io: CommandIO): Promise<number
       errors.push({ file: item.file, error: error.message });
       writeLine(io.stderr, `${escapeControlCharacters(item.file)}: cannot classify: ${error.message}`);
     }
+    progress.tick();
   }
   classifier.dispose();
+  const summary = progress.finish(`Evaluated ${truth.length} of ${labelled.length} images: ${labels.filter((label) => label === 'benign' || label === 'malignant').length} answered, ${labels.filter((label) => label === 'uncertain').length} uncertain, ${labels.filter((label) => label === 'rejected').length} rejected, ${errors.length} unreadable`);
   if (truth.length === 0) throw new UserError('None of the images in the labels file could be classified.');
 
   // every image at the threshold (the contract's metrics), and the images the model answered for
@@ -58,7 +62,8 @@ export async function evalCommand(argv: string[], io: CommandIO): Promise<number
   };
   const output = { ...report, refused, answered, model: classifier.modelId, backend: classifier.backend, errors: errors.length };
   const model = `${classifier.modelId} on ${classifier.backend}`;
-  writeLine(io.stdout, values.json ? JSON.stringify(output) : humanEvaluation(report, refused, answered, model));
+  writeLine(io.stdout, values.json ? JSON.stringify(output) : `${humanEvaluation(report, refused, answered, model)}\n${summary}`);
+  if (values.json && progress.live) writeLine(io.stderr, summary);
   return errors.length > 0 ? 1 : 0;
 }
 

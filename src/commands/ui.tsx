@@ -46,7 +46,7 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
   process.once('exit', restoreTerminal); // whatever ends the process, the operator gets their terminal back
   const canvas = new TerminalCanvas((text) => process.stdout.write(text));
   const screen = (loaded?: { flow: CaptureFlow; model: ModelInfo }) => (
-    <App camera={camera} flow={loaded?.flow} model={loaded?.model} store={store} renderFrame={renderFrame} canvas={canvas} />
+    <App camera={camera} flow={loaded?.flow} model={loaded?.model} plan={{ operator }} store={store} renderFrame={renderFrame} canvas={canvas} />
   );
   // the frame is drawn at once, and the model loads behind it: that takes seconds on a Pi
   const app = render(screen(), { stdout: streamWithCanvas(process.stdout, canvas), exitOnCtrlC: false, patchConsole: true });

@@ -10,8 +10,8 @@ export function confusionAt(truth: readonly boolean[], scores: readonly number[]
   const counts: Confusion = { tp: 0, fp: 0, tn: 0, fn: 0 };
   truth.forEach((positive, i) => {
     const predicted = scores[i]! >= threshold;
-    if (positive) predicted ? counts.tp++ : counts.fn++;
-    else predicted ? counts.fp++ : counts.tn++;
+    const cell = positive ? (predicted ? 'tp' : 'fn') : predicted ? 'fp' : 'tn';
+    counts[cell]++;
   });
   return counts;
 }

@@ -6,6 +6,8 @@ import type { Capture } from './records.js';
 /** `PRAGMA application_id` of a dermacam log ("DRMC"): what tells it apart from another program's SQLite file. */
 export const APPLICATION_ID = 0x44524d43;
 
+const NOT_IN_CAPTURE_ENTRY = new Set(['id', 'body_site', 'note', 'withdrawn_at', 'withdrawn_reason', 'prev_hash', 'row_hash']);
+
 type Migration = string | ((db: Database.Database) => void);
 
 /** Schema migrations in order; the database's `user_version` is the number applied so far. */
@@ -64,9 +66,10 @@ export const MIGRATIONS: readonly Migration[] = [
     };
     for (const row of db.prepare('SELECT * FROM captures ORDER BY rowid').all() as Capture[]) {
       journalSession(row.session_id);
-      const { id, body_site, note, withdrawn_at, withdrawn_reason, prev_hash, row_hash, ...record } = row as Capture & { prev_hash: string; row_hash: string };
-      appendEntry(db, 'capture', id, record);
-      if (body_site !== null || note !== null) appendEntry(db, 'annotation', id, { body_site, note });
+      // the entry holds what was fixed at capture time; notes become annotation entries, the old chain goes
+      const record = Object.fromEntries(Object.entries(row).filter(([field]) => !NOT_IN_CAPTURE_ENTRY.has(field)));
+      appendEntry(db, 'capture', row.id, record);
+      if (row.body_site !== null || row.note !== null) appendEntry(db, 'annotation', row.id, { body_site: row.body_site, note: row.note });
     }
     for (const { id } of sessions) journalSession(id);
     db.exec('ALTER TABLE captures DROP COLUMN prev_hash; ALTER TABLE captures DROP COLUMN row_hash;');

@@ -2,7 +2,7 @@ import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { readFile } from 'node:fs/promises';
 import { useCallback, useEffect, useReducer, useRef, useState, type ReactElement } from 'react';
 import type { CameraSource } from '../camera/source.js';
-import type { CaptureFlow } from '../capture/captureFlow.js';
+import type { CaptureFlow, SessionPlan } from '../capture/captureFlow.js';
 import { verdictOf } from '../capture/verdict.js';
 import type { ModelInfo } from '../classifier/workerClient.js';
 import { UserError } from '../errors.js';
@@ -26,6 +26,8 @@ export interface AppProps {
   /** Takes, classifies and logs a still; owns the session being logged. Undefined while the model loads. */
   flow?: CaptureFlow;
   model?: ModelInfo;
+  /** Shown as the session to come while the model loads. */
+  plan?: SessionPlan;
   store: SessionLog;
   renderFrame: FrameRenderer;
   /** Where the live preview is painted. */
@@ -41,12 +43,13 @@ export const MIN_ROWS = 20;
 
 type Mode = { name: 'main' | 'new-session' | 'confirm-retake' | 'history' | 'help' } | { name: 'note'; capture: Capture };
 
+const terminalSize = (stdout: NodeJS.WriteStream) => ({ columns: stdout.columns || 100, rows: stdout.rows || 30 });
+
 function useTerminalSize() {
   const { stdout } = useStdout();
-  const read = () => ({ columns: stdout.columns || 100, rows: stdout.rows || 30 });
-  const [size, setSize] = useState(read);
+  const [size, setSize] = useState(() => terminalSize(stdout));
   useEffect(() => {
-    const onResize = () => setSize(read());
+    const onResize = () => setSize(terminalSize(stdout));
     stdout.on('resize', onResize);
     return () => {
       stdout.off('resize', onResize);
@@ -55,7 +58,7 @@ function useTerminalSize() {
   return size;
 }
 
-export function App({ camera, flow, model, store, renderFrame, canvas, previewIntervalMs = 66, onQuit }: AppProps) {
+export function App({ camera, flow, model, plan, store, renderFrame, canvas, previewIntervalMs = 66, onQuit }: AppProps) {
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize();
   // the flow holds the session; this only asks for a new frame when it changed
@@ -223,7 +226,7 @@ export function App({ camera, flow, model, store, renderFrame, canvas, previewIn
       <>
         <ResultPanel state={result} width={columns - previewColumns - 2} />
         <Box marginTop={1}>
-          <SessionPanel session={session} plan={flow?.sessionPlan} />
+          <SessionPanel session={session} plan={flow?.sessionPlan ?? plan} />
         </Box>
       </>
     );

@@ -84,7 +84,7 @@ export function History({
     return () => {
       live = false;
     };
-  }, [capture?.id, thumbnail, source.dataDir]);
+  }, [capture, thumbnail, source.dataDir]);
 
   if (sessions.length === 0) return <Text dimColor>No sessions yet. Esc to go back.</Text>;
   const sessionWindow = windowAround(sessions, sessionIndex);
