@@ -13,6 +13,7 @@ import { Header, headerLines } from './Header.js';
 import { HelpPanel } from './HelpPanel.js';
 import { History, HISTORY_LISTS_WIDTH } from './History.js';
 import { KeyHelp, keyHelpLines, MAIN_KEYS, SCREEN_KEYS } from './KeyHelp.js';
+import { KeyRouter, KeyRouterContext, useKeys } from './keyRouter.js';
 import { Preview } from './Preview.js';
 import { ResultPanel, type ResultState } from './ResultPanel.js';
 import { SessionPanel } from './SessionPanel.js';
@@ -66,6 +67,8 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
   const [last, setLast] = useState<Capture>();
   const [phase, setPhase] = useState<{ status: 'idle' | 'classifying' } | { status: 'error'; message: string }>({ status: 'idle' });
   const [mode, setMode] = useState<Mode>({ name: 'main' });
+  const modeName = useRef(mode.name);
+  const [router] = useState(() => new KeyRouter());
   const [message, setMessage] = useState<string>();
   const session = flow?.session;
   const result: ResultState = !flow ? { status: 'loading' } : phase.status !== 'idle' ? phase : last ? { status: 'done', verdict: verdictOf(last) } : phase;
@@ -111,7 +114,14 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
     }
   }
 
-  const back = () => setMode({ name: 'main' });
+  /** Changes the screen; keys that come before the next screen is drawn are kept for it. */
+  function go(next: Mode): void {
+    if (next.name === modeName.current) return setMode(next);
+    modeName.current = next.name;
+    router.hold();
+    setMode(next);
+  }
+  const back = () => go({ name: 'main' });
 
   /** Runs a change to the log from a form; a failure is shown in its sentence and the app stays up. */
   async function saveOrSay(save: () => Promise<void>): Promise<void> {
@@ -128,25 +138,30 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
     onQuit?.();
   }
 
-  useInput(
+  const formOpen = mode.name === 'new-session' || mode.name === 'note';
+  // one subscription for the whole app; the router hands each key to the screen on view
+  useInput((input, key) => {
+    // forms handle Ctrl+C themselves: they ask first when something was typed
+    if (key.ctrl && input === 'c' && !formOpen) return quit();
+    router.dispatch(input, key);
+  });
+  useKeys(
     (input, key) => {
-      if (input === 'q' || key.escape || (key.ctrl && input === 'c')) return quit();
+      if (input === 'q' || key.escape) return quit();
       // one capture at a time: a key pressed meanwhile is not kept for later, and the operator is told so
       if (capturing.current) return setMessage('Busy classifying: press the key again when the result is shown.');
       const unavailable = MAIN_KEYS.find((hint) => hint.key === (input === ' ' ? 'space' : input) && !isAvailable(hint.key));
       if (unavailable) return setMessage(input === ' ' ? 'The model is still loading.' : `Nothing to ${unavailable.action} yet: take a capture first.`);
       if (input === ' ' && flow) void captureAndClassify(flow);
-      else if (input === 'r') setMode({ name: 'confirm-retake' });
-      else if (input === 'n') setMode({ name: 'new-session' });
-      else if (input === 'b' && last) setMode({ name: 'note', capture: last });
-      else if (input === 'h') setMode({ name: 'history' });
+      else if (input === 'r') go({ name: 'confirm-retake' });
+      else if (input === 'n') go({ name: 'new-session' });
+      else if (input === 'b' && last) go({ name: 'note', capture: last });
+      else if (input === 'h') go({ name: 'history' });
       else if (input === 'e') void exportSession();
-      else if (input === '?') setMode({ name: 'help' });
+      else if (input === '?') go({ name: 'help' });
     },
-    { isActive: mode.name === 'main' },
+    { isActive: mode.name === 'main', router },
   );
-  // forms handle Ctrl+C themselves: they ask first when something was typed
-  useInput((input, key) => key.ctrl && input === 'c' && quit(), { isActive: mode.name === 'confirm-retake' || mode.name === 'history' || mode.name === 'help' });
 
   const thumbnailColumns = Math.min(48, columns - HISTORY_LISTS_WIDTH);
   const thumbnailRows = Math.min(24, rows - 8);
@@ -234,6 +249,7 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
 
   return (
     // one line short of the terminal: a full-height Ink app clears the whole terminal on every update
+    <KeyRouterContext.Provider value={router}>
     <Box flexDirection="column" width={columns} height={rows - 1} overflow="hidden">
       <Header camera={camera.description} />
       {mode.name === 'help' ? (
@@ -246,7 +262,7 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
             source={store}
             thumbnail={thumbnailColumns >= 16 ? thumbnail : undefined}
             onClose={back}
-            onAnnotate={(capture) => setMode({ name: 'note', capture })}
+            onAnnotate={(capture) => go({ name: 'note', capture })}
           />
         </Box>
       ) : (
@@ -268,5 +284,6 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
       <StatusLine message={message} dataDir={store.dataDir} model={model ? `${model.modelId} · ${model.backend}` : 'model loading'} />
       <KeyHelp keys={keys} />
     </Box>
+    </KeyRouterContext.Provider>
   );
 }

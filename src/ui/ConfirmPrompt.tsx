@@ -1,8 +1,9 @@
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useKeys } from './keyRouter.js';
 
 /** A yes/no question: y confirms, n or Esc declines. */
 export function ConfirmPrompt({ question, onAnswer }: { question: string; onAnswer: (yes: boolean) => void }) {
-  useInput((input, key) => {
+  useKeys((input, key) => {
     if (input === 'y' || input === 'Y') onAnswer(true);
     else if (input === 'n' || input === 'N' || input === 'q' || key.escape) onAnswer(false);
   });

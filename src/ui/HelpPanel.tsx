@@ -1,4 +1,5 @@
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useKeys } from './keyRouter.js';
 
 const HELP: [string, string][] = [
   ['space', 'take a still, classify it and log it'],
@@ -12,7 +13,7 @@ const HELP: [string, string][] = [
 
 /** What each key does, and what the answer means; q, Esc or ? closes it. */
 export function HelpPanel({ onClose }: { onClose: () => void }) {
-  useInput((input, key) => {
+  useKeys((input, key) => {
     if (input === 'q' || input === '?' || key.escape) onClose();
   });
   return (

@@ -1,7 +1,8 @@
 import path from 'node:path';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
 import { useEffect, useMemo, useState } from 'react';
 import { localTime } from '../localTime.js';
+import { useKeys } from './keyRouter.js';
 import type { Capture, Session } from '../store/sessionLog.js';
 
 /** The machine's UTC offset, as the history's header names it: `UTC+01:00`. */
@@ -58,7 +59,7 @@ export function History({
   const captures = useMemo(() => (session ? source.captures(session.id) : []), [source, session]);
   const capture = captureIndex === undefined ? undefined : captures[captureIndex];
 
-  useInput((input, key) => {
+  useKeys((input, key) => {
     if (key.escape || input === 'h' || input === 'q') return onClose();
     if (captureIndex === undefined) {
       if (key.upArrow) setSessionIndex(Math.max(0, sessionIndex - 1));

@@ -1,6 +1,7 @@
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
 import { useRef, useState } from 'react';
 import { applyFormKey, keysOfInput, openForm } from './formEditing.js';
+import { useKeys } from './keyRouter.js';
 
 export interface FormField {
   key: string;
@@ -33,7 +34,7 @@ export function TextForm({
   const latest = useRef(state);
 
   // one input event may hold several keys (a paste, a burst of backspaces over SSH): every one counts
-  useInput((input, key) => {
+  useKeys((input, key) => {
     let next = latest.current;
     for (const formKey of keysOfInput(input, key)) {
       const step = applyFormKey(next, formKey, fields);

@@ -45,7 +45,7 @@ async function openApp(columns: number, rows: number, { loaded = true } = {}) {
     app.unmount();
     await store.close();
   };
-  await settle(50);
+  await settle(); // Ink subscribes to the keyboard once it has mounted
   // colours depend on the terminal the tests run in; the words and the layout do not
   return { stdin: app.stdin, lastFrame: () => stripVTControlCharacters(app.lastFrame() ?? '') };
 }
@@ -74,12 +74,10 @@ describe.each(SIZES)('every screen at %ix%i', (columns, rows) => {
     const { stdin, lastFrame } = await openApp(columns, rows);
     stdin.write(' ');
     await eventually(() => expect(lastFrame()).toContain('REFER to a clinician'));
-    await settle(50);
     const screens: [string, string, string][] = [['b', 'Body site', 'note'], ['r', '[y/n]', 'retake'], ['n', 'Patient ref', 'new session'], ['?', 'Keys', 'help'], ['h', 'History', 'history']];
     for (const [key, shows, name] of screens) {
       stdin.write(key);
       await eventually(() => expect(lastFrame()).toContain(shows));
-      await settle(50);
       if (name === 'note') {
         // the active field stays in view while typing
         stdin.write('left forearm');
@@ -89,7 +87,6 @@ describe.each(SIZES)('every screen at %ix%i', (columns, rows) => {
       expect(lastFrame()).toMatchSnapshot(name);
       stdin.write(KEYS.escape);
       await eventually(() => expect(lastFrame()).not.toContain(shows));
-      await settle(50);
     }
   });
 
