@@ -70,6 +70,7 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
   const modeName = useRef(mode.name);
   const [router] = useState(() => new KeyRouter());
   const [message, setMessage] = useState<string>();
+  const [cameraState, setCameraState] = useState<{ ok: boolean; problem?: string }>({ ok: false });
   const session = flow?.session;
   const result: ResultState = !flow ? { status: 'loading' } : phase.status !== 'idle' ? phase : last ? { status: 'done', verdict: verdictOf(last) } : phase;
   const keys =
@@ -275,13 +276,14 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
             rows={previewRows}
             // slower while a capture is classified: the workers need the cores more than the preview does
             intervalMs={result.status === 'classifying' ? 4 * previewIntervalMs : previewIntervalMs}
+            onCameraState={setCameraState}
           />
           <Box flexDirection="column" marginLeft={2} width={columns - previewColumns - 2}>
             {panel}
           </Box>
         </Box>
       )}
-      <StatusLine message={message} dataDir={store.dataDir} model={model ? `${model.modelId} · ${model.backend}` : 'model loading'} />
+      <StatusLine message={message} camera={cameraState.ok ? 'ok' : cameraState.problem ? 'no picture' : 'starting'} dataDir={store.dataDir} model={model ? `${model.modelId} · ${model.backend}` : 'model loading'} />
       <KeyHelp keys={keys} />
     </Box>
     </KeyRouterContext.Provider>

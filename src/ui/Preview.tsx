@@ -1,5 +1,5 @@
 import { Box, Text, type DOMElement } from 'ink';
-import { useLayoutEffect, useRef } from 'react';
+import { useEffect, useLayoutEffect, useRef } from 'react';
 import type { CameraSource } from '../camera/source.js';
 import type { PreviewCanvas, ScreenArea } from './previewCanvas.js';
 import { useCameraPreview, type FrameRenderer } from './useCameraPreview.js';
@@ -11,11 +11,15 @@ export interface PreviewProps {
   columns: number;
   rows: number;
   intervalMs: number;
+  /** Told when the camera starts or stops giving pictures (a sentence, or undefined when it works). */
+  onCameraState?: (state: { ok: boolean; problem?: string }) => void;
 }
 
 /** The live camera picture, painted by the canvas into a box of the layout, or why there is none. */
-export function Preview({ camera, renderFrame, canvas, columns, rows, intervalMs }: PreviewProps) {
+export function Preview({ camera, renderFrame, canvas, columns, rows, intervalMs, onCameraState }: PreviewProps) {
   const { hasFrame, problem } = useCameraPreview(camera, renderFrame, canvas, columns, rows, intervalMs);
+  const ok = hasFrame && !problem;
+  useEffect(() => onCameraState?.({ ok, problem }), [ok, problem, onCameraState]);
   if (hasFrame && !problem) return <PictureBox canvas={canvas} columns={columns} rows={rows} />;
   return (
     <Box flexDirection="column" width={columns} height={rows} flexShrink={0} overflow="hidden">

@@ -295,10 +295,12 @@ describe('App preview', () => {
     unplugged = true;
     await eventually(() => expect(lastFrame()).toContain('Camera gone. Retrying'));
     expect(canvas.area).toBeUndefined();
+    await eventually(() => expect(lastFrame()).toContain('camera no picture · data'));
     const framesWhileUnplugged = canvas.frames.length;
     unplugged = false;
     await eventually(() => expect(canvas.area).toBeDefined(), 5000); // retried after two seconds
     expect(canvas.frames.length).toBeGreaterThan(framesWhileUnplugged);
     expect(lastFrame()).not.toContain('Retrying');
+    await eventually(() => expect(lastFrame()).toContain('camera ok · data'));
   });
 });
