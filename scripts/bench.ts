@@ -40,6 +40,8 @@ interface Figures {
   endToEnd: [number, number];
   /** One forward pass of the network alone, on a prepared input, under 1, 2 and 4 flips. */
   forward: Record<'1' | '2' | '4', [number, number]>;
+  /** The same network run layer by layer (BatchNorm and ReLU6 as passes of their own), one flip: what folding saves. */
+  unfolded: [number, number];
   peakRssMb: number;
   sizeMb: number;
 }
@@ -82,6 +84,17 @@ async function measureOne(modelDir: string, backend: BackendName, runs: number):
     forward[count] = percentiles(times);
   }
   network.dispose();
+  const layered = await tf.loadLayersModel(tf.io.fromMemory((await readLayersFolder(modelDir)).artifacts));
+  const input = tf.tensor4d(prepared, [1, classifier.card.input.size, classifier.card.input.size, 3]);
+  tf.tidy(() => layered.predict(input)); // warm-up
+  const unfolded: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    started = performance.now();
+    tf.tidy(() => (layered.predict(input) as tf.Tensor).dataSync());
+    unfolded.push(performance.now() - started);
+  }
+  layered.dispose();
+  input.dispose();
   const sizeBytes = readdirSync(modelDir).reduce((sum, name) => sum + statSync(path.join(modelDir, name)).size, 0);
   return {
     model: classifier.modelId,
@@ -93,6 +106,7 @@ async function measureOne(modelDir: string, backend: BackendName, runs: number):
     inference: percentiles(inference),
     endToEnd: percentiles(endToEnd),
     forward,
+    unfolded: percentiles(unfolded),
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     sizeMb: sizeBytes / 1e6,
   };
@@ -105,7 +119,7 @@ if (args.one) {
   const self = fileURLToPath(import.meta.url);
   const f = (x: number) => x.toFixed(1);
   console.log(`dermacam bench: image ${args.image}, times in ms (p50 / p95)`);
-  console.log('model | backend | runs | load | first | preprocess | inference | classify end to end | bare forward | end to end / bare forward | forward with 2 flips | with 4 flips | peak RSS MB | size MB');
+  console.log('model | backend | runs | load | first | preprocess | inference | classify end to end | bare forward | end to end / bare forward | forward unfolded | forward with 2 flips | with 4 flips | peak RSS MB | size MB');
   for (const modelDir of modelDirs) {
     for (const backend of ['node', 'wasm', 'cpu'] as BackendName[]) {
       let figures: Figures;
@@ -122,7 +136,7 @@ if (args.one) {
       }
       const pair = ([p50, p95]: [number, number]) => `${f(p50)} / ${f(p95)}`;
       console.log(
-        `${figures.model} | ${figures.backend} | ${figures.runs} | ${f(figures.loadMs)} | ${f(figures.firstMs)} | ${pair(figures.preprocess)} | ${pair(figures.inference)} | ${pair(figures.endToEnd)} | ${pair(figures.forward['1'])} | ${(figures.endToEnd[0] / figures.forward['1'][0]).toFixed(2)} | ${pair(figures.forward['2'])} | ${pair(figures.forward['4'])} | ${f(figures.peakRssMb)} | ${figures.sizeMb.toFixed(2)}`,
+        `${figures.model} | ${figures.backend} | ${figures.runs} | ${f(figures.loadMs)} | ${f(figures.firstMs)} | ${pair(figures.preprocess)} | ${pair(figures.inference)} | ${pair(figures.endToEnd)} | ${pair(figures.forward['1'])} | ${(figures.endToEnd[0] / figures.forward['1'][0]).toFixed(2)} | ${pair(figures.unfolded)} | ${pair(figures.forward['2'])} | ${pair(figures.forward['4'])} | ${f(figures.peakRssMb)} | ${figures.sizeMb.toFixed(2)}`,
       );
     }
   }

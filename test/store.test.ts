@@ -185,6 +185,19 @@ describe('session log', () => {
     await log.close();
   });
 
+  it('gives each capture and session its own id even when the clock and the random draw repeat', async () => {
+    const log = await SessionLog.open(tempDir(), { now: () => new Date('2026-11-27T10:15:00.000Z'), randomId: () => 'abc123' });
+    const first = await log.startSession('alice');
+    const second = await log.startSession('bob');
+    expect([first.id, second.id]).toEqual(['20261127-101500-abc123', '20261127-101500-abc123-2']);
+    const a = await log.addCapture(first.id, jpeg, result);
+    const b = await log.addCapture(first.id, jpeg, result);
+    expect([a.id, b.id]).toEqual(['101500-abc123', '101500-abc123-2']);
+    expect(b.image_path).toBe(path.join(first.id, '101500-abc123-2.jpg'));
+    expect((await verifySessionLog(log, { settleMs: 0 })).findings).toEqual([]);
+    await log.close();
+  });
+
   it('refuses a data folder that is / or a system folder, also through a link, and creates nothing there', async () => {
     await expect(SessionLog.open('/')).rejects.toThrow(/^The data folder \/ is the system folder \/; choose a folder of its own with --data-dir\.$/);
     const link = path.join(tempDir(), 'data');

@@ -1,5 +1,6 @@
 import type * as TF from '@tensorflow/tfjs';
 import { flipBatch, type Flip } from './features.js';
+import { fusedForward } from './fusedForward.js';
 import { ModelFolderError, type LayersFolder } from './layersFolder.js';
 
 /**
@@ -29,6 +30,14 @@ export async function buildNetwork(tf: typeof TF, folder: LayersFolder, source: 
     throw new ModelFolderError(`The model in ${source} could not be built (${(error as Error).message.split('\n')[0]}).`);
   }
   const inputSize = (network.inputs[0]!.shape as number[])[1]!;
+  // the folded network when the topology allows (every shipped model), layer by layer otherwise
+  const fused = fusedForward(tf, network, watchLayer);
+  const forward = (batch: TF.Tensor4D) => {
+    if (fused) return fused.run(batch);
+    const outputs = network.predict(batch);
+    const [logits, watched] = Array.isArray(outputs) ? outputs : [outputs];
+    return { logits: logits!, watched };
+  };
   return {
     inputSize,
     run(inputs, flips) {
@@ -37,15 +46,17 @@ export async function buildNetwork(tf: typeof TF, folder: LayersFolder, source: 
         inputs.forEach((input, i) => flat.set(input, i * input.length));
         const batch = tf.tensor4d(flat, [inputs.length, inputSize, inputSize, 3]);
         const flipped = tf.concat(flips.map((flip) => flipBatch(tf, batch, flip)));
-        const outputs = network.predict(flipped);
-        const [logits, watched] = Array.isArray(outputs) ? outputs : [outputs];
-        const byFlip = logits!.reshape([flips.length, inputs.length]).arraySync() as number[][];
+        const { logits, watched } = forward(flipped);
+        const byFlip = logits.reshape([flips.length, inputs.length]).arraySync() as number[][];
         if (!watched) return { logits: byFlip };
         const values = watched.dataSync() as Float32Array;
         const perFlip = values.length / flips.length;
         return { logits: byFlip, activations: flips.map((_, f) => values.slice(f * perFlip, (f + 1) * perFlip)) };
       });
     },
-    dispose: () => network.dispose(),
+    dispose: () => {
+      fused?.dispose();
+      network.dispose();
+    },
   };
 }

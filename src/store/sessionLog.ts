@@ -111,13 +111,14 @@ export class SessionLog {
 
   async startSession(operator: string, patientRef?: string): Promise<Session> {
     const now = this.deps.now();
-    const id = `${now.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${this.deps.randomId()}`;
-    const session = { id, started_at: now.toISOString(), operator, patient_ref: patientRef?.trim() || null };
-    await this.write('new session', () => {
-      this.db.prepare('INSERT INTO sessions (id, started_at, operator, patient_ref) VALUES (@id, @started_at, @operator, @patient_ref)').run(session);
-      appendEntry(this.db, 'session', id, { started_at: session.started_at, operator, patient_ref: session.patient_ref }, this.key);
+    const fields = { started_at: now.toISOString(), operator, patient_ref: patientRef?.trim() || null };
+    const id = await this.write('new session', () => {
+      const id = this.freeId('sessions', now.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-'));
+      this.db.prepare('INSERT INTO sessions (id, started_at, operator, patient_ref) VALUES (@id, @started_at, @operator, @patient_ref)').run({ id, ...fields });
+      appendEntry(this.db, 'session', id, fields, this.key);
+      return id;
     });
-    return { ...session, captures: 0 };
+    return { id, ...fields, captures: 0 };
   }
 
   /**
@@ -127,14 +128,10 @@ export class SessionLog {
    */
   async addCapture(sessionId: string, jpeg: Uint8Array, result: CaptureResult): Promise<Capture> {
     const now = this.deps.now();
-    const id = `${now.toISOString().slice(11, 19).replace(/:/g, '')}-${this.deps.randomId()}`;
-    const imagePath = path.join(sessionId, `${id}.jpg`);
-    const imageFile = path.join(this.dataDir, imagePath);
-    const { id: _, ...record } = {
-      id,
+    const record = {
       session_id: sessionId,
       captured_at: now.toISOString(),
-      image_path: imagePath,
+      image_path: '',
       image_sha256: createHash('sha256').update(jpeg).digest('hex'),
       p_malignant: result.p_malignant,
       label: result.label,
@@ -153,12 +150,15 @@ export class SessionLog {
       camera: result.camera ?? null,
       app_version: result.app_version ?? null,
     };
-    const capture: Capture = { id, ...record, body_site: null, note: null, withdrawn_at: null, withdrawn_reason: null };
     let temp: string | undefined;
+    let capture: Capture;
     try {
-      await this.write('capture', async () => {
+      capture = await this.write('capture', async () => {
+        const id = this.freeId('captures', now.toISOString().slice(11, 19).replace(/:/g, ''));
+        record.image_path = path.join(sessionId, `${id}.jpg`);
         await this.deps.fs.mkdir(path.join(this.dataDir, sessionId), { recursive: true, mode: 0o700 });
-        temp = await writeTempFile(this.deps.fs, imageFile, jpeg);
+        temp = await writeTempFile(this.deps.fs, path.join(this.dataDir, record.image_path), jpeg);
+        const row: Capture = { id, ...record, body_site: null, note: null, withdrawn_at: null, withdrawn_reason: null };
         this.db
           .prepare(
             `INSERT INTO captures (id, session_id, captured_at, image_path, image_sha256, p_malignant, label, threshold, model_name,
@@ -168,19 +168,32 @@ export class SessionLog {
                @model_sha256, @backend, @latency_ms, @quality_ok, @quality_reasons, @uncertain_low, @uncertain_high, @ood_score,
                @ood_threshold, @model_version, @camera, @app_version)`,
           )
-          .run(capture);
+          .run(row);
         appendEntry(this.db, 'capture', id, record, this.key);
+        return row;
       });
     } catch (error) {
       if (temp) await this.deps.fs.unlink(temp).catch(() => undefined); // written, but its row never committed
       throw error;
     }
     try {
-      await publishTempFile(this.deps.fs, temp!, imageFile);
+      await publishTempFile(this.deps.fs, temp!, path.join(this.dataDir, capture.image_path));
     } catch (error) {
       throw new StoreError(`The capture was logged, but its image is still in a temporary file (${describeWriteFailure(error, this.dataDir)}); reopening the log puts it in place.`);
     }
     return capture;
+  }
+
+  /**
+   * An id that no row of the table has yet: `<prefix>-<random>`, with a counter added on the
+   * rare draw that is taken. Called under the write lock, so no other process takes it meanwhile.
+   */
+  private freeId(table: 'sessions' | 'captures', prefix: string): string {
+    const taken = this.db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`);
+    const drawn = `${prefix}-${this.deps.randomId()}`;
+    let id = drawn;
+    for (let n = 2; taken.get(id); n++) id = `${drawn}-${n}`;
+    return id;
   }
 
   /** Sets the body site and note of a capture (fields left out keep their value), as a journal entry; returns the updated capture. */

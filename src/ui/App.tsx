@@ -71,6 +71,11 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
   const [router] = useState(() => new KeyRouter());
   const [message, setMessage] = useState<string>();
   const [cameraState, setCameraState] = useState<{ ok: boolean; problem?: string }>({ ok: false });
+  // the preview starts afresh after another screen: "starting" again would only be noise once the camera has worked
+  const keepCameraState = useCallback(
+    (state: { ok: boolean; problem?: string }) => setCameraState((previous) => (state.ok || state.problem || !previous.ok ? state : previous)),
+    [],
+  );
   const session = flow?.session;
   const result: ResultState = !flow ? { status: 'loading' } : phase.status !== 'idle' ? phase : last ? { status: 'done', verdict: verdictOf(last) } : phase;
   const keys =
@@ -276,7 +281,7 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
             rows={previewRows}
             // slower while a capture is classified: the workers need the cores more than the preview does
             intervalMs={result.status === 'classifying' ? 4 * previewIntervalMs : previewIntervalMs}
-            onCameraState={setCameraState}
+            onCameraState={keepCameraState}
           />
           <Box flexDirection="column" marginLeft={2} width={columns - previewColumns - 2}>
             {panel}

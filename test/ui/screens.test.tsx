@@ -74,6 +74,7 @@ describe.each(SIZES)('every screen at %ix%i', (columns, rows) => {
     const { stdin, lastFrame } = await openApp(columns, rows);
     stdin.write(' ');
     await eventually(() => expect(lastFrame()).toContain('REFER to a clinician'));
+    await eventually(() => expect(lastFrame()).toContain('camera ok'));
     const screens: [string, string, string][] = [['b', 'Body site', 'note'], ['r', '[y/n]', 'retake'], ['n', 'Patient ref', 'new session'], ['?', 'Keys', 'help'], ['h', 'History', 'history']];
     for (const [key, shows, name] of screens) {
       stdin.write(key);
