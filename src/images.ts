@@ -11,13 +11,14 @@ export function isImageName(name: string): boolean {
 
 /** libvips's failure as a sentence fragment for the operator ("the image file is truncated or corrupt."). */
 export function describeDecodeFailure(error: unknown): string {
-  // match libvips/sharp's own wording only, never the file path that the message may contain
-  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
-  if (/^Input file is missing|ENOENT/.test(message)) return 'the file does not exist.';
+  // match libvips/sharp's own wording only, never the file path that the message may contain; every
+  // line counts, because libvips's error buffer is shared and may hold another decode's line first
+  const message = error instanceof Error ? error.message : String(error);
+  if (/^Input file is missing|ENOENT/m.test(message)) return 'the file does not exist.';
   if (/exceeds pixel limit/i.test(message)) return `the image is larger than the limit of ${MAX_INPUT_PIXELS / 1e6} megapixels.`;
   if (/unsupported image format/i.test(message)) return 'the file is not an image in a supported format (JPEG, PNG, WebP, ...).';
-  if (/^Input (buffer|file) is empty/i.test(message)) return 'the file is empty.';
-  if (/premature end|truncated|corrupt|read error|invalid|improper|bogus|bad huffman/i.test(message)) return 'the image file is truncated or corrupt.';
+  if (/^Input (buffer|file) is empty/im.test(message)) return 'the file is empty.';
+  if (/premature end|truncated|corrupt|read error|invalid|improper|bogus|bad huffman|out of order read|unexpected end/i.test(message)) return 'the image file is truncated or corrupt.';
   if (/EISDIR/.test(message)) return 'it is a folder, not an image file.';
   return 'the image could not be decoded: it is damaged or not a picture.';
 }

@@ -1,5 +1,6 @@
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { APPLICATION_ID } from './schema.js';
@@ -10,10 +11,20 @@ const LEGACY_TABLES = ['captures', 'sessions'];
 /**
  * Refuses, before anything is written to it, an SQLite file that is not a dermacam log: its
  * `application_id` is dermacam's, or it is a log from before the id (id 0, schema 1 or 2, only
- * dermacam's tables), or it is empty.
+ * dermacam's tables), or it is empty. A file that cannot be read yet (another process is just
+ * creating the log: SQLITE_READONLY_RECOVERY, or busy) is looked at again a few times.
  */
-export function refuseForeignDatabase(file: string): void {
-  let verdict: 'dermacam' | 'foreign';
+export async function refuseForeignDatabase(file: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const verdict = inspect(file);
+    if (verdict === 'dermacam' || verdict === 'unreadable here') return; // the caller's own open says why it cannot
+    if (verdict === 'foreign') throw new StoreError(`Cannot open the session log ${file}: it is not a dermacam session log, or it is damaged. It was left untouched.`);
+    if (attempt === 5) throw new StoreError(`Cannot open the session log ${file}: another program keeps it locked. It was left untouched.`);
+    await sleep(200 * attempt);
+  }
+}
+
+function inspect(file: string): 'dermacam' | 'foreign' | 'unreadable here' | 'not yet' {
   let db: Database.Database | undefined;
   try {
     db = new Database(file, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
@@ -22,15 +33,14 @@ export function refuseForeignDatabase(file: string): void {
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((row) => row.name);
     const empty = tables.length === 0 && version === 0;
     const legacy = applicationId === 0 && (version === 1 || version === 2) && tables.join() === LEGACY_TABLES.join();
-    verdict = applicationId === APPLICATION_ID || empty || legacy ? 'dermacam' : 'foreign';
+    return applicationId === APPLICATION_ID || empty || legacy ? 'dermacam' : 'foreign';
   } catch (error) {
     const code = String((error as NodeJS.ErrnoException).code);
-    if (code === 'SQLITE_CANTOPEN' || code.startsWith('SQLITE_BUSY')) return; // unreadable here, or busy: the caller's open says why
-    verdict = 'foreign';
+    if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) return 'foreign';
+    return code === 'SQLITE_CANTOPEN' ? 'unreadable here' : 'not yet';
   } finally {
     db?.close();
   }
-  if (verdict === 'foreign') throw new StoreError(`Cannot open the session log ${file}: it is not a dermacam session log, or it is damaged. It was left untouched.`);
 }
 
 /**

@@ -69,7 +69,7 @@ export class SessionLog {
     const file = path.join(dataDir, DATABASE_FILE);
     // made first, private, so that SQLite's -wal and -shm files (which copy its mode) are private too
     await deps.fs.open(file, 'a', 0o600).then((handle) => handle.close());
-    refuseForeignDatabase(file);
+    await refuseForeignDatabase(file);
     await makePrivate(dataDir, file);
     let db: Database.Database | undefined;
     try {
@@ -94,7 +94,7 @@ export class SessionLog {
    */
   static async openForReading(dataDir: string, options: OpenOptions = {}): Promise<SessionLog> {
     const file = path.join(dataDir, DATABASE_FILE);
-    refuseForeignDatabase(file);
+    await refuseForeignDatabase(file);
     const { db, release } = await openDatabaseReadOnly(file);
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version === MIGRATIONS.length) return new SessionLog(dataDir, db, defaultDeps, options.key, release);
