@@ -44,7 +44,7 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
   io.stdout.write(ENTER_ALTERNATE_SCREEN);
   const restoreTerminal = () => io.stdout.write(LEAVE_ALTERNATE_SCREEN);
   process.once('exit', restoreTerminal); // whatever ends the process, the operator gets their terminal back
-  const canvas = new TerminalCanvas((text) => process.stdout.write(text));
+  const canvas = new TerminalCanvas((text) => process.stdout.write(text), (resume) => process.stdout.once('drain', resume));
   const screen = (loaded?: { flow: CaptureFlow; model: ModelInfo }) => (
     <App camera={camera} flow={loaded?.flow} model={loaded?.model} plan={{ operator }} store={store} renderFrame={renderFrame} canvas={canvas} />
   );

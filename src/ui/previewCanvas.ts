@@ -24,15 +24,29 @@ const RESET_STYLE = '\u001b[0m';
 export const BEGIN_SYNCHRONIZED_UPDATE = '\u001b[?2026h';
 export const END_SYNCHRONIZED_UPDATE = '\u001b[?2026l';
 
-/** Paints the preview with absolute cursor moves, leaving the cursor where Ink expects it. */
+/**
+ * Paints the preview with absolute cursor moves, leaving the cursor where Ink expects it. A new
+ * frame repaints only the rows that changed, and while the terminal cannot keep up (a slow SSH
+ * link: the write reports backpressure) frames are dropped until it drains, then the latest is
+ * painted.
+ */
 export class TerminalCanvas implements PreviewCanvas {
   private area: ScreenArea | undefined;
   private lines: string[] = [];
+  /** The rows as they were last painted into the area. */
+  private painted: string[] = [];
+  private congested = false;
 
-  constructor(private readonly write: (text: string) => void) {}
+  constructor(
+    /** Writes to the terminal; false means its buffer is full (Node's stream backpressure). */
+    private readonly write: (text: string) => boolean | unknown,
+    /** Calls back once the terminal has taken what was written. */
+    private readonly onDrain?: (resume: () => void) => void,
+  ) {}
 
   place(area: ScreenArea | undefined): void {
     this.area = area;
+    this.painted = [];
     this.paintNow();
   }
 
@@ -41,17 +55,33 @@ export class TerminalCanvas implements PreviewCanvas {
     this.paintNow();
   }
 
-  /** The escape sequences that paint the current frame into the area ('' when there is nothing to paint). */
+  /** The escape sequences that paint the whole current frame into the area ('' when there is nothing to paint). */
   paint(): string {
+    this.painted = [];
+    return this.changedRows();
+  }
+
+  private changedRows(): string {
     const { area, lines } = this;
     if (!area || lines.length === 0) return '';
-    const rows = lines.slice(0, area.rows).map((line, row) => `\u001b[${area.top + row + 1};${area.left + 1}H${line}${RESET_STYLE}`);
-    return SAVE_CURSOR + rows.join('') + RESTORE_CURSOR;
+    const rows = lines.slice(0, area.rows).flatMap((line, row) =>
+      line === this.painted[row] ? [] : [`\u001b[${area.top + row + 1};${area.left + 1}H${line}${RESET_STYLE}`],
+    );
+    this.painted = lines.slice(0, area.rows);
+    return rows.length === 0 ? '' : SAVE_CURSOR + rows.join('') + RESTORE_CURSOR;
   }
 
   private paintNow(): void {
-    const text = this.paint();
-    if (text) this.write(BEGIN_SYNCHRONIZED_UPDATE + text + END_SYNCHRONIZED_UPDATE);
+    if (this.congested) return;
+    const text = this.changedRows();
+    if (!text) return;
+    if (this.write(BEGIN_SYNCHRONIZED_UPDATE + text + END_SYNCHRONIZED_UPDATE) === false && this.onDrain) {
+      this.congested = true;
+      this.onDrain(() => {
+        this.congested = false;
+        this.paintNow();
+      });
+    }
   }
 }
 

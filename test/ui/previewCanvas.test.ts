@@ -25,6 +25,32 @@ describe('TerminalCanvas', () => {
   });
 });
 
+describe('TerminalCanvas over a slow link', () => {
+  it('repaints only the rows that changed', () => {
+    const { canvas, written } = canvasWithLog();
+    canvas.place({ left: 0, top: 0, columns: 2, rows: 3 });
+    canvas.draw('ab\ncd\nef');
+    canvas.draw('ab\nXY\nef');
+    expect(written.at(-1)).toBe(`${BSU}\u001b7\u001b[2;1HXY\u001b[0m\u001b8${ESU}`);
+    canvas.draw('ab\nXY\nef');
+    expect(written).toHaveLength(2); // nothing changed: nothing sent
+  });
+
+  it('drops frames while the terminal cannot keep up, then paints the latest once it drains', () => {
+    const written: string[] = [];
+    let resume: (() => void) | undefined;
+    const canvas = new TerminalCanvas((text) => (written.push(text), false), (callback) => (resume = callback));
+    canvas.place({ left: 0, top: 0, columns: 1, rows: 1 });
+    canvas.draw('a'); // its write reports a full buffer
+    canvas.draw('b');
+    canvas.draw('c');
+    expect(written).toHaveLength(1);
+    resume!();
+    expect(written).toHaveLength(2);
+    expect(written[1]).toContain('c');
+  });
+});
+
 describe('streamWithCanvas', () => {
   function setUp() {
     const out: string[] = [];
