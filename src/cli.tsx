@@ -1,8 +1,6 @@
 #!/usr/bin/env node
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
-import { appVersion, PACKAGE_ROOT } from './appVersion.js';
+import { appVersion } from './appVersion.js';
 import type { CommandIO } from './commands/io.js';
 import { UserError } from './errors.js';
 import { escapeControlCharacters } from './text.js';
@@ -85,9 +83,8 @@ function say(text: string): number {
 }
 
 async function versions(): Promise<string> {
-  const card = await readFile(path.join(PACKAGE_ROOT, 'models', 'dermacam-mnv1-075', 'model-card.json'), 'utf8')
-    .then((text) => JSON.parse(text) as { name: string; version: string; weights_sha256: string })
-    .catch(() => undefined);
+  const [{ readModelCard }, { DEFAULT_MODEL_DIR }] = await Promise.all([import('./classifier/modelCard.js'), import('./commands/io.js')]);
+  const card = await readModelCard(DEFAULT_MODEL_DIR).catch(() => undefined);
   const model = card ? `${card.name} ${card.version} (${card.weights_sha256.slice(0, 12)})` : 'not found';
   return `dermacam ${await appVersion()}\nmodel ${model}\nnode ${process.versions.node}\n`;
 }

@@ -1,6 +1,6 @@
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
+import { PACKAGE_ROOT } from '../appVersion.js';
 import { BACKEND_REQUESTS, type BackendRequest } from '../classifier/backend.js';
 import { UserError } from '../errors.js';
 import { escapeControlCharacters } from '../text.js';
@@ -14,7 +14,7 @@ export interface CommandIO {
 }
 
 /** The shipped model, found next to the installed package rather than the working directory. */
-export const DEFAULT_MODEL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'models', 'dermacam-mnv1-075');
+export const DEFAULT_MODEL_DIR = path.join(PACKAGE_ROOT, 'models', 'dermacam-mnv1-075');
 
 export const DEFAULT_DATA_DIR = 'captures';
 

@@ -1,6 +1,6 @@
-import { appendFile } from 'node:fs/promises';
+import { appendFile, lstat } from 'node:fs/promises';
 import path from 'node:path';
-import { FileRefusedError, readRegularFile } from '../regularFile.js';
+import { readRegularFile } from '../regularFile.js';
 import type { JournalHead } from './journal.js';
 
 /**
@@ -23,13 +23,9 @@ export async function appendAnchor(dataDir: string, head: JournalHead): Promise<
 
 /** The heads the anchor recorded; undefined when there is no anchor file. Lines that do not parse are returned as problems. */
 export async function readAnchor(dataDir: string): Promise<{ heads: JournalHead[]; badLines: number } | undefined> {
-  let text: string;
-  try {
-    text = (await readRegularFile(path.join(dataDir, ANCHOR_FILE), { maxBytes: 64 * 1024 * 1024, followLinks: false })).toString('utf8');
-  } catch (error) {
-    if (error instanceof FileRefusedError && error.message === 'the file does not exist.') return undefined;
-    throw error;
-  }
+  const file = path.join(dataDir, ANCHOR_FILE);
+  if (!(await lstat(file).then(() => true, () => false))) return undefined;
+  const text = (await readRegularFile(file, { maxBytes: 64 * 1024 * 1024, followLinks: false })).toString('utf8');
   const heads: JournalHead[] = [];
   let badLines = 0;
   for (const line of text.split('\n')) {

@@ -3,7 +3,7 @@ import * as fsPromises from 'node:fs/promises';
 import path from 'node:path';
 
 /** The file-system calls the store makes, so tests can inject failures (full disk, I/O errors). */
-export type FileSystem = Pick<typeof fsPromises, 'open' | 'rename' | 'link' | 'unlink' | 'mkdir' | 'readdir' | 'readFile'>;
+export type FileSystem = Pick<typeof fsPromises, 'open' | 'rename' | 'link' | 'unlink' | 'mkdir' | 'readdir'>;
 
 export const TEMP_SUFFIX = '.partial';
 

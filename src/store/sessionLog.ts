@@ -65,10 +65,14 @@ export class SessionLog {
   static async open(dataDir: string, overrides: Partial<StoreDeps> & OpenOptions = {}): Promise<SessionLog> {
     const deps = { ...defaultDeps, ...overrides };
     await refuseSystemFolder(dataDir);
-    await deps.fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
     const file = path.join(dataDir, DATABASE_FILE);
-    // made first, private, so that SQLite's -wal and -shm files (which copy its mode) are private too
-    await deps.fs.open(file, 'a', 0o600).then((handle) => handle.close());
+    try {
+      await deps.fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
+      // made first, private, so that SQLite's -wal and -shm files (which copy its mode) are private too
+      await deps.fs.open(file, 'a', 0o600).then((handle) => handle.close());
+    } catch (error) {
+      throw new StoreError(`Cannot open the session log ${file}: ${describeWriteFailure(error, dataDir)}.`);
+    }
     await refuseForeignDatabase(file);
     await makePrivate(dataDir, file);
     let db: Database.Database | undefined;

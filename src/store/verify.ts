@@ -155,18 +155,18 @@ async function listSessionFiles(dataDir: string): Promise<string[]> {
 }
 
 async function findUnreferenced(log: SessionLog, files: string[], snapshot: LogSnapshot, settleMs: number): Promise<Finding[]> {
-  const unreferenced = (captures: LogSnapshot['captures']) => {
+  const unreferenced = (captures: LogSnapshot['captures'], among: string[]) => {
     const live = new Set(captures.filter((capture) => capture.withdrawn_at === null).map((capture) => capture.image_path));
-    return files.filter((file) => {
+    return among.filter((file) => {
       const writer = tempFileWriter(file);
       return !live.has(file) && !(writer !== undefined && isAlive(writer)); // a live writer's temp file is work in progress
     });
   };
-  let candidates = unreferenced(snapshot.captures);
+  let candidates = unreferenced(snapshot.captures, files);
   if (candidates.length > 0) {
     await sleep(settleMs);
-    const stillThere = await Promise.all(candidates.map((file) => lstat(path.join(log.dataDir, file)).then(() => true, () => false)));
-    candidates = unreferenced(log.captures()).filter((file) => stillThere[candidates.indexOf(file)]);
+    const present = await Promise.all(candidates.map((file) => lstat(path.join(log.dataDir, file)).then(() => true, () => false)));
+    candidates = unreferenced(log.captures(), candidates.filter((_, i) => present[i]));
   }
   return candidates.map((file) => ({ message: `${file} is in a session folder but no capture refers to it`, unreferenced: file }));
 }

@@ -42,6 +42,17 @@ function fakeClassifier(p = 0.83): ImageClassifier {
   };
 }
 
+/** A classifier that takes `ms` for each still, so that keys and frames can arrive meanwhile. */
+function slowClassifier(ms: number): ImageClassifier {
+  const classifier = fakeClassifier();
+  const answer = classifier.classify;
+  classifier.classify = vi.fn(async (image: Buffer) => {
+    await settle(ms);
+    return answer(image);
+  });
+  return classifier;
+}
+
 beforeEach(async () => {
   still = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#a0522d' } }).jpeg().toBuffer();
   store = await SessionLog.open(mkdtempSync(path.join(os.tmpdir(), 'dermacam-app-')));
@@ -218,12 +229,7 @@ describe('App when the disk fails', () => {
 
 describe('App while a capture is classified', () => {
   it('says that a key pressed meanwhile was not taken', async () => {
-    const classifier = fakeClassifier();
-    const slow = classifier.classify;
-    classifier.classify = vi.fn(async (image: Buffer) => {
-      await settle(400);
-      return slow(image);
-    });
+    const classifier = slowClassifier(400);
     const { stdin, lastFrame } = renderApp(classifier);
     await settle();
     stdin.write(' ');
@@ -259,12 +265,7 @@ describe('App when the log refuses a change', () => {
 
 describe('App preview', () => {
   it('keeps moving while a capture is classified, at a quarter of its rate', async () => {
-    const classifier = fakeClassifier();
-    const slow = classifier.classify;
-    classifier.classify = vi.fn(async (image: Buffer) => {
-      await settle(600);
-      return slow(image);
-    });
+    const classifier = slowClassifier(600);
     const { stdin, lastFrame } = renderApp(classifier);
     await eventually(() => expect(canvas.frames.length).toBeGreaterThan(0));
     const idleStart = canvas.frames.length;
