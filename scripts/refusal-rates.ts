@@ -18,7 +18,7 @@ const { values: args, positionals: folders } = parseArgs({
   options: { model: { type: 'string', default: DEFAULT_MODEL_DIR }, 'data-dir': { type: 'string', default: '../shared/data' } },
 });
 tf.enableProdMode();
-const classifier = await loadClassifier({ tf, modelDir: args.model!, backend: 'wasm' });
+const classifier = await loadClassifier({ tf: async () => tf, modelDir: args.model!, backend: 'wasm' });
 
 async function rates(name: string, files: string[]): Promise<void> {
   const tally = await tallyRefusals(classifier, files);

@@ -15,11 +15,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { loadClassifier } from '../src/classifier/classifier.js';
-import { selectBackend } from '../src/classifier/backend.js';
+import { activateTfjsBackend } from '../src/classifier/backend.js';
 import { calibratedLogit, sigmoid } from '../src/classifier/decision.js';
 import { FLIP_SETS, type Flip } from '../src/classifier/features.js';
 import { readLayersFolder } from '../src/classifier/layersFolder.js';
-import { buildNetwork } from '../src/classifier/network.js';
+import { buildTfjsNetwork } from '../src/classifier/network.js';
 import { HAM10000_DETAIL, type InputSpec } from '../src/classifier/preprocess.js';
 import { UserError } from '../src/errors.js';
 import { metricsReport, rocAuc, thresholdForSensitivity } from '../src/metrics/index.js';
@@ -38,6 +38,7 @@ import { checkParity } from './lib/parity.js';
 import { openPixelSet, writePixelCache } from './lib/pixelCache.js';
 import { fitQualityLimits, measureImages, passRate } from './lib/qualityLimits.js';
 import { fitOutOfDistribution, fitUncertainBand, meanDistances } from './lib/refusal.js';
+import { exportRuntimes } from './lib/runtimeExport.js';
 import { SHARED_TRAINING_OPTIONS } from './lib/trainingOptions.js';
 import { writeTrainingReport } from './lib/trainingReport.js';
 
@@ -142,7 +143,7 @@ async function trainModel(alpha: string, teacher: string | undefined): Promise<v
   const { summary, weights: fineTunedWeights } = readFineTuneExport(runDir);
 
   tf.enableProdMode();
-  await selectBackend(tf, 'wasm');
+  await activateTfjsBackend(tf, 'wasm');
   const saved = await stage('export', async () => {
     const model = await buildFineTunedModel(tf, baseDir, summary, fineTunedWeights);
     const result = await saveModelFolder(model, outDir, 'float16', FLOAT32_WEIGHTS);
@@ -154,8 +155,8 @@ async function trainModel(alpha: string, teacher: string | undefined): Promise<v
   const pixels = Object.fromEntries((Object.keys(trainAndVal) as ImageSet[]).map((set) => [set, openPixelSet(cacheDir, set)]));
 
   const parity = await stage('parity', async () => {
-    const network = await buildNetwork(tf, folder, outDir);
-    const result = checkParity(network, summary, pixels['ham-val']!);
+    const network = await buildTfjsNetwork(tf, folder, outDir);
+    const result = await checkParity(network, summary, pixels['ham-val']!);
     network.dispose();
     log(`parity: max |logit difference| ${result.maxAbsLogitDifference.toFixed(5)} over ${result.images} HAM val images x ${result.flips} flips (limit ${result.limit})`);
     if (result.maxAbsLogitDifference > result.limit) {
@@ -165,12 +166,18 @@ async function trainModel(alpha: string, teacher: string | undefined): Promise<v
   });
 
   const flips = chooseFlips(summary);
-  const network = await buildNetwork(tf, folder, outDir, OOD_LAYER);
+  const runtimes = await stage('ONNX export and parity probe', async () => {
+    const result = await exportRuntimes(tf, folder, outDir, { name, watchLayer: OOD_LAYER });
+    log(`ONNX export ${result.onnx.file}: probe logits ${result.parity.logits.map((l) => l.toFixed(4)).join(', ')}; ONNX Runtime gap ${result.onnxParityGap ?? 'not checked (onnxruntime-node absent)'}`);
+    return result;
+  });
+
+  const network = await buildTfjsNetwork(tf, folder, outDir, { watchLayer: OOD_LAYER });
   const truthOf = (set: ImageSet) => pixels[set]!.index.rows.map((row) => row.label === 1);
 
-  const decision = await stage('calibration, threshold and uncertain band', () => {
-    const val = runOnCache(network, pixels['ham-val']!, flips, undefined, 'model on HAM val');
-    const isicVal = runOnCache(network, pixels['isic-val']!, flips, undefined, 'model on isic-extra val');
+  const decision = await stage('calibration, threshold and uncertain band', async () => {
+    const val = await runOnCache(network, pixels['ham-val']!, flips, undefined, 'model on HAM val');
+    const isicVal = await runOnCache(network, pixels['isic-val']!, flips, undefined, 'model on isic-extra val');
     const valLogits = meanOverFlips(val.logits);
     const calibration = fitCalibration(Float32Array.from(valLogits), truthOf('ham-val'));
     const valP = valLogits.map((logit) => sigmoid(calibratedLogit(logit, calibration)));
@@ -182,16 +189,17 @@ async function trainModel(alpha: string, teacher: string | undefined): Promise<v
     return { val, isicVal, calibration, threshold, band, valReport: metricsReport(truthOf('ham-val'), valP, threshold, { groups, seed }), isicValAuc };
   });
 
-  const ood = await stage('"not a lesion" check', () => {
+  const ood = await stage('"not a lesion" check', async () => {
     // a seeded sample of the training images: enough for a 256-unit Gaussian, and minutes instead of an hour
     const random = seededRandom(seed);
     const sample = (set: ImageSet, n: number) => pixels[set]!.index.rows.map((_, i) => ({ i, key: random() })).sort((a, b) => a.key - b.key).slice(0, n).map(({ i }) => i).sort((a, b) => a - b);
     const perSet = limit ?? 1500;
-    const train = (['ham-train', 'isic-train'] as const).map((set) => runOnCache(network, pixels[set]!, flips, sample(set, perSet), `hidden layer on ${set}`).activations!);
+    const train: Float32Array[][] = [];
+    for (const set of ['ham-train', 'isic-train'] as const) train.push((await runOnCache(network, pixels[set]!, flips, sample(set, perSet), `hidden layer on ${set}`)).activations!);
     const trainActivations = flips.map((_, f) => Float32Array.from([...train[0]![f]!, ...train[1]![f]!]));
     const units = decision.val.activations![0]!.length / pixels['ham-val']!.index.rows.length;
-    const fitted = fitOutOfDistribution(tf, outDir, OOD_LAYER, trainActivations, decision.val.activations!, units, `${perSet} HAM10000 train + ${perSet} ISIC extra train images (seeded sample)`);
-    const isicDistances = meanDistances(tf, decision.isicVal.activations!, fitted.gaussian);
+    const fitted = fitOutOfDistribution(outDir, OOD_LAYER, trainActivations, decision.val.activations!, units, `${perSet} HAM10000 train + ${perSet} ISIC extra train images (seeded sample)`);
+    const isicDistances = meanDistances(decision.isicVal.activations!, fitted.gaussian);
     const passes = (distances: number[]) => distances.filter((d) => d <= fitted.spec.threshold).length / distances.length;
     const measured = { ham_val_pass_rate: passes(fitted.valDistances), isic_val_pass_rate: passes(isicDistances) };
     log(`"not a lesion" threshold ${fitted.spec.threshold.toFixed(2)}: passes ${(100 * measured.ham_val_pass_rate).toFixed(1)}% of HAM val, ${(100 * measured.isic_val_pass_rate).toFixed(1)}% of isic-extra val`);
@@ -220,7 +228,7 @@ async function trainModel(alpha: string, teacher: string | undefined): Promise<v
     parity,
   });
   const cardInputs: CardInputs = {
-    name, alpha, input, testTimeFlips: flips, weights: saved, fineTune: summary, setCounts,
+    name, alpha, input, testTimeFlips: flips, weights: saved, runtimes, fineTune: summary, setCounts,
     calibration: { method: 'temperature-and-bias', ...decision.calibration, fitted_on: 'HAM10000 val split (lesion-disjoint)' },
     threshold: decision.threshold,
     uncertainBand: decision.band,
@@ -234,7 +242,7 @@ async function trainModel(alpha: string, teacher: string | undefined): Promise<v
   writeModelCard(outDir, cardInputs); // complete but for the test metrics, so that the app's classifier can load it
 
   const test = await stage('HAM test split (read once)', async () => {
-    const classifier = await loadClassifier({ tf, modelDir: outDir, backend: 'wasm' });
+    const classifier = await loadClassifier({ tf: async () => tf, modelDir: outDir, backend: 'wasm' });
     const evaluation = await evaluateOnTest(classifier, testImages, readHamMetadata(args['data-dir']!), seed);
     const nonLesion = await refusalRates(classifier, args['non-lesion']!);
     const latency = await measureLatency(tf, classifier, folder, outDir, testImages.map((image) => image.file));

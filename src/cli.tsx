@@ -13,12 +13,12 @@ interface CommandEntry {
   load: () => Promise<Command>;
 }
 
-const UI_USAGE = `dermacam [--camera /dev/videoN|file:<image>|dir:<folder>|demo] [--model <dir>] [--backend auto|node|wasm|cpu]
+const UI_USAGE = `dermacam [--camera /dev/videoN|file:<image>|dir:<folder>|demo] [--model <dir>] [--backend auto|onnx|node|wasm|cpu]
          [--data-dir <dir>] [--operator <name>]            the terminal app (default camera /dev/video0)`;
 
 const COMMANDS: Record<string, CommandEntry> = {
   classify: {
-    usage: 'dermacam classify <image|folder>... [--json] [--model <dir>] [--backend auto|node|wasm|cpu]',
+    usage: 'dermacam classify <image|folder>... [--json] [--model <dir>] [--backend auto|onnx|node|wasm|cpu]',
     load: async () => (await import('./commands/classify.js')).classifyCommand,
   },
   eval: {

@@ -22,7 +22,7 @@ describe('classifier worker threads', () => {
   it('give the same probability as the in-process classifier, however the flips are shared out', async () => {
     const modelDir = modelWithFourFlips();
     const image = readFileSync(path.join(FIXTURES, 'ISIC_0024323.jpg'));
-    const inProcess = await loadClassifier({ tf, modelDir, backend: 'wasm' });
+    const inProcess = await loadClassifier({ tf: async () => tf, modelDir, backend: 'wasm' });
     const expected = await inProcess.classifyFile(image);
     inProcess.dispose();
     for (const count of [1, 2, 3]) {

@@ -21,7 +21,7 @@ function copyOfModel(): string {
 
 describe('loading a model folder', () => {
   it('loads, reports its id and backend, and classifies a fixture', async () => {
-    const classifier = await loadClassifier({ tf, modelDir, backend: 'cpu' });
+    const classifier = await loadClassifier({ tf: async () => tf, modelDir, backend: 'cpu' });
     const card = JSON.parse(readFileSync(path.join(modelDir, 'model-card.json'), 'utf8'));
     expect(classifier.modelId).toBe(`tiny-test-model@${card.weights_sha256.slice(0, 12)}`);
     expect(classifier.backend).toBe('cpu');
@@ -43,26 +43,26 @@ describe('loading a model folder', () => {
     const weights = readFileSync(path.join(dir, 'weights.bin'));
     weights[0] = weights[0]! ^ 0xff;
     writeFileSync(path.join(dir, 'weights.bin'), weights);
-    await expect(loadClassifier({ tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/do not match the checksum/);
+    await expect(loadClassifier({ tf: async () => tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/do not match the checksum/);
   });
 
   it('refuses a missing weight shard', async () => {
     const dir = copyOfModel();
     rmSync(path.join(dir, 'weights.bin'));
-    await expect(loadClassifier({ tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/weights.bin .* is missing/);
+    await expect(loadClassifier({ tf: async () => tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/weights.bin .* is missing/);
   });
 
   it('refuses a truncated weight shard', async () => {
     const dir = copyOfModel();
     truncateSync(path.join(dir, 'weights.bin'), 3);
-    await expect(loadClassifier({ tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/truncated or corrupt/);
+    await expect(loadClassifier({ tf: async () => tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/truncated or corrupt/);
   });
 
   it('refuses a folder without a card, or without a model', async () => {
     const dir = copyOfModel();
     rmSync(path.join(dir, 'model-card.json'));
-    await expect(loadClassifier({ tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/has no model-card.json/);
-    await expect(loadClassifier({ tf, modelDir: os.tmpdir(), backend: 'cpu' })).rejects.toBeInstanceOf(ModelFolderError);
+    await expect(loadClassifier({ tf: async () => tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/has no model-card.json/);
+    await expect(loadClassifier({ tf: async () => tf, modelDir: os.tmpdir(), backend: 'cpu' })).rejects.toBeInstanceOf(ModelFolderError);
   });
 
   it('refuses a card from another schema version, or with a field missing or malformed, naming the field', async () => {
@@ -70,15 +70,15 @@ describe('loading a model folder', () => {
     const cardFile = path.join(dir, 'model-card.json');
     const card = JSON.parse(readFileSync(cardFile, 'utf8'));
     writeFileSync(cardFile, JSON.stringify({ ...card, schema_version: 1 }));
-    await expect(loadClassifier({ tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/schema version 1 where this app reads version 2/);
+    await expect(loadClassifier({ tf: async () => tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/schema version 1 where this app reads version 2/);
     const { quality_limits: _dropped, ...withoutLimits } = card;
     writeFileSync(cardFile, JSON.stringify(withoutLimits));
-    await expect(loadClassifier({ tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/lacks a valid quality_limits\.$/);
+    await expect(loadClassifier({ tf: async () => tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/lacks a valid quality_limits\.$/);
     // the damage limits may be missing (the tiny card has none), but not malformed
     writeFileSync(cardFile, JSON.stringify({ ...card, quality_limits: { ...card.quality_limits, maxNoise: 'loud' } }));
-    await expect(loadClassifier({ tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/lacks a valid quality_limits\.$/);
+    await expect(loadClassifier({ tf: async () => tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/lacks a valid quality_limits\.$/);
     writeFileSync(cardFile, JSON.stringify({ ...card, threshold: 1.5, test_time_flips: ['sideways'] }));
-    await expect(loadClassifier({ tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/lacks a valid test_time_flips, threshold\.$/);
+    await expect(loadClassifier({ tf: async () => tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/lacks a valid test_time_flips, threshold\.$/);
   });
 
   it('refuses a "not a lesion" model file that does not match the card, or is missing', async () => {
@@ -88,12 +88,12 @@ describe('loading a model folder', () => {
     const bytes = readFileSync(ood);
     bytes[100] ^= 0xff;
     writeFileSync(ood, bytes);
-    await expect(loadClassifier({ tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/ood\.bin does not match the checksum in the model card/);
+    await expect(loadClassifier({ tf: async () => tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/ood\.bin does not match the checksum in the model card/);
     rmSync(ood);
-    await expect(loadClassifier({ tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/lacks ood\.bin/);
+    await expect(loadClassifier({ tf: async () => tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/lacks ood\.bin/);
   });
 
   it('says clearly when a forced backend is not available', async () => {
-    await expect(loadClassifier({ tf, modelDir, backend: 'node' })).rejects.toThrow(/node backend is not available/);
+    await expect(loadClassifier({ tf: async () => tf, modelDir, backend: 'node' })).rejects.toThrow(/^The node backend cannot be used: the optional package @tensorflow\/tfjs-node is not installed; try --backend auto\.$/);
   });
 });

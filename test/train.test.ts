@@ -45,20 +45,25 @@ describe('npm run train on a tiny subset (the whole pipeline: cache, fine-tune, 
     expect(card.weights_dtype).toBe('float16');
     expect(card.provenance.parity.maxAbsLogitDifference).toBeLessThanOrEqual(0.05);
     expect(Object.keys(card.provenance.stage_seconds)).toEqual([
-      'pixel cache', 'fine-tune', 'export', 'parity', 'calibration, threshold and uncertain band', '"not a lesion" check', 'quality gate limits', 'HAM test split (read once)',
+      'pixel cache', 'fine-tune', 'export', 'parity', 'ONNX export and parity probe', 'calibration, threshold and uncertain band', '"not a lesion" check', 'quality gate limits', 'HAM test split (read once)',
     ]);
     expect(card.metrics.ham10000_test.n).toBe(12);
     expect(card.metrics.ham10000_test.subgroups.dx.length).toBeGreaterThan(0);
     expect(card.training.history).toHaveLength(2);
     expect(readFileSync(path.join(work, 'dermacam-mnv1-075-training-report.md'), 'utf8')).toMatch(/## HAM10000 test split/);
     // the model folder holds what the app loads, and nothing else
-    expect(readdirSync(out).sort()).toEqual(['model-card.json', 'model.json', 'ood.bin', 'weights.bin']);
+    expect(readdirSync(out).sort()).toEqual(['model-card.json', 'model.json', 'model.onnx', 'ood.bin', 'weights.bin']);
 
-    const classifier = await loadClassifier({ tf, modelDir: out, backend: 'cpu' });
-    const prediction = await classifier.classifyFile(path.join(FIXTURES, 'ISIC_0024323.jpg'));
-    expect(prediction.p_malignant).toBeGreaterThanOrEqual(0);
-    expect(prediction.p_malignant).toBeLessThanOrEqual(1);
-    classifier.dispose();
+    // the ONNX export answers as the tfjs network does, and both pass the card's parity probe at load
+    const predictions = [];
+    for (const backend of ['cpu', 'onnx'] as const) {
+      const classifier = await loadClassifier({ tf: async () => tf, modelDir: out, backend });
+      predictions.push(await classifier.classifyFile(path.join(FIXTURES, 'ISIC_0024323.jpg')));
+      classifier.dispose();
+    }
+    expect(predictions[0]!.p_malignant).toBeGreaterThanOrEqual(0);
+    expect(predictions[0]!.p_malignant).toBeLessThanOrEqual(1);
+    expect(Math.abs(predictions[1]!.p_malignant - predictions[0]!.p_malignant)).toBeLessThan(1e-3);
   });
 
   it('reuses the cache and a finished fine-tuning on a rerun', async () => {

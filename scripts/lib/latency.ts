@@ -1,7 +1,7 @@
 import type * as TF from '@tensorflow/tfjs';
 import type { Classifier } from '../../src/classifier/classifier.js';
 import type { LayersFolder } from '../../src/classifier/layersFolder.js';
-import { buildNetwork } from '../../src/classifier/network.js';
+import { buildTfjsNetwork } from '../../src/classifier/network.js';
 import { preprocessImage } from '../../src/classifier/preprocess.js';
 import { quantile } from './quantile.js';
 
@@ -17,13 +17,13 @@ const summary = (values: number[]) => ({ p50: quantile(values, 0.5), p95: quanti
 export async function measureLatency(tf: typeof TF, classifier: Classifier, folder: LayersFolder, modelDir: string, files: string[]) {
   const capture: number[] = [];
   for (let run = 0; run < RUNS; run++) capture.push((await classifier.classifyFile(files[run % files.length]!)).ms);
-  const network = await buildNetwork(tf, folder, modelDir);
+  const network = await buildTfjsNetwork(tf, folder, modelDir);
   const pixels = await preprocessImage(files[0]!, classifier.card.input);
-  network.run([pixels], ['none']); // warm-up
+  await network.run([pixels], ['none']); // warm-up
   const bare: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     const started = performance.now();
-    network.run([pixels], ['none']);
+    await network.run([pixels], ['none']);
     bare.push(performance.now() - started);
   }
   network.dispose();

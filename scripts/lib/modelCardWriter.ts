@@ -11,6 +11,7 @@ export interface CardInputs {
   input: InputSpec;
   testTimeFlips: Flip[];
   weights: { sha256: string; bytes: number };
+  runtimes: Pick<ModelCard, 'onnx' | 'parity'>;
   fineTune: FineTuneExport;
   setCounts: Record<string, { benign: number; malignant: number }>;
   calibration: ModelCard['calibration'];
@@ -48,6 +49,8 @@ export function writeModelCard(dir: string, inputs: CardInputs): ModelCard {
     out_of_distribution: inputs.outOfDistribution,
     quality_limits: inputs.qualityLimits,
     weights_sha256: inputs.weights.sha256,
+    onnx: inputs.runtimes.onnx,
+    parity: inputs.runtimes.parity,
     weights_dtype: 'float16',
     size_bytes: inputs.weights.bytes,
     training: {

@@ -13,14 +13,14 @@ export interface CachedOutputs {
 }
 
 /** Runs the network over some rows of a cached set (default: all) under the given flips. */
-export function runOnCache(network: Network, set: CachedPixelSet, flips: readonly Flip[], rows?: number[], label?: string): CachedOutputs {
+export async function runOnCache(network: Network, set: CachedPixelSet, flips: readonly Flip[], rows?: number[], label?: string): Promise<CachedOutputs> {
   const which = rows ?? set.index.rows.map((_, i) => i);
   const logits: number[][] = flips.map(() => []);
   const chunks: Float32Array[][] = flips.map(() => []);
   const progress = label ? createProgress(label, which.length) : undefined;
   for (let start = 0; start < which.length; start += BATCH) {
     const batch = which.slice(start, start + BATCH);
-    const out = network.run(batch.map((row) => set.input(row)), flips);
+    const out = await network.run(batch.map((row) => set.input(row)), flips);
     out.logits.forEach((row, f) => logits[f]!.push(...row));
     out.activations?.forEach((values, f) => chunks[f]!.push(values));
     progress?.tick(batch.length);

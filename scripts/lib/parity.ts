@@ -18,14 +18,14 @@ export interface ParityResult {
  * The exported model, as the app runs it (tfjs, float16 weights), against the logits PyTorch
  * wrote at export for the same cached pixels, under every flip.
  */
-export function checkParity(network: Network, summary: FineTuneExport, val: CachedPixelSet): ParityResult {
+export async function checkParity(network: Network, summary: FineTuneExport, val: CachedPixelSet): Promise<ParityResult> {
   const rowOf = new Map(val.index.rows.map((row, i) => [row.id, i]));
   const rows = summary.parity.ids.map((id) => {
     const row = rowOf.get(id);
     if (row === undefined) throw new Error(`The parity image ${id} is not in the pixel cache.`);
     return row;
   });
-  const { logits } = runOnCache(network, val, FLIPS, rows);
+  const { logits } = await runOnCache(network, val, FLIPS, rows);
   let max = 0;
   FLIPS.forEach((flip, f) => {
     const expected = summary.parity.logits_by_flip[flip];

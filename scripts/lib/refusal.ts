@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type * as TF from '@tensorflow/tfjs';
 import { sigmoid } from '../../src/classifier/decision.js';
 import type { ModelCard } from '../../src/classifier/modelCard.js';
 import { encodeGaussian, mahalanobis, type GaussianModel } from '../../src/classifier/outOfDistribution.js';
@@ -21,11 +20,11 @@ function vectors(perFlip: Float32Array[], dims: number): Float32Array[] {
 }
 
 /** Mean over flips of each image's Mahalanobis distance. */
-export function meanDistances(tf: typeof TF, perFlip: Float32Array[], gaussian: GaussianModel): number[] {
+export function meanDistances(perFlip: Float32Array[], gaussian: GaussianModel): number[] {
   const rows = perFlip[0]!.length / gaussian.dims;
   const sums = new Array<number>(rows).fill(0);
   for (const values of perFlip) {
-    const d = tf.tidy(() => mahalanobis(tf, tf.tensor2d(values, [rows, gaussian.dims]), gaussian).dataSync());
+    const d = mahalanobis(values, gaussian);
     for (let r = 0; r < rows; r++) sums[r]! += d[r]! / perFlip.length;
   }
   return sums;
@@ -37,7 +36,6 @@ export function meanDistances(tf: typeof TF, perFlip: Float32Array[], gaussian: 
  * Writes ood.bin into the model folder and returns the card's entry.
  */
 export function fitOutOfDistribution(
-  tf: typeof TF,
   modelDir: string,
   layer: string,
   train: Float32Array[],
@@ -46,7 +44,7 @@ export function fitOutOfDistribution(
   trainedOn: string,
 ): { spec: ModelCard['out_of_distribution']; gaussian: GaussianModel; valDistances: number[] } {
   const gaussian = fitGaussian(vectors(train, dims), dims, SHRINKAGE);
-  const valDistances = meanDistances(tf, val, gaussian);
+  const valDistances = meanDistances(val, gaussian);
   const bytes = encodeGaussian(gaussian);
   writeFileSync(path.join(modelDir, OOD_FILE), bytes);
   return {

@@ -1,17 +1,21 @@
 import type * as TF from '@tensorflow/tfjs';
 import { UserError } from '../errors.js';
 
-export type BackendRequest = 'auto' | 'node' | 'wasm' | 'cpu';
-export const BACKEND_REQUESTS: readonly BackendRequest[] = ['auto', 'node', 'wasm', 'cpu'];
+export type BackendRequest = 'auto' | 'onnx' | 'node' | 'wasm' | 'cpu';
+export const BACKEND_REQUESTS: readonly BackendRequest[] = ['auto', 'onnx', 'node', 'wasm', 'cpu'];
 
-/** The name a backend goes by in reports: tfjs calls the native one `tensorflow`. */
-export type BackendName = 'node' | 'wasm' | 'cpu';
+/** A backend that runs the network: ONNX Runtime, or one of tfjs's (tfjs calls the native one `tensorflow`). */
+export type BackendName = Exclude<BackendRequest, 'auto'>;
+export type TfjsBackendName = Exclude<BackendName, 'onnx'>;
+
+/** What `auto` tries, fastest first (README, "Speed and memory"). */
+export const AUTO_ORDER: readonly BackendName[] = ['onnx', 'node', 'wasm', 'cpu'];
 
 export class BackendError extends UserError {}
 
 type Loader = (tf: typeof TF) => Promise<boolean>;
 
-const loaders: Record<BackendName, Loader> = {
+const loaders: Record<TfjsBackendName, Loader> = {
   node: async (tf) => {
     try {
       await import('@tensorflow/tfjs-node' as string);
@@ -31,18 +35,17 @@ const loaders: Record<BackendName, Loader> = {
   cpu: async (tf) => tf.setBackend('cpu'),
 };
 
-/**
- * Activates the requested backend on `tf`. `auto` tries the native TensorFlow binding,
- * then WebAssembly, then plain JavaScript.
- */
-export async function selectBackend(tf: typeof TF, request: BackendRequest): Promise<BackendName> {
-  const candidates: BackendName[] = request === 'auto' ? ['node', 'wasm', 'cpu'] : [request];
-  for (const name of candidates) {
-    if (await loaders[name](tf)) {
-      await tf.ready();
-      return name;
-    }
-  }
-  const hint = request === 'node' ? ' (the optional package @tensorflow/tfjs-node is not installed)' : '';
-  throw new BackendError(`The ${request} backend is not available on this machine${hint}; try --backend wasm or --backend cpu.`);
+/** Why a backend cannot run here, in words for the operator. */
+export const ABSENT: Record<BackendName, string> = {
+  onnx: 'the optional package onnxruntime-node is not installed or has no build for this machine',
+  node: 'the optional package @tensorflow/tfjs-node is not installed',
+  wasm: 'the WebAssembly backend could not start',
+  cpu: 'the JavaScript backend could not start',
+};
+
+/** Activates a tfjs backend on `tf`; false where it is not available on this machine. */
+export async function activateTfjsBackend(tf: typeof TF, name: TfjsBackendName): Promise<boolean> {
+  if (!(await loaders[name](tf))) return false;
+  await tf.ready();
+  return true;
 }

@@ -36,9 +36,29 @@ export const FLIPS: readonly Flip[] = ['none', 'h', 'v', 'hv'];
 /** The flips used for 1, 2 and 4 test-time flips (the same sets as scripts/finetune.py measures). */
 export const FLIP_SETS: Record<'1' | '2' | '4', readonly Flip[]> = { '1': ['none'], '2': ['none', 'hv'], '4': FLIPS };
 
-/** Flips a batch [n, height, width, 3]. */
-export function flipBatch(tf: typeof TF, batch: TF.Tensor4D, flip: Flip): TF.Tensor4D {
-  if (flip === 'none') return batch;
-  const axes = flip === 'h' ? [2] : flip === 'v' ? [1] : [1, 2];
-  return tf.reverse(batch, axes);
+/** One image's pixels (size x size x 3, row by row) under a flip; `none` returns the same array. */
+export function flipPixels(pixels: Float32Array, size: number, flip: Flip): Float32Array {
+  if (flip === 'none') return pixels;
+  const out = new Float32Array(pixels.length);
+  const mirrorColumns = flip === 'h' || flip === 'hv';
+  const mirrorRows = flip === 'v' || flip === 'hv';
+  for (let y = 0; y < size; y++) {
+    const from = mirrorRows ? size - 1 - y : y;
+    for (let x = 0; x < size; x++) {
+      const source = (from * size + (mirrorColumns ? size - 1 - x : x)) * 3;
+      const target = (y * size + x) * 3;
+      out[target] = pixels[source]!;
+      out[target + 1] = pixels[source + 1]!;
+      out[target + 2] = pixels[source + 2]!;
+    }
+  }
+  return out;
+}
+
+/** Every input under every flip, flip by flip, as one batch (flips.length x inputs.length images). */
+export function flippedBatch(inputs: readonly Float32Array[], size: number, flips: readonly Flip[]): Float32Array {
+  const imageLength = size * size * 3;
+  const batch = new Float32Array(flips.length * inputs.length * imageLength);
+  flips.forEach((flip, f) => inputs.forEach((input, i) => batch.set(flipPixels(input, size, flip), (f * inputs.length + i) * imageLength)));
+  return batch;
 }

@@ -5,6 +5,7 @@ import { FLIPS, type Flip } from './features.js';
 import type { InputSpec } from './preprocess.js';
 import { ModelFolderError } from './layersFolder.js';
 import type { OutOfDistributionSpec } from './outOfDistribution.js';
+import { PROBE_NAME, type ParitySpec } from './parity.js';
 
 /** The card format this app reads; `npm run train` writes it. */
 export const CARD_SCHEMA_VERSION = 2;
@@ -31,6 +32,10 @@ export interface ModelCard {
   /** The picture-quality gate's limits, read off the training images by the run that made the model. */
   quality_limits: QualityLimits & { rule: string };
   weights_sha256: string;
+  /** The same folded network exported for ONNX Runtime (absent: the onnx backend is not offered for this model). */
+  onnx?: OnnxSpec;
+  /** The logits every backend must reproduce at load before it is used (absent in older cards: not checked). */
+  parity?: ParitySpec;
   weights_dtype: 'float16' | 'float32';
   size_bytes: number;
   training: Record<string, unknown>;
@@ -43,14 +48,22 @@ export interface ModelCard {
   disclaimer: string;
 }
 
+export interface OnnxSpec {
+  file: string;
+  sha256: string;
+  opset: number;
+}
+
 export const CARD_FILE = 'model-card.json';
 
 type Check = (value: unknown) => boolean;
 const isString: Check = (v) => typeof v === 'string' && v.length > 0;
 const isNumber: Check = (v) => typeof v === 'number' && Number.isFinite(v);
-const isOptionalNumber: Check = (v) => v === undefined || isNumber(v);
+const optional = (check: Check): Check => (v) => v === undefined || check(v);
+const isOptionalNumber = optional(isNumber);
 const isObject: Check = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isProbability: Check = (v) => isNumber(v) && (v as number) > 0 && (v as number) < 1;
+const isSha256: Check = (v) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
 const fields = (checks: Record<string, Check>): Check => (v) => isObject(v) && Object.entries(checks).every(([key, check]) => check((v as Record<string, unknown>)[key]));
 
 /** Each field of the card with the test its value must pass; the first that fails names the field. */
@@ -77,7 +90,13 @@ const CARD_FIELDS: Record<keyof ModelCard, Check> = {
     minRedGreen: isOptionalNumber, maxRedGreen: isOptionalNumber, minYellowBlue: isOptionalNumber, maxYellowBlue: isOptionalNumber,
     maxNoise: isOptionalNumber, maxBlankRows: isOptionalNumber, minCentreDetail: isOptionalNumber,
   }),
-  weights_sha256: (v) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v),
+  weights_sha256: isSha256,
+  onnx: optional(fields({ file: isString, sha256: isSha256, opset: isNumber })),
+  parity: optional(fields({
+    probe: (v) => v === PROBE_NAME,
+    logits: (v) => Array.isArray(v) && v.length > 0 && v.every(isNumber),
+    tolerance: (v) => isNumber(v) && (v as number) > 0,
+  })),
   weights_dtype: (v) => v === 'float16' || v === 'float32',
   size_bytes: isNumber,
   training: isObject,

@@ -1,7 +1,8 @@
 import type * as TF from '@tensorflow/tfjs';
-import { flipBatch, type Flip } from './features.js';
-import { fusedForward } from './fusedForward.js';
+import { flippedBatch, type Flip } from './features.js';
+import { foldLayers } from './foldedGraph.js';
 import { ModelFolderError, type LayersFolder } from './layersFolder.js';
+import { tfjsForward, type Forward } from './tfjsForward.js';
 
 /**
  * The model's forward pass and nothing else: no card, calibration or decision. The classifier
@@ -15,11 +16,54 @@ export interface Network {
    * are [flip][input]; `activations` (when the network was built with a layer to watch) holds,
    * per flip, that layer's values, inputs x units.
    */
-  run(inputs: Float32Array[], flips: readonly Flip[]): { logits: number[][]; activations?: Float32Array[] };
+  run(inputs: Float32Array[], flips: readonly Flip[]): Promise<NetworkOutputs>;
   dispose(): void;
 }
 
-export async function buildNetwork(tf: typeof TF, folder: LayersFolder, source: string, watchLayer?: string): Promise<Network> {
+export interface NetworkOutputs {
+  logits: number[][];
+  activations?: Float32Array[];
+}
+
+/** Splits a batch's outputs, laid out flip by flip (see flippedBatch), into rows per flip. */
+export function outputsByFlip(logits: Float32Array, watched: Float32Array | undefined, flips: number): NetworkOutputs {
+  const inputs = logits.length / flips;
+  const byFlip = Array.from({ length: flips }, (_, f) => Array.from(logits.subarray(f * inputs, (f + 1) * inputs)));
+  if (!watched) return { logits: byFlip };
+  const perFlip = watched.length / flips;
+  return { logits: byFlip, activations: byFlip.map((_, f) => watched.slice(f * perFlip, (f + 1) * perFlip)) };
+}
+
+/**
+ * The network on a tfjs backend: the folded graph when the topology allows (every shipped model),
+ * layer by layer otherwise or when asked for (the reference the folded pass is checked against).
+ */
+export async function buildTfjsNetwork(
+  tf: typeof TF,
+  folder: LayersFolder,
+  source: string,
+  { watchLayer, layerByLayer = false }: { watchLayer?: string; layerByLayer?: boolean } = {},
+): Promise<Network> {
+  const graph = layerByLayer ? undefined : foldLayers(folder, watchLayer);
+  const { forward, inputSize } = graph
+    ? { forward: tfjsForward(tf, graph, watchLayer), inputSize: graph.inputSize }
+    : await layeredForward(tf, folder, source, watchLayer);
+  return {
+    inputSize,
+    async run(inputs, flips) {
+      // tidy frees the batch and every intermediate tensor; only the two outputs outlive it
+      const { logits, watched } = tf.tidy(() =>
+        forward.run(tf.tensor4d(flippedBatch(inputs, inputSize, flips), [flips.length * inputs.length, inputSize, inputSize, 3])),
+      );
+      const [logitValues, watchedValues] = await Promise.all([logits.data() as Promise<Float32Array>, watched?.data() as Promise<Float32Array> | undefined]);
+      tf.dispose(watched ? [logits, watched] : logits);
+      return outputsByFlip(logitValues, watchedValues, flips.length);
+    },
+    dispose: () => forward.dispose(),
+  };
+}
+
+async function layeredForward(tf: typeof TF, folder: LayersFolder, source: string, watchLayer?: string): Promise<{ forward: Forward; inputSize: number }> {
   let network: TF.LayersModel;
   try {
     const model = await tf.loadLayersModel(tf.io.fromMemory(folder.artifacts));
@@ -29,34 +73,13 @@ export async function buildNetwork(tf: typeof TF, folder: LayersFolder, source: 
   } catch (error) {
     throw new ModelFolderError(`The model in ${source} could not be built (${(error as Error).message.split('\n')[0]}).`);
   }
-  const inputSize = (network.inputs[0]!.shape as number[])[1]!;
-  // the folded network when the topology allows (every shipped model), layer by layer otherwise
-  const fused = fusedForward(tf, network, watchLayer);
-  const forward = (batch: TF.Tensor4D) => {
-    if (fused) return fused.run(batch);
-    const outputs = network.predict(batch);
-    const [logits, watched] = Array.isArray(outputs) ? outputs : [outputs];
-    return { logits: logits!, watched };
-  };
-  return {
-    inputSize,
-    run(inputs, flips) {
-      return tf.tidy(() => {
-        const flat = new Float32Array(inputs.length * inputSize * inputSize * 3);
-        inputs.forEach((input, i) => flat.set(input, i * input.length));
-        const batch = tf.tensor4d(flat, [inputs.length, inputSize, inputSize, 3]);
-        const flipped = tf.concat(flips.map((flip) => flipBatch(tf, batch, flip)));
-        const { logits, watched } = forward(flipped);
-        const byFlip = logits.reshape([flips.length, inputs.length]).arraySync() as number[][];
-        if (!watched) return { logits: byFlip };
-        const values = watched.dataSync() as Float32Array;
-        const perFlip = values.length / flips.length;
-        return { logits: byFlip, activations: flips.map((_, f) => values.slice(f * perFlip, (f + 1) * perFlip)) };
-      });
+  const forward: Forward = {
+    run(batch) {
+      const outputs = network.predict(batch);
+      const [logits, watched] = Array.isArray(outputs) ? outputs : [outputs];
+      return { logits: logits!, watched };
     },
-    dispose: () => {
-      fused?.dispose();
-      network.dispose();
-    },
+    dispose: () => network.dispose(),
   };
+  return { forward, inputSize: (network.inputs[0]!.shape as number[])[1]! };
 }

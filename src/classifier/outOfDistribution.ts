@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type * as TF from '@tensorflow/tfjs';
 import { float16Value, toFloat16 } from './float16.js';
 import { ModelFolderError } from './layersFolder.js';
 
@@ -70,11 +69,18 @@ export async function readGaussian(modelDir: string, spec: OutOfDistributionSpec
   return { mean, precision, dims };
 }
 
-/** Mahalanobis distance of each row of `activations` (n x dims) from the Gaussian. */
-export function mahalanobis(tf: typeof TF, activations: TF.Tensor2D, gaussian: GaussianModel): TF.Tensor1D {
-  return tf.tidy(() => {
-    const centred = activations.sub(tf.tensor1d(gaussian.mean));
-    const projected = tf.matMul(centred, tf.tensor2d(gaussian.precision, [gaussian.dims, gaussian.dims]));
-    return projected.mul(centred).sum(1).relu().sqrt() as TF.Tensor1D;
+/** Mahalanobis distance of each row of `activations` (rows x dims, row by row) from the Gaussian. */
+export function mahalanobis(activations: Float32Array, { mean, precision, dims }: GaussianModel): number[] {
+  const rows = activations.length / dims;
+  const centred = new Float64Array(dims);
+  return Array.from({ length: rows }, (_, r) => {
+    for (let i = 0; i < dims; i++) centred[i] = activations[r * dims + i]! - mean[i]!;
+    let sum = 0;
+    for (let i = 0; i < dims; i++) {
+      let projected = 0;
+      for (let j = 0; j < dims; j++) projected += centred[j]! * precision[i * dims + j]!;
+      sum += projected * centred[i]!;
+    }
+    return Math.sqrt(Math.max(0, sum));
   });
 }

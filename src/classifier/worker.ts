@@ -3,7 +3,6 @@
  * reading keys while an image is classified. Messages: see workerClient.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import * as tf from '@tensorflow/tfjs';
 import { loadClassifier } from './classifier.js';
 import type { WorkerRequest, WorkerResponse, WorkerSetup } from './workerClient.js';
 
@@ -11,9 +10,14 @@ const port = parentPort!;
 const setup = workerData as WorkerSetup;
 const post = (message: WorkerResponse) => port.postMessage(message);
 
-tf.enableProdMode();
+// TensorFlow.js is imported only when a tfjs backend is tried: with ONNX Runtime it is never loaded
+const loadTf = async () => {
+  const tf = await import('@tensorflow/tfjs');
+  tf.enableProdMode();
+  return tf;
+};
 try {
-  const classifier = await loadClassifier({ tf, modelDir: setup.modelDir, backend: setup.backend });
+  const classifier = await loadClassifier({ tf: loadTf, modelDir: setup.modelDir, backend: setup.backend });
   const { card } = classifier;
   post({
     type: 'ready',

@@ -87,23 +87,21 @@ function startWorker(setup: WorkerSetup): Promise<ClassifierWorker> {
 }
 
 /**
- * Starts `count` worker threads with the same model and shares each still's test-time flips out
- * among them (the first also runs the quality gate): on a multi-core machine a capture is
- * classified in about 1/count of the time (the WebAssembly backend runs one thread in Node).
- * Each worker holds its own copy of the model; there are never more workers than flips.
+ * Starts a worker thread with the model and, where the card asks for several test-time flips and
+ * `maxCount` allows, more of them to share each still's flips (the first also runs the quality
+ * gate): a capture then takes about 1/count of the time on a multi-core machine. Each worker holds
+ * its own copy of the model, so a one-flip model gets one worker: a Pi has little memory.
  */
-export async function startClassifierWorkers(setup: WorkerSetup, count: number): Promise<ImageClassifier> {
-  const started = await Promise.allSettled(Array.from({ length: count }, () => startWorker(setup)));
-  const workers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-  const failure = started.find((result) => result.status === 'rejected');
+export async function startClassifierWorkers(setup: WorkerSetup, maxCount: number): Promise<ImageClassifier> {
+  const first = await startWorker(setup);
+  const { info, flips, rules } = first.ready;
+  const others = await Promise.allSettled(Array.from({ length: Math.min(maxCount, flips.length) - 1 }, () => startWorker(setup)));
+  const workers = [first, ...others.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))];
+  const failure = others.find((result) => result.status === 'rejected');
   if (failure) {
     await Promise.all(workers.map((worker) => worker.terminate()));
     throw failure.reason;
   }
-  const { info, flips, rules } = workers[0]!.ready;
-  // a model with fewer test-time flips than workers leaves some idle: free their memory (a Pi has little)
-  const idle = workers.splice(flips.length);
-  await Promise.all(idle.map((worker) => worker.terminate()));
   const shares = workers.map((_, w) => flips.filter((_, i) => i % workers.length === w));
   // the first still through a worker also starts its image decoder: do that now, not on the first capture
   const grey = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080' } }).jpeg().toBuffer();

@@ -16,8 +16,9 @@ export async function classifyCommand(argv: string[], io: CommandIO): Promise<nu
     options: { json: { type: 'boolean', default: false }, model: { type: 'string' }, backend: { type: 'string' } },
   });
   if (positionals.length === 0) throw new UserError('Name at least one image or folder to classify.');
-  const classifier = await loadClassifier({ tf: await io.tf(), modelDir: values.model ?? DEFAULT_MODEL_DIR, backend: parseBackend(values.backend) });
+  const classifier = await loadClassifier({ tf: io.tf, modelDir: values.model ?? DEFAULT_MODEL_DIR, backend: parseBackend(values.backend) });
   if (!values.json) writeLine(io.stdout, `model ${classifier.modelId}, backend ${classifier.backend}, threshold ${(classifier.threshold * 100).toFixed(1)}% p(malignant)`);
+  for (const reason of classifier.skippedBackends) writeLine(io.stderr, `backend auto passed over ${reason}`);
 
   let failures = 0;
   const inputs = await expandImageInputs(positionals);

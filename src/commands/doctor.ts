@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs';
 import { access, open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { selectBackend, type BackendName } from '../classifier/backend.js';
+import { AUTO_ORDER } from '../classifier/backend.js';
 import { readVerifiedModel } from '../classifier/classifier.js';
+import { openNetwork } from '../classifier/openNetwork.js';
 import { UserError } from '../errors.js';
 import { LOG_KEY_VARIABLE, readLogKey } from '../store/logKey.js';
 import { DATABASE_FILE, SessionLog, UNREFERENCED_FOLDER } from '../store/sessionLog.js';
@@ -38,9 +39,10 @@ export async function doctorCommand(argv: string[], io: CommandIO): Promise<numb
   });
   if ((values.repair || values.head) && !values.verify) throw new UserError('--repair and --head go with --verify.');
   const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
+  const modelDir = values.model ?? DEFAULT_MODEL_DIR;
   const checks = [
-    await checkModel(values.model ?? DEFAULT_MODEL_DIR),
-    ...(await checkBackends(io)),
+    await checkModel(modelDir),
+    ...(await checkBackends(io, modelDir)),
     await checkCamera(),
     await checkSessionLog(dataDir),
     ...(values.verify ? await checkLog({ dataDir, repair: values.repair, expectedHead: values.head }) : []),
@@ -65,21 +67,28 @@ async function checkModel(dir: string): Promise<Check> {
   }
 }
 
-async function checkBackends(io: CommandIO): Promise<Check[]> {
+/** Each backend opens the model and runs its parity probe, as the classifier would; `auto` takes the first that passes. */
+async function checkBackends(io: CommandIO, modelDir: string): Promise<Check[]> {
+  let model: Awaited<ReturnType<typeof readVerifiedModel>>;
+  try {
+    model = await readVerifiedModel(modelDir);
+  } catch {
+    return [{ name: 'backends', status: 'absent', detail: 'not checked: the model (above) could not be read' }];
+  }
   const checks: Check[] = [];
-  for (const name of ['node', 'wasm', 'cpu'] as BackendName[]) {
+  for (const backend of AUTO_ORDER) {
     try {
-      await selectBackend(await io.tf(), name);
-      checks.push({ name: `backend ${name}`, status: 'ok', detail: 'available' });
+      const opened = await openNetwork({ request: backend, modelDir, ...model, tf: io.tf });
+      opened.network.dispose();
+      const parity = opened.parityGap === undefined ? 'no parity reference in the card' : `parity gap ${opened.parityGap.toPrecision(2)}`;
+      checks.push({ name: `backend ${backend}`, status: 'ok', detail: `runs the model (${parity})` });
     } catch (error) {
-      checks.push({ name: `backend ${name}`, status: name === 'node' ? 'absent' : 'fail', detail: (error as Error).message });
+      const optional = backend === 'onnx' || backend === 'node';
+      checks.push({ name: `backend ${backend}`, status: optional ? 'absent' : 'fail', detail: (error as Error).message });
     }
   }
-  try {
-    checks.push({ name: 'backend auto', status: 'ok', detail: `would use ${await selectBackend(await io.tf(), 'auto')}` });
-  } catch (error) {
-    checks.push({ name: 'backend auto', status: 'fail', detail: (error as Error).message });
-  }
+  const chosen = checks.find((check) => check.status === 'ok');
+  checks.push(chosen ? { name: 'backend auto', status: 'ok', detail: `would use ${chosen.name.replace('backend ', '')}` } : { name: 'backend auto', status: 'fail', detail: 'no backend can run the model' });
   return checks;
 }
 

@@ -22,7 +22,7 @@ export async function evalCommand(argv: string[], io: CommandIO): Promise<number
   });
   if (!values.labels) throw new UserError('Name the labels CSV with --labels <file.csv>.');
   const labelled = await readLabelsCsv(values.labels, values.images);
-  const classifier = await loadClassifier({ tf: await io.tf(), modelDir: values.model ?? DEFAULT_MODEL_DIR, backend: parseBackend(values.backend) });
+  const classifier = await loadClassifier({ tf: io.tf, modelDir: values.model ?? DEFAULT_MODEL_DIR, backend: parseBackend(values.backend) });
 
   const truth: boolean[] = [];
   const probabilities: number[] = [];

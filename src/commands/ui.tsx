@@ -56,7 +56,7 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
     escaped ??= error;
     app.unmount();
   };
-  // two workers share the test-time flips of each still; more would cost a model's memory each for little gain
+  // at most two workers share the test-time flips of each still; more would cost a model's memory each for little gain
   const loading = startClassifierWorkers({ modelDir: values.model ?? DEFAULT_MODEL_DIR, backend }, Math.min(2, os.availableParallelism()));
   loading.then((classifier) => app.rerender(screen({ flow: new CaptureFlow({ camera, classifier, store, appVersion: version }, { operator }), model: classifier.info })), fail);
   const hangUp = () => app.unmount();

@@ -1,0 +1,27 @@
+/**
+ * Exports a trained model folder for ONNX Runtime and records the parity probe in its card:
+ * `npx tsx scripts/export-onnx.ts --model models/dermacam-mnv1-075`. `npm run train` runs the
+ * same step; this is for a folder trained before the step existed. Nothing else in the card changes.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { activateTfjsBackend } from '../src/classifier/backend.js';
+import { readVerifiedModel } from '../src/classifier/classifier.js';
+import { CARD_FILE } from '../src/classifier/modelCard.js';
+import { exportRuntimes } from './lib/runtimeExport.js';
+
+const { values } = parseArgs({ options: { model: { type: 'string' } } });
+if (!values.model) throw new Error('usage: scripts/export-onnx.ts --model <model folder>');
+const modelDir = values.model;
+await activateTfjsBackend(tf, 'wasm');
+const { folder, card } = await readVerifiedModel(modelDir);
+const { onnx, parity, onnxParityGap } = await exportRuntimes(tf, folder, modelDir, { name: card.name, watchLayer: card.out_of_distribution.layer });
+// the card keeps its field order; the two new fields go after the weights' checksum
+const cardFile = path.join(modelDir, CARD_FILE);
+const entries = Object.entries(JSON.parse(readFileSync(cardFile, 'utf8')) as Record<string, unknown>).filter(([key]) => key !== 'onnx' && key !== 'parity');
+const at = entries.findIndex(([key]) => key === 'weights_sha256') + 1;
+entries.splice(at, 0, ['onnx', onnx], ['parity', parity]);
+writeFileSync(cardFile, `${JSON.stringify(Object.fromEntries(entries), null, 2)}\n`);
+console.log(`${modelDir}: wrote ${onnx.file} (sha256 ${onnx.sha256.slice(0, 12)}); probe logits ${parity.logits.map((l) => l.toFixed(4)).join(', ')}; ONNX Runtime gap ${onnxParityGap ?? 'not checked (onnxruntime-node absent)'}`);

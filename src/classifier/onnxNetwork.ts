@@ -1,0 +1,43 @@
+import type * as Ort from 'onnxruntime-node';
+import { flippedBatch } from './features.js';
+import { ModelFolderError } from './layersFolder.js';
+import { outputsByFlip, type Network } from './network.js';
+
+/** The names the exported ONNX graph gives its tensors (scripts/lib/onnxExport.ts); a Keras layer name has no slash, so these clash with none. */
+export const ONNX_INPUT = 'pixels';
+export const ONNX_LOGIT = 'output/logit';
+export const ONNX_FEATURES = 'output/features';
+
+/** onnxruntime-node, or undefined where the optional package is not installed or has no build for this machine. */
+export async function importOnnxRuntime(): Promise<typeof Ort | undefined> {
+  try {
+    return (await import('onnxruntime-node')) as typeof Ort;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The network on ONNX Runtime's CPU provider, from the model folder's exported graph. */
+export async function buildOnnxNetwork(ort: typeof Ort, model: Uint8Array, inputSize: number, source: string, { watch = false } = {}): Promise<Network> {
+  let session: Ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all', executionMode: 'sequential' });
+  } catch (error) {
+    throw new ModelFolderError(`The ONNX model in ${source} could not be loaded (${(error as Error).message.split('\n')[0]}).`);
+  }
+  if (watch && !session.outputNames.includes(ONNX_FEATURES)) {
+    throw new ModelFolderError(`The ONNX model in ${source} lacks the "${ONNX_FEATURES}" output that the "not a lesion" check reads.`);
+  }
+  const fetches = watch ? [ONNX_LOGIT, ONNX_FEATURES] : [ONNX_LOGIT];
+  return {
+    inputSize,
+    async run(inputs, flips) {
+      const pixels = new ort.Tensor('float32', flippedBatch(inputs, inputSize, flips), [flips.length * inputs.length, inputSize, inputSize, 3]);
+      const results = await session.run({ [ONNX_INPUT]: pixels }, fetches);
+      const logits = results[ONNX_LOGIT]!.data as Float32Array;
+      const features = watch ? (results[ONNX_FEATURES]!.data as Float32Array) : undefined;
+      return outputsByFlip(logits, features, flips.length);
+    },
+    dispose: () => void session.release(),
+  };
+}
