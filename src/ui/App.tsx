@@ -89,9 +89,15 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
   const previewRows = Math.max(6, rows - headerLines(columns) - 1 - keyHelpLines(keys, columns) - 1);
 
   const capturing = useRef(false); // a ref, not state: a second space may arrive before the next render
+  // a capture asked for while the model loads is taken as soon as it is ready
+  const captureWaiting = useRef(false);
+  useEffect(() => {
+    if (!flow || !captureWaiting.current) return;
+    captureWaiting.current = false;
+    void captureAndClassify(flow);
+  }, [flow]); // eslint-disable-line react-hooks/exhaustive-deps -- runs once, when the model arrives
 
   function isAvailable(key: string): boolean {
-    if (key === 'space') return flow !== undefined;
     if (key === 'r' || key === 'b') return last !== undefined;
     if (key === 'e') return session !== undefined;
     return true;
@@ -157,8 +163,11 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
       // one capture at a time: a key pressed meanwhile is not kept for later, and the operator is told so
       if (capturing.current) return setMessage('Busy classifying: press the key again when the result is shown.');
       const unavailable = MAIN_KEYS.find((hint) => hint.key === (input === ' ' ? 'space' : input) && !isAvailable(hint.key));
-      if (unavailable) return setMessage(input === ' ' ? 'The model is still loading.' : `Nothing to ${unavailable.action} yet: take a capture first.`);
-      if (input === ' ' && flow) void captureAndClassify(flow);
+      if (unavailable) return setMessage(`Nothing to ${unavailable.action} yet: take a capture first.`);
+      if (input === ' ' && !flow) {
+        captureWaiting.current = true;
+        setMessage('The model is still loading: the capture will be taken as soon as it is ready.');
+      } else if (input === ' ' && flow) void captureAndClassify(flow);
       else if (input === 'r') go({ name: 'confirm-retake' });
       else if (input === 'n') go({ name: 'new-session' });
       else if (input === 'b' && last) go({ name: 'note', capture: last });

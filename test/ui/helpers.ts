@@ -95,5 +95,5 @@ export function renderAtSize(tree: ReactElement, columns: number, rows: number) 
     exitOnCtrlC: false,
     patchConsole: false,
   });
-  return { stdin, lastFrame: () => frames.at(-1), unmount: () => instance.unmount() };
+  return { stdin, lastFrame: () => frames.at(-1), rerender: (next: ReactElement) => instance.rerender(next), unmount: () => instance.unmount() };
 }

@@ -36,18 +36,17 @@ async function openApp(columns: number, rows: number, { loaded = true } = {}) {
   rmSync(dataDir, { recursive: true, force: true });
   const store = await SessionLog.open(dataDir, { now: () => new Date('2026-11-27T10:15:00.000Z'), randomId: () => 'abc123' });
   const flow = new CaptureFlow({ camera, classifier, store, appVersion: '0.1.0' }, { operator: 'alice' });
-  const app = renderAtSize(
-    <App camera={camera} flow={loaded ? flow : undefined} model={loaded ? classifier.info : undefined} store={store} renderFrame={async () => ''} canvas={recordingCanvas()} previewIntervalMs={1000} />,
-    columns,
-    rows,
+  const screen = (ready: boolean) => (
+    <App camera={camera} flow={ready ? flow : undefined} model={ready ? classifier.info : undefined} store={store} renderFrame={async () => ''} canvas={recordingCanvas()} previewIntervalMs={1000} />
   );
+  const app = renderAtSize(screen(loaded), columns, rows);
   cleanup = async () => {
     app.unmount();
     await store.close();
   };
   await settle(); // Ink subscribes to the keyboard once it has mounted
   // colours depend on the terminal the tests run in; the words and the layout do not
-  return { stdin: app.stdin, lastFrame: () => stripVTControlCharacters(app.lastFrame() ?? '') };
+  return { stdin: app.stdin, lastFrame: () => stripVTControlCharacters(app.lastFrame() ?? ''), modelLoaded: () => app.rerender(screen(true)) };
 }
 
 /** The frame fits the terminal: no more lines than it has (less Ink's last), none wider. */
@@ -91,12 +90,16 @@ describe.each(SIZES)('every screen at %ix%i', (columns, rows) => {
     }
   });
 
-  it('while the model loads: the frame at once, and space says to wait', async () => {
-    const { stdin, lastFrame } = await openApp(columns, rows, { loaded: false });
+  it('while the model loads: the frame at once, and a capture waits for the model and says so', async () => {
+    const { stdin, lastFrame, modelLoaded } = await openApp(columns, rows, { loaded: false });
     expect(lastFrame()).toContain('Loading the model');
     stdin.write(' ');
-    await eventually(() => expect(lastFrame()).toContain('The model is still loading.'));
+    await eventually(() => expect(lastFrame()).toContain('The model is still loading: the capture will be taken as soon as it is ready.'));
     expectFits(lastFrame()!, columns, rows);
+    const capturesBefore = vi.mocked(classifier.classify).mock.calls.length;
+    modelLoaded();
+    await eventually(() => expect(lastFrame()).toContain('REFER'));
+    expect(vi.mocked(classifier.classify).mock.calls.length).toBe(capturesBefore + 1);
   });
 });
 
