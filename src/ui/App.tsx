@@ -95,7 +95,7 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
     if (!flow || !captureWaiting.current) return;
     captureWaiting.current = false;
     void captureAndClassify(flow);
-  }, [flow]); // eslint-disable-line react-hooks/exhaustive-deps -- runs once, when the model arrives
+  }, [flow]);
 
   function isAvailable(key: string): boolean {
     if (key === 'r' || key === 'b') return last !== undefined;
