@@ -1,8 +1,11 @@
 /**
  * Speed and memory of the terminal app (part of `npm run bench`):
  *  - preview frames per second at an 80x40-cell preview from a 640x480 source, and its bytes per frame;
- *  - keypress-to-result time of the built CLI in tmux (space pressed -> result on screen);
- *  - RSS of the app over a demo-camera session (--soak-seconds, default 300).
+ *  - keypress-to-result time of the built CLI in tmux (space pressed -> result on screen), per
+ *    backend (--backends, default onnx,wasm);
+ *  - launch to the first preview frame on screen;
+ *  - RSS of the app, per minute, over a demo-camera session (--soak-seconds, default 300) with a
+ *    capture every --capture-every seconds (default 5).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,7 +21,12 @@ import { renderFrame } from '../src/ui/renderFrame.js';
 import { quantile } from './lib/quantile.js';
 
 const { values: args } = parseArgs({
-  options: { 'soak-seconds': { type: 'string', default: '300' }, trials: { type: 'string', default: '40' } },
+  options: {
+    'soak-seconds': { type: 'string', default: '300' },
+    'capture-every': { type: 'string', default: '5' },
+    trials: { type: 'string', default: '40' },
+    backends: { type: 'string', default: 'onnx,wasm' },
+  },
 });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const work = mkdtempSync(path.join(os.tmpdir(), 'dermacam-bench-ui-'));
@@ -60,9 +68,12 @@ for (const [name, camera] of [['a still picture (file camera)', fileCamera(sourc
 const session = `dermacam-bench-${process.pid}`;
 const tmux = (...a: string[]) => execFileSync('tmux', a, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 /** The app's preview is 55% of the columns and all but 8 rows: 146x48 gives the 80x40-cell preview. */
-function startApp(camera: string, columns = 146, rows = 48): number {
+function startApp(camera: string, backend = 'auto', columns = 146, rows = 48): number {
   const dataDir = mkdtempSync(path.join(work, 'data-'));
-  const command = ['env', '-u', 'CI', process.execPath, 'dist/cli.js', '--camera', camera, '--data-dir', dataDir, '--operator', 'bench'].map((a) => `'${a}'`).join(' ');
+  // the installed entry point, as `dermacam` runs: its first line sets MALLOC_ARENA_MAX
+  const command = ['env', '-u', 'CI', './dist/cli.js', '--camera', camera, '--backend', backend, '--data-dir', dataDir, '--operator', 'bench']
+    .map((a) => `'${a}'`)
+    .join(' ');
   tmux('new-session', '-d', '-s', session, '-x', String(columns), '-y', String(rows), command);
   return Number(tmux('display', '-p', '-t', session, '#{pane_pid}').trim());
 }
@@ -77,20 +88,27 @@ async function waitFor(pattern: RegExp, timeoutMs = 60_000, everyMs = 20): Promi
 }
 
 try {
-  startApp(`file:${source640}`);
-  await waitFor(/Press space to capture/);
-  const times: number[] = [];
-  for (let trial = 0; trial < Number(args.trials); trial++) {
-    const started = performance.now();
-    tmux('send-keys', '-t', session, 'Space');
-    // the session's count is drawn with the result (a capture id may wrap beside the picture)
-    await waitFor(new RegExp(`captures: ${trial + 1}\\b`));
-    times.push(performance.now() - started);
-    await sleep(300);
+  for (const backend of args.backends!.split(',')) {
+    startApp(`file:${source640}`, backend);
+    await waitFor(/Press space to capture/);
+    await waitFor(new RegExp(`· ${backend}\\b`)); // the model is loaded on the backend asked for
+    const times: number[] = [];
+    for (let trial = 0; trial < Number(args.trials); trial++) {
+      const started = performance.now();
+      tmux('send-keys', '-t', session, 'Space');
+      // the session's count is drawn with the result (a capture id may wrap beside the picture)
+      await waitFor(new RegExp(`captures: ${trial + 1}\\b`));
+      times.push(performance.now() - started);
+      await sleep(300);
+    }
+    tmux('kill-session', '-t', session);
+    console.log(`keypress to result on screen (${backend}, file camera, ${times.length} captures): p50 ${quantile(times, 0.5).toFixed(0)} ms, p95 ${quantile(times, 0.95).toFixed(0)} ms`);
   }
-  tmux('kill-session', '-t', session);
 
+  const launched = performance.now();
   startApp('demo');
+  await waitFor(/▀|▄/, 60_000, 5);
+  console.log(`launch to first preview frame on screen (demo camera, tmux start included): ${(performance.now() - launched).toFixed(0)} ms`);
   await waitFor(/Press space to capture/);
   let changes = 0;
   let last = '';
@@ -103,25 +121,29 @@ try {
   }
   tmux('kill-session', '-t', session);
   console.log(`preview updates on screen (demo camera at 15 frames/s, 80x40-cell preview in a 146x48 terminal, 10 s): ${(changes / 10).toFixed(1)} per second`);
-  console.log(`keypress to result on screen (wasm, file camera, ${times.length} captures): p50 ${quantile(times, 0.5).toFixed(0)} ms, p95 ${quantile(times, 0.95).toFixed(0)} ms`);
 
   const soakSeconds = Number(args['soak-seconds']);
   const pid = startApp('demo');
   await waitFor(/Press space to capture/);
   const rss = () => Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)![1]) / 1024;
-  const samples: number[] = [];
-  for (let second = 0; second <= soakSeconds; second += 5) {
-    if (second % 30 === 0) tmux('send-keys', '-t', session, 'Space');
-    samples.push(rss());
-    await sleep(5000);
-  }
-  tmux('kill-session', '-t', session);
-  const firstMinute = samples.slice(0, 12);
-  const lastMinute = samples.slice(-12);
+  const captureEvery = Number(args['capture-every']);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const perMinute = Array.from({ length: Math.ceil(samples.length / 12) }, (_, m) => mean(samples.slice(m * 12, m * 12 + 12)).toFixed(0));
+  const samples: number[] = [];
+  const perMinute: string[] = [];
+  // one sample a second; each minute's mean is printed as it ends, so a long soak shows its trend as it runs
+  for (let second = 0; second < soakSeconds; second++) {
+    if (second % captureEvery === 0) tmux('send-keys', '-t', session, 'Space');
+    samples.push(rss());
+    if (samples.length % 60 === 0) {
+      perMinute.push(mean(samples.slice(-60)).toFixed(0));
+      console.log(`  RSS minute ${perMinute.length}: ${perMinute.at(-1)} MB`);
+    }
+    await sleep(1000);
+  }
+  const captures = tmux('capture-pane', '-p', '-t', session).match(/captures: (\d+)/)?.[1] ?? '?';
+  tmux('kill-session', '-t', session);
   console.log(
-    `RSS over a ${soakSeconds}-s demo session with a capture every 30 s: first minute ${mean(firstMinute).toFixed(0)} MB, last minute ${mean(lastMinute).toFixed(0)} MB, max ${Math.max(...samples).toFixed(0)} MB (per minute: ${perMinute.join(', ')})`,
+    `RSS over a ${soakSeconds}-s demo session (auto backend) with a capture every ${captureEvery} s (${captures} captures): first minute ${mean(samples.slice(0, 60)).toFixed(0)} MB, last minute ${mean(samples.slice(-60)).toFixed(0)} MB, max ${Math.max(...samples).toFixed(0)} MB (per minute: ${perMinute.join(', ')})`,
   );
 } finally {
   try {
