@@ -21,13 +21,15 @@ if ! command -v debootstrap >/dev/null || [ ! -x /usr/bin/qemu-aarch64-static ];
 fi
 update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || true
 
-if [ ! -x "$root/usr/bin/npm" ]; then
+# the marker is written last: a root left half-built by an interrupted run is built again
+if [ ! -f "$root/.dermacam-root-ready" ]; then
   echo "arm64-check: building a Debian trixie arm64 root in $root (a few hundred MB)"
   rm -rf "$root"
   debootstrap --arch=arm64 --variant=minbase trixie "$root" http://deb.debian.org/debian
   # apt inside the root resolves Node's many packages, which debootstrap's --include cannot
   chroot "$root" /bin/bash -euc 'export DEBIAN_FRONTEND=noninteractive; apt-get update -qq;
     apt-get install -y -qq --no-install-recommends nodejs npm libnode-dev python3 make g++ ca-certificates'
+  touch "$root/.dermacam-root-ready"
 fi
 
 # the checkout as committed, next to the shared data as on this machine (../shared)
