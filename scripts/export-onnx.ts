@@ -1,16 +1,21 @@
 /**
- * Exports a trained model folder for ONNX Runtime and records the parity probe in its card:
+ * Exports a trained model folder for ONNX Runtime, records the parity probe in its card, and
+ * measures the capture and the test-time flips' cost on each backend into the card's latency:
  * `npx tsx scripts/export-onnx.ts --model models/dermacam-mnv1-075`. `npm run train` runs the
- * same step; this is for a folder trained before the step existed. Nothing else in the card changes.
+ * same steps; this is for a folder trained before they existed. Nothing else in the card changes.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { activateTfjsBackend } from '../src/classifier/backend.js';
 import { readVerifiedModel } from '../src/classifier/classifier.js';
 import { CARD_FILE } from '../src/classifier/modelCard.js';
+import { isImageName } from '../src/images.js';
+import { measureLatency } from './lib/latency.js';
 import { exportRuntimes } from './lib/runtimeExport.js';
+
+const FIXTURES = '../shared/data/fixtures';
 
 const { values } = parseArgs({ options: { model: { type: 'string' } } });
 if (!values.model) throw new Error('usage: scripts/export-onnx.ts --model <model folder>');
@@ -24,4 +29,7 @@ const entries = Object.entries(JSON.parse(readFileSync(cardFile, 'utf8')) as Rec
 const at = entries.findIndex(([key]) => key === 'weights_sha256') + 1;
 entries.splice(at, 0, ['onnx', onnx], ['parity', parity]);
 writeFileSync(cardFile, `${JSON.stringify(Object.fromEntries(entries), null, 2)}\n`);
+const fixtures = readdirSync(FIXTURES).filter(isImageName).map((name) => path.join(FIXTURES, name));
+const latency = await measureLatency(async () => tf, modelDir, fixtures);
+writeFileSync(cardFile, `${JSON.stringify({ ...(JSON.parse(readFileSync(cardFile, 'utf8')) as object), latency }, null, 2)}\n`);
 console.log(`${modelDir}: wrote ${onnx.file} (sha256 ${onnx.sha256.slice(0, 12)}); probe logits ${parity.logits.map((l) => l.toFixed(4)).join(', ')}; ONNX Runtime gap ${onnxParityGap ?? 'not checked (onnxruntime-node absent)'}`);

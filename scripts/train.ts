@@ -245,11 +245,13 @@ async function trainModel(alpha: string, teacher: string | undefined): Promise<v
     const classifier = await loadClassifier({ tf: async () => tf, modelDir: outDir, backend: 'wasm' });
     const evaluation = await evaluateOnTest(classifier, testImages, readHamMetadata(args['data-dir']!), seed);
     const nonLesion = await refusalRates(classifier, args['non-lesion']!);
-    const latency = await measureLatency(tf, classifier, folder, outDir, testImages.map((image) => image.file));
+    const latency = await measureLatency(async () => tf, outDir, testImages.map((image) => image.file));
     classifier.dispose();
     const a = evaluation.all;
     log(`HAM test: AUC ${a.auc.toFixed(3)} [${a.ci.auc.low.toFixed(3)}, ${a.ci.auc.high.toFixed(3)}], sensitivity ${a.recall.toFixed(3)}, specificity ${a.specificity.toFixed(3)}, ECE ${a.ece.toFixed(3)}`);
-    log(`latency: capture p50 ${latency.capture_ms.p50.toFixed(1)} ms, bare forward p50 ${latency.bare_forward_ms.p50.toFixed(1)} ms`);
+    for (const [backend, figures] of Object.entries(latency.by_backend)) {
+      log(`latency on ${backend}: capture p50 ${figures.capture_ms.p50.toFixed(1)} ms, forward p50 with 1 / 2 / 4 flips ${(['1', '2', '4'] as const).map((n) => figures.forward_ms_by_flips[n].p50.toFixed(1)).join(' / ')} ms`);
+    }
     return { evaluation, nonLesion, latency };
   });
 

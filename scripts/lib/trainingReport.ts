@@ -3,6 +3,7 @@ import type { ModelCard } from '../../src/classifier/modelCard.js';
 import type { Interval, MetricsReport } from '../../src/metrics/index.js';
 import type { SubgroupRow, TestEvaluation } from './evaluation.js';
 import type { FineTuneExport } from './fineTunedModel.js';
+import type { BackendLatency } from './latency.js';
 
 const f = (x: number | null | undefined, digits = 3) => (x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
 const withCi = (value: number, ci: Interval) => `${f(value)} [${f(ci.low)}, ${f(ci.high)}]`;
@@ -48,7 +49,7 @@ export function writeTrainingReport(file: string, card: ModelCard, fineTune: Fin
   };
   const test = metrics.ham10000_test;
   const b = metrics.ham10000_test_balanced;
-  const latency = card.latency as { backend: string; capture_ms: { p50: number; p95: number }; bare_forward_ms: { p50: number }; capture_over_bare_forward: number };
+  const latency = card.latency as { by_backend: Record<string, BackendLatency> };
   const provenance = card.provenance as { command: string; git_commit: string; data_manifest_sha256: string; stage_seconds: Record<string, number>; machine: string; parity: { maxAbsLogitDifference: number; images: number } };
   const history = fineTune.history.map(
     (h) => `| ${h.epoch! + 1} | ${f(h.train_loss, 4)} | ${f(h.raw_ham_val_auc, 4)} | ${f(h.ema_ham_val_auc, 4)} | ${f(h.raw_isic_val_auc, 4)} | ${f(h.ema_isic_val_auc, 4)} | ${f(h.train_s! / 60, 1)} |`,
@@ -120,7 +121,11 @@ ${metricsTable(metrics.ham10000_val)}
 
 ## Cost
 
-Latency (${latency.backend}, one thread): a capture p50 ${f(latency.capture_ms.p50, 1)} ms (p95 ${f(latency.capture_ms.p95, 1)}), a bare forward pass p50 ${f(latency.bare_forward_ms.p50, 1)} ms: ${f(latency.capture_over_bare_forward, 2)}x. Model folder: ${(card.size_bytes / 1e6).toFixed(2)} MB of weights.
+| backend | capture p50 / p95 ms | forward p50 ms, 1 / 2 / 4 flips |
+|---|---|---|
+${Object.entries(latency.by_backend).map(([backend, l]) => `| ${backend} | ${f(l.capture_ms.p50, 1)} / ${f(l.capture_ms.p95, 1)} | ${(['1', '2', '4'] as const).map((n) => f(l.forward_ms_by_flips[n].p50, 1)).join(' / ')} |`).join('\n')}
+
+Model folder: ${(card.size_bytes / 1e6).toFixed(2)} MB of weights.
 
 Stage times (s): ${Object.entries(provenance.stage_seconds).map(([stage, s]) => `${stage} ${s}`).join('; ')}.
 `;
