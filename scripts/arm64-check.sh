@@ -44,11 +44,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# the root reaches the npm registry as this machine does: same registry, same CA bundle (a proxy's
+# CA among them, where there is one)
+cp "$(npm config get cafile 2>/dev/null | grep -v '^null$' || echo /etc/ssl/certs/ca-certificates.crt)" "$root/etc/dermacam-host-ca.crt"
+registry="$(npm config get registry)"
+
 # node-gyp builds better-sqlite3 against Debian's Node headers (/usr/include/node): no download
-chroot "$root" /bin/bash -euo pipefail -c '
+chroot "$root" /usr/bin/env npm_config_cafile=/etc/dermacam-host-ca.crt npm_config_registry="$registry" npm_config_nodedir=/usr /bin/bash -euo pipefail -c '
   cd /work/dermacam
   echo "arm64-check: $(uname -m), node $(node --version), npm $(npm --version)"
-  npm_config_nodedir=/usr npm ci --no-audit --no-fund
+  npm ci --no-audit --no-fund
   npm run build
   for backend in onnx wasm; do
     node dist/cli.js classify --json --backend "$backend" ../shared/data/fixtures > "/work/arm64-$backend.jsonl" || true
