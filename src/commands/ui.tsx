@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { render } from 'ink';
+import sharp from 'sharp';
 import { DEFAULT_CAMERA, openCamera } from '../camera/openCamera.js';
 import { startClassifierWorkers, type ModelInfo } from '../classifier/workerClient.js';
 import { UserError } from '../errors.js';
@@ -33,6 +34,9 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
     throw new UserError('The terminal UI needs an interactive terminal; use dermacam classify in scripts and pipes.');
   }
   const backend = parseBackend(values.backend);
+  // every preview frame and capture is a new picture: libvips's cache of operations (up to 50 MB)
+  // would only fill with pictures never seen again
+  sharp.cache(false);
   const camera = await openCamera(values.camera!);
   const dataDir = values['data-dir']!;
   const store = await SessionLog.open(dataDir, { key: await readLogKey(process.env, dataDir) });
