@@ -4,12 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian tools the tests use: fswebcam (the real webcam path, through its file source) and tmux
-# (the terminal UI end to end).
-if ! command -v fswebcam >/dev/null || ! command -v tmux >/dev/null; then
+# Debian tools the tests use: fswebcam (the real webcam path, through its file source), tmux
+# (the terminal UI end to end) and dicom3tools (dciodvfy checks the DICOM objects).
+if ! command -v fswebcam >/dev/null || ! command -v tmux >/dev/null || ! command -v dciodvfy >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq fswebcam tmux
+  apt-get install -y -qq fswebcam tmux dicom3tools
 fi
 
 # Debian's PyTorch for the training pipeline's smoke test (cache, fine-tune, export, parity, card).

@@ -32,7 +32,7 @@ const COMMANDS: Record<string, CommandEntry> = {
     load: async () => (await import('./commands/sessions.js')).sessionsCommand,
   },
   export: {
-    usage: 'dermacam export [--session <id> | --all] [--out <file.csv>] [--force] [--data-dir <dir>]',
+    usage: 'dermacam export [--session <id> | --all] [--out <file.csv> | --dicom <dir>] [--force] [--data-dir <dir>]',
     load: async () => (await import('./commands/export.js')).exportCommand,
   },
   doctor: {

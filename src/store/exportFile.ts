@@ -10,12 +10,12 @@ import { describeWriteFailure, StoreError } from './storeErrors.js';
  * or a full disk leaves no half file), private (0600). An existing file is replaced only with
  * `replace`, and a symbolic link never: its target would be what gets overwritten.
  */
-export async function writeExportFile(file: string, text: string, { replace = false, fs = fsPromises as FileSystem } = {}): Promise<void> {
+export async function writeExportFile(file: string, content: string | Uint8Array, { replace = false, fs = fsPromises as FileSystem } = {}): Promise<void> {
   const existing = await fsPromises.lstat(file).catch(() => undefined);
   if (existing?.isSymbolicLink()) throw new StoreError(`${file} is a symbolic link; name the file itself.`);
   if (existing && !replace) throw new StoreError(`${file} already exists; add --force to overwrite it.`);
   try {
-    await writeFileAtomic(fs, file, Buffer.from(text, 'utf8'), { replace });
+    await writeFileAtomic(fs, file, typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content), { replace });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new StoreError(`${file} already exists; add --force to overwrite it.`);
     throw new StoreError(`The export was not written: ${describeWriteFailure(error, path.dirname(file))}. No file was left at ${file}.`);

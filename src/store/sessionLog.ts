@@ -266,6 +266,11 @@ export class SessionLog {
     ).all(...(sessionId === undefined ? [] : [sessionId])) as Capture[];
   }
 
+  /** What tells this log from every other: the hash of its first journal entry (empty for a log with no entries yet). */
+  identity(): string {
+    return (this.db.prepare('SELECT hash FROM journal ORDER BY seq LIMIT 1').get() as { hash: string } | undefined)?.hash ?? '';
+  }
+
   /** The newest journal entry: printed with each export, so that a copy kept elsewhere can vouch for the log. */
   head(): JournalHead {
     return journalHead(this.db);

@@ -7,6 +7,7 @@ import { REPO } from './paths.js';
 const PREREQUISITES: [string, () => boolean][] = [
   ['fswebcam', () => onPath('fswebcam')],
   ['tmux', () => onPath('tmux')],
+  ["dicom3tools' dciodvfy", () => onPath('dciodvfy')],
   ["Debian's python3-torch", () => succeeds('/usr/bin/python3', ['-c', 'import torch, numpy'])],
   ["scikit-image's sample photos in .cache/non-lesion", () => existsSync(path.join(REPO, '.cache', 'non-lesion', 'usr'))],
   ['a build in dist/ (npm run build)', () => existsSync(path.join(REPO, 'dist', 'cli.js'))],

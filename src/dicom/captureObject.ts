@@ -1,0 +1,144 @@
+import dcmjs from 'dcmjs';
+import type { Capture, Session } from '../store/records.js';
+import { dicomTime } from './dicomTime.js';
+import { derivedUid } from './uid.js';
+
+const { DicomDict, DicomMetaDictionary } = dcmjs.data;
+
+export const VL_PHOTOGRAPHIC_IMAGE = '1.2.840.10008.5.1.4.1.1.77.1.4';
+export const JPEG_BASELINE = '1.2.840.10008.1.2.4.50';
+/** Identifies the software that wrote the file (its File Meta Information), derived like every other UID here. */
+const IMPLEMENTATION_CLASS_UID = derivedUid('dermacam', 'implementation');
+
+/** What a logged JPEG holds, as sharp's metadata reports it. */
+export interface JpegFacts {
+  width: number;
+  height: number;
+  channels: number;
+  isProgressive?: boolean;
+}
+
+export interface CaptureObjectInput {
+  /** What makes this log's UIDs its own: the hash of its first journal entry. */
+  logIdentity: string;
+  session: Session;
+  capture: Capture;
+  /** The capture's JPEG exactly as logged: encapsulated as it is, so its sha256 in the log still vouches for the pixels. */
+  jpeg: Uint8Array;
+  facts: JpegFacts;
+  appVersion: string;
+}
+
+/** The UIDs of a capture's object; derived from the log, so a resend or a second export is the same object. */
+export function captureUids(logIdentity: string, session: Session, capture: Capture) {
+  return {
+    study: derivedUid(logIdentity, 'study', session.id),
+    series: derivedUid(logIdentity, 'series', session.id, capture.camera ?? ''),
+    instance: derivedUid(logIdentity, 'instance', capture.id, capture.image_sha256),
+  };
+}
+
+/** The Patient ID a session goes by: its pseudonymous reference, never a name, or one made from the session. */
+export function patientId(session: Session): string {
+  return session.patient_ref ?? `DERMACAM-${session.id}`;
+}
+
+export class UnsendableCaptureError extends Error {}
+
+/**
+ * A capture as a DICOM VL Photographic Image (PS3.3 A.32.4): the logged JPEG encapsulated in
+ * JPEG Baseline, one Study per session, one Series per session and camera, and the classifier's
+ * result in Image Comments, which every PACS viewer shows. Returns the Part 10 file's bytes.
+ */
+export function captureObject({ logIdentity, session, capture, jpeg, facts, appVersion }: CaptureObjectInput): Uint8Array {
+  if (facts.isProgressive) throw new UnsendableCaptureError(`Capture ${capture.id} is a progressive JPEG, which JPEG Baseline cannot carry.`);
+  const uids = captureUids(logIdentity, session, capture);
+  const study = dicomTime(session.started_at);
+  const taken = dicomTime(capture.captured_at);
+  const colour = facts.channels >= 3;
+  const dataset = {
+    SpecificCharacterSet: 'ISO_IR 192',
+    SOPClassUID: VL_PHOTOGRAPHIC_IMAGE,
+    SOPInstanceUID: uids.instance,
+    InstanceCreationDate: taken.date,
+    InstanceCreationTime: taken.time,
+    TimezoneOffsetFromUTC: taken.offset,
+    // patient: a pseudonym only
+    PatientName: '',
+    PatientID: patientId(session),
+    PatientBirthDate: '',
+    PatientSex: '',
+    // study: the session
+    StudyInstanceUID: uids.study,
+    StudyDate: study.date,
+    StudyTime: study.time,
+    StudyID: session.id.slice(0, 16),
+    AccessionNumber: '',
+    ReferringPhysicianName: '',
+    StudyDescription: 'dermacam skin lesion photographs',
+    // series: the session's pictures from one camera
+    Modality: 'XC',
+    SeriesInstanceUID: uids.series,
+    SeriesNumber: '1',
+    SeriesDescription: `dermacam ${capture.camera ?? 'camera'}`.slice(0, 64),
+    Laterality: '',
+    OperatorsName: session.operator,
+    // equipment
+    Manufacturer: 'dermacam',
+    ManufacturerModelName: 'dermacam (research use, not a medical device)',
+    SoftwareVersions: [`dermacam ${capture.app_version ?? appVersion}`, `${capture.model_name} ${capture.model_version ?? ''} ${capture.model_sha256.slice(0, 12)}`.replace(/ +/g, ' ')],
+    // image
+    InstanceNumber: '1',
+    PatientOrientation: '',
+    ContentDate: taken.date,
+    ContentTime: taken.time,
+    AcquisitionDateTime: taken.dateTime,
+    ImageType: ['ORIGINAL', 'PRIMARY'],
+    ImageComments: resultComment(capture),
+    AcquisitionContextSequence: [],
+    LossyImageCompression: '01',
+    LossyImageCompressionMethod: 'ISO_10918_1',
+    SamplesPerPixel: colour ? 3 : 1,
+    // the value the VL image modules allow for a colour JPEG Baseline stream, whatever its chroma
+    // subsampling (YBR_FULL is not among them); dcmtk's img2dcm writes the same
+    PhotometricInterpretation: colour ? 'YBR_FULL_422' : 'MONOCHROME2',
+    ...(colour ? { PlanarConfiguration: 0 } : {}),
+    Rows: facts.height,
+    Columns: facts.width,
+    BitsAllocated: 8,
+    BitsStored: 8,
+    HighBit: 7,
+    PixelRepresentation: 0,
+    PixelData: [jpeg.buffer.slice(jpeg.byteOffset, jpeg.byteOffset + jpeg.byteLength)],
+    _vrMap: { PixelData: 'OB' },
+  };
+  const meta = {
+    FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
+    MediaStorageSOPClassUID: VL_PHOTOGRAPHIC_IMAGE,
+    MediaStorageSOPInstanceUID: uids.instance,
+    TransferSyntaxUID: JPEG_BASELINE,
+    ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
+    ImplementationVersionName: 'DERMACAM',
+  };
+  const file = new DicomDict(DicomMetaDictionary.denaturalizeDataset(meta));
+  file.dict = DicomMetaDictionary.denaturalizeDataset(dataset);
+  return new Uint8Array(file.write({ fragmentMultiframe: false }));
+}
+
+/** The classifier's result in words, as the app shows it; a withdrawn capture says so first. */
+export function resultComment(capture: Capture): string {
+  const percent = (value: number | null) => (value === null ? 'none' : `${(value * 100).toFixed(1)}%`);
+  const parts = [
+    'dermacam result (research use, not a medical device; not a diagnosis)',
+    `label ${capture.label}`,
+    `p(malignant) ${percent(capture.p_malignant)}`,
+    `threshold ${percent(capture.threshold)}`,
+    ...(capture.uncertain_low !== null && capture.uncertain_high !== null ? [`uncertain band ${percent(capture.uncertain_low)}-${percent(capture.uncertain_high)}`] : []),
+    `quality ${capture.quality_ok ? 'ok' : `refused: ${JSON.parse(capture.quality_reasons || '[]').join('; ')}`}`,
+    `model ${capture.model_name}@${capture.model_sha256.slice(0, 12)} on ${capture.backend}`,
+    ...(capture.body_site ? [`body site ${capture.body_site}`] : []),
+    ...(capture.note ? [`note ${capture.note}`] : []),
+    `image sha256 ${capture.image_sha256}`,
+  ];
+  return parts.join('; ').slice(0, 10240);
+}

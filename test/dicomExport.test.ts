@@ -1,0 +1,121 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import dcmjs from 'dcmjs';
+import { describe, expect, it } from 'vitest';
+import { JPEG_BASELINE, VL_PHOTOGRAPHIC_IMAGE } from '../src/dicom/captureObject.js';
+import { writeDicomExport } from '../src/dicom/dicomExport.js';
+import { SessionLog, type CaptureResult } from '../src/store/sessionLog.js';
+import { CLI, FIXTURES } from './helpers/paths.js';
+
+const result: CaptureResult = {
+  p_malignant: 0.354,
+  label: 'malignant',
+  threshold: 0.166,
+  uncertain_low: 0.126,
+  uncertain_high: 0.215,
+  ood_score: 16.8,
+  ood_threshold: 24.4,
+  model_name: 'dermacam-mnv1-075',
+  model_version: '2.0.0',
+  model_sha256: 'c8b51c6a9fdc'.padEnd(64, '0'),
+  backend: 'onnx',
+  latency_ms: 32,
+  quality: { ok: true, reasons: [] },
+  camera: 'file ISIC_0024358.jpg',
+  app_version: '0.1.0',
+};
+const fixture = readFileSync(path.join(FIXTURES, 'ISIC_0024358.jpg'));
+
+/** A log with one session (patient reference given) of two captures, the second withdrawn, and one session without a reference. */
+async function logWithCaptures() {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'dermacam-dicom-'));
+  const log = await SessionLog.open(dataDir);
+  const session = await log.startSession('alice', 'PT-0042');
+  const kept = await log.addCapture(session.id, fixture, result);
+  const retaken = await log.addCapture(session.id, fixture, result);
+  await log.withdrawCapture(retaken.id, 'retake');
+  const anonymous = await log.startSession('bob');
+  await log.addCapture(anonymous.id, fixture, { ...result, label: 'rejected', quality: { ok: false, reasons: ['too dark'] } });
+  return { log, dataDir, session, kept };
+}
+
+const read = (file: string) => {
+  const bytes = readFileSync(file);
+  const dicom = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  return { meta: dcmjs.data.DicomMetaDictionary.naturalizeDataset(dicom.meta), data: dcmjs.data.DicomMetaDictionary.naturalizeDataset(dicom.dict) };
+};
+
+describe('captures as DICOM', () => {
+  it('writes each kept capture as a valid VL Photographic Image with the logged JPEG, byte for byte', async () => {
+    const { log, session, kept } = await logWithCaptures();
+    const out = mkdtempSync(path.join(os.tmpdir(), 'dermacam-dicom-out-'));
+    const { written, withdrawn } = await writeDicomExport(log, out, log.captures(), { appVersion: '0.1.0' });
+    expect(written).toHaveLength(2);
+    expect(withdrawn).toBe(1);
+
+    for (const file of written) {
+      // dicom3tools' validator: warnings are allowed (an unknown laterality is left empty), errors are not
+      const check = spawnSync('dciodvfy', [file], { encoding: 'utf8' });
+      expect(check.stderr + check.stdout).toContain('VLPhotographicImage');
+      expect(check.stderr + check.stdout).not.toMatch(/^Error/m);
+    }
+
+    const { meta, data } = read(path.join(out, session.id, `${kept.id}.dcm`));
+    expect(meta.TransferSyntaxUID).toBe(JPEG_BASELINE);
+    expect(data.SOPClassUID).toBe(VL_PHOTOGRAPHIC_IMAGE);
+    expect(data.PatientID).toBe('PT-0042');
+    expect(data.PatientName ?? []).toEqual([]); // present and empty: a pseudonym only
+    expect(data.Modality).toBe('XC');
+    expect([data.Rows, data.Columns]).toEqual([450, 600]);
+    expect(data.ImageComments).toMatch(/^dermacam result \(research use, not a medical device; not a diagnosis\); label malignant; p\(malignant\) 35\.4%; threshold 16\.6%/);
+    const frame = Buffer.from((data.PixelData as ArrayBuffer[])[0]!);
+    // an odd-length fragment is padded to even length; the JPEG itself is unchanged
+    expect(createHash('sha256').update(frame.subarray(0, fixture.length)).digest('hex')).toBe(kept.image_sha256);
+
+    const other = read(written.find((file) => !file.includes(session.id))!).data;
+    expect(other.PatientID).toMatch(/^DERMACAM-/);
+    expect(other.StudyInstanceUID).not.toBe(data.StudyInstanceUID);
+    await log.close();
+  });
+
+  it('gives a capture the same object on every export, and another log other UIDs', async () => {
+    const first = await logWithCaptures();
+    const exportOnce = async (log: SessionLog) => {
+      const out = mkdtempSync(path.join(os.tmpdir(), 'dermacam-dicom-out-'));
+      return (await writeDicomExport(log, out, log.captures(), { appVersion: '0.1.0' })).written.map((file) => readFileSync(file));
+    };
+    const [a, b] = [await exportOnce(first.log), await exportOnce(first.log)];
+    expect(a.map((bytes, i) => bytes.equals(b[i]!))).toEqual([true, true]);
+    const second = await logWithCaptures();
+    const uidOf = (bytes: Buffer) => read(writeTemp(bytes)).data.SOPInstanceUID;
+    expect(uidOf((await exportOnce(second.log))[0]!)).not.toBe(uidOf(a[0]!));
+    await first.log.close();
+    await second.log.close();
+  });
+
+  it('dermacam export --dicom writes the files and says how many', async () => {
+    const { log, dataDir } = await logWithCaptures();
+    await log.close();
+    const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'dermacam-dicom-cli-')), 'media');
+    const run = spawnSync(process.execPath, [CLI, 'export', '--all', '--dicom', out, '--data-dir', dataDir], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(/^Wrote 2 DICOM files to .*media \(1 withdrawn capture left out\)\.$/m);
+    const both = spawnSync(process.execPath, [CLI, 'export', '--all', '--dicom', out, '--out', 'x.csv', '--data-dir', dataDir], { encoding: 'utf8' });
+    expect(both.status).toBe(2);
+    expect(both.stderr).toBe('dermacam: Give either --out <file.csv> or --dicom <dir>, not both.\n');
+    // a second export into the same folder refuses to overwrite without --force
+    const again = spawnSync(process.execPath, [CLI, 'export', '--all', '--dicom', out, '--data-dir', dataDir], { encoding: 'utf8' });
+    expect(again.status).not.toBe(0);
+    expect(again.stderr).toMatch(/already exists; add --force to overwrite it\.$/m);
+    expect(execFileSync(process.execPath, [CLI, 'export', '--all', '--dicom', out, '--force', '--data-dir', dataDir], { encoding: 'utf8', stdio: 'pipe' })).toBe('');
+  });
+});
+
+function writeTemp(bytes: Buffer): string {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'dermacam-dicom-one-')), 'object.dcm');
+  writeFileSync(file, bytes);
+  return file;
+}
