@@ -71,16 +71,16 @@ export async function loadClassifier({ tf, modelDir, backend: request }: LoadOpt
   const predictPixels = async (inputs: Float32Array[]) => (await meanLogits(inputs)).map((logit) => calibratedProbability(logit, card.calibration));
   async function analyse(input: string | Buffer, flips: readonly Flip[], withQuality: boolean): Promise<FlipAnalysis> {
     const image = typeof input === 'string' ? await readRegularFile(input) : input;
-    // the model's square and the gate's measures decode side by side (libvips threads); the
-    // preprocessing's failure is the one reported, in a sentence for the operator
-    const [pixels, quality] = await Promise.allSettled([preprocessImage(image, card.input), withQuality ? measureQuality(image) : undefined]);
-    if (pixels.status === 'rejected') throw pixels.reason;
-    if (quality.status === 'rejected') throw quality.reason;
-    const { logits, activations } = await network.run([pixels.value], flips);
+    // one after the other: libvips keeps one error buffer for the whole process, and two pipelines
+    // failing side by side garbled each other's sentences (39 times in 200 on a cut-short JPEG).
+    // Preprocessing goes first: it is what refuses an unreadable picture, in a sentence for the operator
+    const pixels = await preprocessImage(image, card.input);
+    const quality = withQuality ? await measureQuality(image) : undefined;
+    const { logits, activations } = await network.run([pixels], flips);
     return {
       logits: logits.map(([logit]) => logit!),
       distances: activations!.map((values) => mahalanobis(values, gaussian)[0]!),
-      qualityReasons: quality.value && judgeQuality(quality.value, card.quality_limits).reasons,
+      qualityReasons: quality && judgeQuality(quality, card.quality_limits).reasons,
     };
   }
 
