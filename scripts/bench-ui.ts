@@ -70,7 +70,7 @@ const tmux = (...a: string[]) => execFileSync('tmux', a, { encoding: 'utf8', std
 /** The app's preview is 55% of the columns and all but 8 rows: 146x48 gives the 80x40-cell preview. */
 function startApp(camera: string, backend = 'auto', columns = 146, rows = 48): number {
   const dataDir = mkdtempSync(path.join(work, 'data-'));
-  // the installed entry point, as `dermacam` runs: its first line sets MALLOC_ARENA_MAX
+  // the installed entry point, as `dermacam` runs: its first line tunes glibc's malloc
   const command = ['env', '-u', 'CI', './dist/cli.js', '--camera', camera, '--backend', backend, '--data-dir', dataDir, '--operator', 'bench']
     .map((a) => `'${a}'`)
     .join(' ');
