@@ -18,7 +18,10 @@ import { exportRuntimes } from './lib/runtimeExport.js';
 const FIXTURES = '../shared/data/fixtures';
 
 const { values } = parseArgs({ options: { model: { type: 'string' } } });
-if (!values.model) throw new Error('usage: scripts/export-onnx.ts --model <model folder>');
+if (!values.model) {
+  console.error('Name the model folder: npx tsx scripts/export-onnx.ts --model <model folder>.');
+  process.exit(2);
+}
 const modelDir = values.model;
 await activateTfjsBackend(tf, 'wasm');
 const { folder, card } = await readVerifiedModel(modelDir);
@@ -28,8 +31,10 @@ const cardFile = path.join(modelDir, CARD_FILE);
 const entries = Object.entries(JSON.parse(readFileSync(cardFile, 'utf8')) as Record<string, unknown>).filter(([key]) => key !== 'onnx' && key !== 'parity');
 const at = entries.findIndex(([key]) => key === 'weights_sha256') + 1;
 entries.splice(at, 0, ['onnx', onnx], ['parity', parity]);
-writeFileSync(cardFile, `${JSON.stringify(Object.fromEntries(entries), null, 2)}\n`);
+const updated = Object.fromEntries(entries);
+const writeCard = () => writeFileSync(cardFile, `${JSON.stringify(updated, null, 2)}\n`);
+writeCard(); // the latency below loads the model on onnx, which reads the new fields from the card
 const fixtures = readdirSync(FIXTURES).filter(isImageName).map((name) => path.join(FIXTURES, name));
-const latency = await measureLatency(async () => tf, modelDir, fixtures);
-writeFileSync(cardFile, `${JSON.stringify({ ...(JSON.parse(readFileSync(cardFile, 'utf8')) as object), latency }, null, 2)}\n`);
+updated.latency = await measureLatency(async () => tf, modelDir, fixtures);
+writeCard();
 console.log(`${modelDir}: wrote ${onnx.file} (sha256 ${onnx.sha256.slice(0, 12)}); probe logits ${parity.logits.map((l) => l.toFixed(4)).join(', ')}; ONNX Runtime gap ${onnxParityGap ?? 'not checked (onnxruntime-node absent)'}`);

@@ -8,13 +8,12 @@ import type { OnnxSpec } from '../../src/classifier/modelCard.js';
 import { buildTfjsNetwork } from '../../src/classifier/network.js';
 import { buildOnnxNetwork, importOnnxRuntime } from '../../src/classifier/onnxNetwork.js';
 import { parityGap, probeLogits, PROBE_NAME, type ParitySpec } from '../../src/classifier/parity.js';
+import { TrainingSetupError } from './finetuneRun.js';
 import { ONNX_OPSET, writeOnnx } from './onnxExport.js';
 
 export const ONNX_FILE = 'model.onnx';
 /** In logits: float rounding between runtimes stays below 1e-4; a broken kernel moves them by far more. */
 export const PARITY_TOLERANCE = 0.01;
-
-export class RuntimeExportError extends Error {}
 
 /**
  * Exports the model folder's network for ONNX Runtime (folded, as tfjs runs it) and records the
@@ -28,7 +27,7 @@ export async function exportRuntimes(
   { name, watchLayer }: { name: string; watchLayer: string },
 ): Promise<{ onnx: OnnxSpec; parity: ParitySpec; onnxParityGap?: number }> {
   const graph = foldLayers(folder, watchLayer);
-  if (!graph) throw new RuntimeExportError(`The model in ${modelDir} has a topology the ONNX export does not know.`);
+  if (!graph) throw new TrainingSetupError(`The model in ${modelDir} has a topology the ONNX export does not know.`);
   const bytes = writeOnnx(graph, { watchLayer, name });
   writeFileSync(path.join(modelDir, ONNX_FILE), bytes);
 
@@ -48,7 +47,7 @@ export async function exportRuntimes(
     onnxParityGap = parityGap(await probeLogits(network), parity);
     network.dispose();
     if (!(onnxParityGap <= PARITY_TOLERANCE)) {
-      throw new RuntimeExportError(`The ONNX export of ${modelDir} differs from the tfjs network by ${onnxParityGap} in a logit, so the export is broken.`);
+      throw new TrainingSetupError(`The ONNX export of ${modelDir} differs from the tfjs network by ${onnxParityGap} in a logit, so the export is broken.`);
     }
   }
   return { onnx: { file: ONNX_FILE, sha256: createHash('sha256').update(bytes).digest('hex'), opset: ONNX_OPSET }, parity, onnxParityGap };

@@ -40,9 +40,10 @@ export async function doctorCommand(argv: string[], io: CommandIO): Promise<numb
   if ((values.repair || values.head) && !values.verify) throw new UserError('--repair and --head go with --verify.');
   const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
   const modelDir = values.model ?? DEFAULT_MODEL_DIR;
+  const modelCheck = await checkModel(modelDir);
   const checks = [
-    await checkModel(modelDir),
-    ...(await checkBackends(io, modelDir)),
+    modelCheck.check,
+    ...(await checkBackends(io, modelDir, modelCheck.model)),
     await checkCamera(),
     await checkSessionLog(dataDir),
     ...(values.verify ? await checkLog({ dataDir, repair: values.repair, expectedHead: values.head }) : []),
@@ -58,23 +59,22 @@ function cameraAdvice(checks: Check[]): string {
   return camera?.status === 'ok' ? '' : ' No webcam here: try dermacam --camera demo, or --camera dir:<folder of pictures>.';
 }
 
-async function checkModel(dir: string): Promise<Check> {
+type VerifiedModel = Awaited<ReturnType<typeof readVerifiedModel>>;
+
+/** The model's check, and the model itself for the backend checks when it could be read. */
+async function checkModel(dir: string): Promise<{ check: Check; model?: VerifiedModel }> {
   try {
-    const { card } = await readVerifiedModel(dir);
-    return { name: 'model', status: 'ok', detail: `${card.name}@${card.weights_sha256.slice(0, 12)} (weights and "not a lesion" check match their card), ${dir}` };
+    const model = await readVerifiedModel(dir);
+    const { card } = model;
+    return { model, check: { name: 'model', status: 'ok', detail: `${card.name}@${card.weights_sha256.slice(0, 12)} (weights and "not a lesion" check match their card), ${dir}` } };
   } catch (error) {
-    return { name: 'model', status: 'fail', detail: (error as Error).message };
+    return { check: { name: 'model', status: 'fail', detail: (error as Error).message } };
   }
 }
 
 /** Each backend opens the model and runs its parity probe, as the classifier would; `auto` takes the first that passes. */
-async function checkBackends(io: CommandIO, modelDir: string): Promise<Check[]> {
-  let model: Awaited<ReturnType<typeof readVerifiedModel>>;
-  try {
-    model = await readVerifiedModel(modelDir);
-  } catch {
-    return [{ name: 'backends', status: 'absent', detail: 'not checked: the model (above) could not be read' }];
-  }
+async function checkBackends(io: CommandIO, modelDir: string, model: VerifiedModel | undefined): Promise<Check[]> {
+  if (!model) return [{ name: 'backends', status: 'absent', detail: 'not checked: the model (above) could not be read' }];
   const checks: Check[] = [];
   for (const backend of AUTO_ORDER) {
     try {
