@@ -61,15 +61,24 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
     app.unmount();
   };
   // at most two workers share the test-time flips of each still; more would cost a model's memory each for little gain
+  let exited = false;
+  const exit = app.waitUntilExit().finally(() => (exited = true));
   const loading = startClassifierWorkers({ modelDir: values.model ?? DEFAULT_MODEL_DIR, backend }, Math.min(2, os.availableParallelism()));
-  loading.then((classifier) => app.rerender(screen({ flow: new CaptureFlow({ camera, classifier, store, appVersion: version }, { operator }), model: classifier.info })), fail);
-  const hangUp = () => app.unmount();
+  // a model that arrives after the app has ended must not draw it again: that would keep the process alive
+  const showModel = (classifier: Awaited<typeof loading>) =>
+    exited || app.rerender(screen({ flow: new CaptureFlow({ camera, classifier, store, appVersion: version }, { operator }), model: classifier.info }));
+  loading.then(showModel, fail);
+  let signal: NodeJS.Signals | undefined;
+  const hangUp = (received: NodeJS.Signals) => {
+    signal = received;
+    app.unmount();
+  };
   process.once('SIGTERM', hangUp);
   process.once('SIGHUP', hangUp);
   process.on('uncaughtException', fail);
   process.on('unhandledRejection', fail);
   try {
-    await app.waitUntilExit();
+    await exit;
   } finally {
     process.off('SIGTERM', hangUp);
     process.off('SIGHUP', hangUp);
@@ -82,5 +91,12 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
     await store.close();
   }
   if (escaped !== undefined) throw escaped;
+  if (signal) {
+    // ended by a signal, the process ends by it too (status 128 + n, as shells expect); after a hang-up this also
+    // skips Node's restoring of the vanished terminal, which aborts on its I/O error. Ink's cursor helper still
+    // listens for the signal and would swallow it.
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+  }
   return 0;
 }

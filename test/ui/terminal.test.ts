@@ -21,6 +21,18 @@ const running = () => {
   }
 };
 
+/** The ids of the running processes called `name` whose command line contains `text`. */
+const processesNamed = (name: string, text: string) =>
+  readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
+      } catch {
+        return false; // ended meanwhile
+      }
+    });
+
 afterAll(() => {
   if (running()) tmux('kill-session', '-t', session);
 });
@@ -55,6 +67,20 @@ describe('the terminal UI in a real terminal (tmux)', () => {
     const rows = parse(readFileSync(path.join(dataDir, csvName!), 'utf8'), { columns: true }) as Record<string, string>[];
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ capture_id: capture.id, operator: 'e2e', label: capture.label, image_sha256: capture.image_sha256 });
+  });
+
+  it('ends cleanly when its terminal hangs up, while the model loads and after', async () => {
+    for (const when of [/model loading/, /Press space to capture/]) {
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), 'dermacam-hangup-'));
+      const errors = path.join(dataDir, 'stderr');
+      const app = ['env', '-u', 'CI', process.execPath, CLI, '--camera', 'demo', '--data-dir', dataDir, '--operator', 'e2e'].map((arg) => `'${arg}'`).join(' ');
+      tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', `${app} 2> '${errors}'`);
+      await eventually(() => expect(screen()).toMatch(when), 60_000);
+      const [pid] = processesNamed('node', dataDir);
+      tmux('kill-session', '-t', session); // what a dropped SSH connection does: SIGHUP to the app
+      await eventually(() => expect(processesNamed('node', dataDir)).not.toContain(pid), 20_000);
+      expect(readFileSync(errors, 'utf8')).not.toMatch(/[A-Za-z]/); // no abort or error, at most the cursor shown again
+    }
   });
 
   it('on a disk that fills up, says so in a sentence, stays up, and gives the terminal back on q', async ({ skip }) => {
