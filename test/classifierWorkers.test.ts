@@ -4,10 +4,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { loadClassifier } from '../src/classifier/classifier.js';
-import { FIXTURES, REPO, SHIPPED_MODEL } from './helpers/paths.js';
-
-// the worker threads run the built code (dist/classifier/worker.js); `npm test` builds first
-const { startClassifierWorkers } = (await import(path.join(REPO, 'dist', 'classifier', 'workerClient.js'))) as typeof import('../src/classifier/workerClient.js');
+import { startBuiltWorkers } from './helpers/builtWorkers.js';
+import { FIXTURES, SHIPPED_MODEL } from './helpers/paths.js';
 
 /** The shipped model with all four test-time flips in its card, so that there are flips to share out. */
 function modelWithFourFlips(): string {
@@ -26,7 +24,7 @@ describe('classifier worker threads', () => {
     const expected = await inProcess.classifyFile(image);
     inProcess.dispose();
     for (const count of [1, 2, 3]) {
-      const workers = await startClassifierWorkers({ modelDir, backend: 'wasm' }, count);
+      const workers = await startBuiltWorkers({ modelDir, backend: 'wasm' }, count);
       try {
         expect(workers.info.modelId).toBe(inProcess.modelId);
         const prediction = await workers.classify(image);
@@ -40,7 +38,7 @@ describe('classifier worker threads', () => {
   });
 
   it('fail a classification in one sentence when a worker stops during it, instead of leaving it waiting', async () => {
-    const workers = await startClassifierWorkers({ modelDir: SHIPPED_MODEL, backend: 'wasm' }, 2);
+    const workers = await startBuiltWorkers({ modelDir: SHIPPED_MODEL, backend: 'wasm' }, 2);
     const running = expect(workers.classify(readFileSync(path.join(FIXTURES, 'ISIC_0024323.jpg')))).rejects.toThrow(
       /^The classifier stopped \(exit code \d+\); restart dermacam\.$/,
     );
@@ -49,6 +47,6 @@ describe('classifier worker threads', () => {
   });
 
   it('refuse to start with a model folder that is not there, in one sentence', async () => {
-    await expect(startClassifierWorkers({ modelDir: '/nonexistent/model', backend: 'wasm' }, 2)).rejects.toThrow(/^[^\n]+\.$/);
+    await expect(startBuiltWorkers({ modelDir: '/nonexistent/model', backend: 'wasm' }, 2)).rejects.toThrow(/^[^\n]+\.$/);
   });
 });

@@ -15,7 +15,7 @@ const ITERATIONS = 25;
 /** Starts the capture loop, lets it run `ms` after it is ready, then kills it with SIGKILL. */
 function runAndKill(dataDir: string, ms: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO, 'test', 'helpers', 'captureLoop.mjs'), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'test', 'helpers', 'captureLoop.ts'), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
     child.stdout.once('data', () => setTimeout(() => child.kill('SIGKILL'), ms));
     child.on('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`capture loop ended without being killed (${signal})`))));
   });

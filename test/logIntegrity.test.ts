@@ -178,7 +178,7 @@ describe('several writers on one folder', () => {
     const dir = tempDir();
     const perWriter = 60;
     const writer = `
-      const { SessionLog } = await import(${JSON.stringify(path.join(REPO, 'dist/store/sessionLog.js'))});
+      const { SessionLog } = await import(${JSON.stringify(path.join(REPO, 'src/store/sessionLog.ts'))});
       const log = await SessionLog.open(process.argv[1]);
       const session = await log.startSession('writer ' + process.pid);
       for (let i = 0; i < ${perWriter}; i++) {
@@ -187,7 +187,7 @@ describe('several writers on one folder', () => {
       }
       await log.close();`;
     const run = promisify(execFile);
-    const writers = [1, 2, 3].map(() => run(process.execPath, ['--input-type=module', '-e', writer, dir], { timeout: 120_000 }));
+    const writers = [1, 2, 3].map(() => run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', writer, dir], { timeout: 120_000 }));
     let reads = 0;
     const seen: string[] = [];
     let done = false;

@@ -46,9 +46,9 @@ interface ClassifierWorker {
   terminate(): Promise<unknown>;
 }
 
-/** Starts one worker thread (dist/classifier/worker.js) and waits until its model is loaded. */
-function startWorker(setup: WorkerSetup): Promise<ClassifierWorker> {
-  const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: setup });
+/** Starts one worker thread running `script` and waits until its model is loaded. */
+function startWorker(setup: WorkerSetup, script: URL): Promise<ClassifierWorker> {
+  const worker = new Worker(script, { workerData: setup });
   const pending = new Map<number, { resolve: (analysis: FlipAnalysis) => void; reject: (e: Error) => void }>();
   let nextId = 0;
   let ready = false;
@@ -91,11 +91,12 @@ function startWorker(setup: WorkerSetup): Promise<ClassifierWorker> {
  * `maxCount` allows, more of them to share each still's flips (the first also runs the quality
  * gate): a capture then takes about 1/count of the time on a multi-core machine. Each worker holds
  * its own copy of the model, so a one-flip model gets one worker: a Pi has little memory.
+ * The workers run `script`: by default the built worker beside the built code that calls this (dist/worker.js).
  */
-export async function startClassifierWorkers(setup: WorkerSetup, maxCount: number): Promise<ImageClassifier> {
-  const first = await startWorker(setup);
+export async function startClassifierWorkers(setup: WorkerSetup, maxCount: number, script = new URL('./worker.js', import.meta.url)): Promise<ImageClassifier> {
+  const first = await startWorker(setup, script);
   const { info, flips, rules } = first.ready;
-  const others = await Promise.allSettled(Array.from({ length: Math.min(maxCount, flips.length) - 1 }, () => startWorker(setup)));
+  const others = await Promise.allSettled(Array.from({ length: Math.min(maxCount, flips.length) - 1 }, () => startWorker(setup, script)));
   const workers = [first, ...others.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))];
   const failure = others.find((result) => result.status === 'rejected');
   if (failure) {

@@ -9,12 +9,9 @@ import { CaptureFlow, type CaptureOutcome } from '../../src/capture/captureFlow.
 import { SessionLog } from '../../src/store/sessionLog.js';
 import { App } from '../../src/ui/App.js';
 import { hostileImages } from '../helpers/hostileImages.js';
-import { REPO } from '../helpers/paths.js';
+import { startBuiltWorkers } from '../helpers/builtWorkers.js';
 import { writeTinyModel } from '../helpers/tinyModel.js';
 import { eventually, recordingCanvas, settle } from './helpers.js';
-
-// the classifier runs in worker threads from the built code, as in the app
-const { startClassifierWorkers } = (await import(path.join(REPO, 'dist', 'classifier', 'workerClient.js'))) as typeof import('../../src/classifier/workerClient.js');
 
 describe('hostile stills through the capture path of the app', () => {
   it('logs every still it can read, classified or refused with a reason, says so for the others, and stays up with bounded memory', async () => {
@@ -27,7 +24,7 @@ describe('hostile stills through the capture path of the app', () => {
       stop: async () => undefined,
     };
     const store = await SessionLog.open(mkdtempSync(path.join(os.tmpdir(), 'dermacam-capture-fuzz-')));
-    const classifier = await startClassifierWorkers({ modelDir: await writeTinyModel(), backend: 'cpu' }, 2);
+    const classifier = await startBuiltWorkers({ modelDir: await writeTinyModel(), backend: 'cpu' }, 2);
     const flow = new CaptureFlow({ camera, classifier, store, appVersion: 'fuzz' }, { operator: 'fuzz' });
     const rssBefore = process.memoryUsage().rss;
     const { stdin, lastFrame, unmount } = render(

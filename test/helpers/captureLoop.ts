@@ -1,6 +1,6 @@
-// Child process for the crash test: logs captures as fast as it can until it is killed.
+// Child process for the crash test (run with --import tsx): logs captures as fast as it can until it is killed.
 import { randomBytes } from 'node:crypto';
-import { SessionLog } from '../../dist/store/sessionLog.js';
+import { SessionLog } from '../../src/store/sessionLog.js';
 
 const log = await SessionLog.open(process.argv[2]);
 const session = await log.startSession('crash-test');
