@@ -2,6 +2,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { render } from 'ink';
 import sharp from 'sharp';
+import { withFirstFrameStarted } from '../camera/firstFrameStarted.js';
 import { DEFAULT_CAMERA, openCamera } from '../camera/openCamera.js';
 import { startClassifierWorkers, type ModelInfo } from '../classifier/workerClient.js';
 import { UserError } from '../errors.js';
@@ -37,7 +38,7 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
   // every preview frame and capture is a new picture: libvips's cache of operations (up to 50 MB)
   // would only fill with pictures never seen again
   sharp.cache(false);
-  const camera = await openCamera(values.camera!);
+  const camera = withFirstFrameStarted(await openCamera(values.camera!)); // made while the log opens and the screen renders
   const dataDir = values['data-dir']!;
   const store = await SessionLog.open(dataDir, { key: await readLogKey(process.env, dataDir) });
   const operator = printable(values.operator ?? os.userInfo().username);
