@@ -208,8 +208,8 @@ async function trainModel(alpha: string, teacher: string | undefined): Promise<v
   network.dispose();
 
   const quality = await stage('quality gate limits', async () => {
-    const trainMeasures = await measureImages([...images['ham-train'], ...images['isic-train']], 'quality of training images');
-    const valMeasures = await measureImages([...images['ham-val'], ...images['isic-val']], 'quality of val images');
+    const trainMeasures = await measureImages([...images['ham-train'], ...images['isic-train']], input, 'quality of training images');
+    const valMeasures = await measureImages([...images['ham-val'], ...images['isic-val']], input, 'quality of val images');
     const limits = fitQualityLimits(trainMeasures, valMeasures);
     const measured = { train_pass_rate: passRate(trainMeasures, limits), val_pass_rate: passRate(valMeasures, limits) };
     log(`quality limits: ${JSON.stringify(limits)}; pass rates ${JSON.stringify(measured)}`);

@@ -10,7 +10,7 @@ import { FIXTURES, SHIPPED_MODEL } from './helpers/paths.js';
 
 const fixtures = readdirSync(FIXTURES).filter((name) => name.endsWith('.jpg')).map((name) => readFileSync(path.join(FIXTURES, name)));
 const card = JSON.parse(readFileSync(path.join(SHIPPED_MODEL, 'model-card.json'), 'utf8'));
-const reasons = async (image: Buffer) => judgeQuality(await measureQuality(image), card.quality_limits).reasons;
+const reasons = async (image: Buffer) => judgeQuality(await measureQuality(image, card.input), card.quality_limits).reasons;
 const castBy = (gains: [number, number, number]) => (image: Buffer) => sharp(image).linear(gains, [0, 0, 0]).jpeg({ quality: 90 }).toBuffer();
 
 /**

@@ -8,8 +8,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 
 const fixtures = readdirSync(FIXTURES).filter((name) => name.endsWith('.jpg')).map((name) => path.join(FIXTURES, name));
 // the limits that the shipped model's training run read off the training images
-const { quality_limits: limits } = JSON.parse(readFileSync(path.join(SHIPPED_MODEL, 'model-card.json'), 'utf8'));
-const verdict = async (image: string | Buffer) => judgeQuality(await measureQuality(image), limits);
+const { quality_limits: limits, input } = JSON.parse(readFileSync(path.join(SHIPPED_MODEL, 'model-card.json'), 'utf8'));
+const verdict = async (image: string | Buffer) => judgeQuality(await measureQuality(image, input), limits);
 
 describe('quality gate', () => {
   it('passes the full-size fixtures', async () => {

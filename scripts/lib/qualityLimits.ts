@@ -1,3 +1,4 @@
+import type { InputSpec } from '../../src/classifier/preprocess.js';
 import type { DamageLimits, QualityLimits } from '../../src/quality/gate.js';
 import { judgeQuality } from '../../src/quality/gate.js';
 import { measureQuality, type QualityMeasures } from '../../src/quality/measure.js';
@@ -8,12 +9,13 @@ import { quantile } from './quantile.js';
 /** Lower limits sit at this quantile of the training images, upper limits at 1 minus it. */
 export const QUALITY_TAIL = 0.001;
 
-export async function measureImages(images: LabelledImage[], label: string): Promise<QualityMeasures[]> {
+/** The gate's measures of each image, on the centre square that a model taking `spec` decodes. */
+export async function measureImages(images: LabelledImage[], spec: InputSpec, label: string): Promise<QualityMeasures[]> {
   const progress = createProgress(label, images.length);
   const measures: QualityMeasures[] = [];
   for (let start = 0; start < images.length; start += 8) {
     const batch = images.slice(start, start + 8);
-    measures.push(...(await Promise.all(batch.map((image) => measureQuality(image.file)))));
+    measures.push(...(await Promise.all(batch.map((image) => measureQuality(image.file, spec)))));
     progress.tick(batch.length);
   }
   progress.finish();
@@ -22,7 +24,7 @@ export async function measureImages(images: LabelledImage[], label: string): Pro
 
 const TRAINING_RULE = `each limit at the ${QUALITY_TAIL * 100}% tail of its measure over the training images (HAM10000 train + ISIC extra train)`;
 const DAMAGE_RULE = 'the colour, noise, blank-row and centre-detail limits at the same tail over the val images (HAM10000 val + ISIC extra val)';
-export const QUALITY_RULE = `${TRAINING_RULE}; ${DAMAGE_RULE}`;
+const QUALITY_RULE = `${TRAINING_RULE}; ${DAMAGE_RULE}`;
 
 function tails(measures: QualityMeasures[]) {
   return {

@@ -1,6 +1,6 @@
 import type * as TF from '@tensorflow/tfjs';
 import { judgeQuality } from '../quality/gate.js';
-import { measureQuality } from '../quality/measure.js';
+import { measureCentre } from '../quality/measure.js';
 import { readRegularFile } from '../regularFile.js';
 import type { BackendName, BackendRequest } from './backend.js';
 import { calibratedProbability, decide, type Decision, type FlipAnalysis } from './decision.js';
@@ -9,7 +9,7 @@ import { readLayersFolder, ModelFolderError, type LayersFolder } from './layersF
 import { readModelCard, type ModelCard } from './modelCard.js';
 import { mahalanobis, readGaussian, type GaussianModel } from './outOfDistribution.js';
 import { openNetwork } from './openNetwork.js';
-import { preprocessImage } from './preprocess.js';
+import { decodePicture, normalise } from './preprocess.js';
 
 export interface Prediction extends Decision {
   /** Milliseconds spent on this image (quality gate, preprocessing and inference). */
@@ -71,12 +71,10 @@ export async function loadClassifier({ tf, modelDir, backend: request }: LoadOpt
   const predictPixels = async (inputs: Float32Array[]) => (await meanLogits(inputs)).map((logit) => calibratedProbability(logit, card.calibration));
   async function analyse(input: string | Buffer, flips: readonly Flip[], withQuality: boolean): Promise<FlipAnalysis> {
     const image = typeof input === 'string' ? await readRegularFile(input) : input;
-    // one after the other: libvips keeps one error buffer for the whole process, and two pipelines
-    // failing side by side garbled each other's sentences (39 times in 200 on a cut-short JPEG).
-    // Preprocessing goes first: it is what refuses an unreadable picture, in a sentence for the operator
-    const pixels = await preprocessImage(image, card.input);
-    const quality = withQuality ? await measureQuality(image) : undefined;
-    const { logits, activations } = await network.run([pixels], flips);
+    // one decode for the model and the gate; it is what refuses an unreadable picture, in a sentence for the operator
+    const { pixels, centre } = await decodePicture(image, card.input.size, { detail: card.input.detail });
+    const quality = withQuality ? await measureCentre(centre) : undefined;
+    const { logits, activations } = await network.run([normalise(pixels, card.input)], flips);
     return {
       logits: logits.map(([logit]) => logit!),
       distances: activations!.map((values) => mahalanobis(values, gaussian)[0]!),

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { UserError } from '../errors.js';
 import { describeDecodeFailure, MAX_INPUT_PIXELS } from '../images.js';
 
@@ -25,33 +25,61 @@ export const HAM10000_DETAIL = { side: 150, jpeg_quality: 75 };
 /** A user-facing failure to read an image: the message is one sentence meant for the operator. */
 export class ImageError extends UserError {}
 
+/** Square 8-bit RGB pixels, row by row. */
+export interface RgbSquare {
+  data: Uint8Array;
+  side: number;
+}
+
+/** A picture decoded once, for both of its uses. */
+export interface DecodedPicture {
+  /** The model's input: `size` x `size` RGB. */
+  pixels: Uint8Array;
+  /**
+   * The centre square at the training images' detail (never enlarged), before the JPEG step: what the
+   * quality gate measures.
+   */
+  centre: RgbSquare;
+}
+
+interface DecodeOptions {
+  maxPixels?: number;
+  detail?: InputSpec['detail'];
+}
+
 /**
- * Decodes an image (JPEG, PNG, WebP, ...), applies its EXIF orientation, crops the centre
- * square (brought to the training images' detail first when it is larger) and resizes it to `size` x `size` RGB.
- * Returns the raw 8-bit pixels.
+ * Decodes an image (JPEG, PNG, WebP, ...), applies its EXIF orientation and crops its centre square.
+ * A picture larger than the training images' detail is decoded once, to that detail: the quality
+ * gate measures that square, and the model gets it JPEG-compressed and resized to `size`. A smaller
+ * picture (every training image) is resized to `size` straight from the file, as in training.
  */
-export async function decodeSquareRgb(
-  input: string | Buffer,
-  size: number,
-  { maxPixels = MAX_INPUT_PIXELS, detail }: { maxPixels?: number; detail?: InputSpec['detail'] } = {},
-): Promise<Uint8Array> {
+export async function decodePicture(input: string | Buffer, size: number, { maxPixels = MAX_INPUT_PIXELS, detail }: DecodeOptions = {}): Promise<DecodedPicture> {
   try {
     // libvips reports damaged data it decodes anyway (bit flips, a cut-short JPEG) only as a
     // warning; such a picture shows garbage, so it is refused. No HAM10000 or ISIC image warns.
-    const open = () => sharp(input, { limitInputPixels: maxPixels, failOn: 'warning', animated: false });
+    const open = () => sharp(input, { limitInputPixels: maxPixels, failOn: 'warning', animated: false }).rotate();
     const { width = 0, height = 0 } = await open().metadata();
-    let square = open().rotate();
-    if (detail && Math.min(width, height) > detail.side) {
-      const shrunk = await square.resize(detail.side, detail.side, { fit: 'cover', position: 'centre' }).jpeg({ quality: detail.jpeg_quality }).toBuffer();
-      square = sharp(shrunk);
+    const shortSide = Math.min(width, height);
+    const centre = await squareOf(open(), Math.min(detail?.side ?? size, shortSide));
+    if (detail && shortSide > detail.side) {
+      const compressed = await sharp(centre.data, { raw: { width: centre.side, height: centre.side, channels: 3 } }).jpeg({ quality: detail.jpeg_quality }).toBuffer();
+      return { pixels: (await squareOf(sharp(compressed), size)).data, centre };
     }
-    square = square.resize(size, size, { fit: 'cover', position: 'centre' });
-    const { data, info } = await square.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new ImageError(`the image decoded to ${info.channels} channels instead of 3.`);
-    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    return { pixels: (await squareOf(open(), size)).data, centre };
   } catch (error) {
     throw error instanceof ImageError ? error : new ImageError(describeDecodeFailure(error));
   }
+}
+
+/** The model's input pixels alone (the pixel cache of training). */
+export async function decodeSquareRgb(input: string | Buffer, size: number, options: DecodeOptions = {}): Promise<Uint8Array> {
+  return (await decodePicture(input, size, options)).pixels;
+}
+
+async function squareOf(image: Sharp, side: number): Promise<RgbSquare> {
+  const { data, info } = await image.resize(side, side, { fit: 'cover', position: 'centre' }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) throw new ImageError(`the image decoded to ${info.channels} channels instead of 3.`);
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), side };
 }
 
 /** Turns 8-bit RGB pixels into the float values the model was trained on. */

@@ -1,5 +1,3 @@
-import { laplacian } from './laplacian.js';
-
 /**
  * Signs that a picture is damaged or covered rather than merely badly taken: a colour cast, heavy
  * noise, rows left blank by a partial decode, and a centre smoother than its surroundings (a
@@ -25,9 +23,9 @@ export interface DamageMeasures {
 const DARK_LIGHTNESS = 8;
 const CENTRE_RADIUS = 0.15;
 
-/** `lab` holds L*, a*, b* per pixel; both images are `side` x `side`. */
-export function measuresOfDamage(luma: Uint8Array, lab: Float32Array, side: number): DamageMeasures {
-  return { ...meanColour(lab), ...texture(luma, side), blankRows: blankRowShare(luma, side) };
+/** `lab` holds L*, a*, b* per pixel; both images are `side` x `side`; `edges` is the luma's `laplacian`. */
+export function measuresOfDamage(luma: Uint8Array, lab: Float32Array, edges: Float32Array, side: number): DamageMeasures {
+  return { ...meanColour(lab), ...texture(edges, side), blankRows: blankRowShare(luma, side) };
 }
 
 function meanColour(lab: Float32Array): Pick<DamageMeasures, 'redGreen' | 'yellowBlue'> {
@@ -43,26 +41,42 @@ function meanColour(lab: Float32Array): Pick<DamageMeasures, 'redGreen' | 'yello
   return count === 0 ? { redGreen: 0, yellowBlue: 0 } : { redGreen: a / count, yellowBlue: b / count };
 }
 
-function texture(luma: Uint8Array, side: number): Pick<DamageMeasures, 'noise' | 'centreDetail'> {
-  const detail = laplacian(luma, side).map(Math.abs);
+function texture(edges: Float32Array, side: number): Pick<DamageMeasures, 'noise' | 'centreDetail'> {
   const inner = side - 2;
   const centre = (inner - 1) / 2;
+  const radiusSquared = (CENTRE_RADIUS * side) ** 2;
+  // the Laplacian of 8-bit luma is a whole number within ±1020: its median comes from a histogram
+  const histogram = new Uint32Array(4 * 255 + 1);
   let centreSum = 0;
   let centreCount = 0;
   let sum = 0;
-  detail.forEach((value, k) => {
+  for (let k = 0; k < edges.length; k++) {
+    const value = Math.abs(edges[k]!);
+    histogram[value]!++;
     sum += value;
-    if (Math.hypot((k % inner) - centre, Math.floor(k / inner) - centre) < CENTRE_RADIUS * side) {
+    const dx = (k % inner) - centre;
+    const dy = Math.floor(k / inner) - centre;
+    if (dx * dx + dy * dy < radiusSquared) {
       centreSum += value;
       centreCount++;
     }
-  });
-  const mean = sum / detail.length;
+  }
+  const mean = sum / edges.length;
   return {
-    noise: detail.sort()[detail.length >> 1]!,
+    noise: valueAtRank(histogram, edges.length >> 1),
     // a picture without any detail has no centre smoother than the rest; the blur limit deals with it
     centreDetail: mean === 0 ? 1 : centreSum / centreCount / mean,
   };
+}
+
+/** The value at `rank` (from 0) in ascending order of the values that `histogram` counts. */
+function valueAtRank(histogram: Uint32Array, rank: number): number {
+  let seen = 0;
+  for (let value = 0; value < histogram.length; value++) {
+    seen += histogram[value]!;
+    if (seen > rank) return value;
+  }
+  return histogram.length - 1;
 }
 
 function blankRowShare(luma: Uint8Array, side: number): number {

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { MAX_INPUT_PIXELS } from '../images.js';
+import { decodePicture, type InputSpec, type RgbSquare } from '../classifier/preprocess.js';
 import { measuresOfDamage, type DamageMeasures } from './damage.js';
 import { laplacian } from './laplacian.js';
 
@@ -23,21 +23,26 @@ export interface QualityMeasures extends DamageMeasures {
 const SIDE = 128;
 
 /**
- * Measures a picture (any format sharp reads), after EXIF rotation and centre square crop. Like
- * preprocessing, it refuses a file that libvips decodes only with warnings (corrupt data).
+ * Measures a picture (any format sharp reads) as the classifier does: on the centre square that
+ * `decodePicture` gives for the model's input spec. Refuses what preprocessing refuses.
  */
-export async function measureQuality(image: string | Buffer): Promise<QualityMeasures> {
-  const square = sharp(image, { failOn: 'warning', limitInputPixels: MAX_INPUT_PIXELS })
-    .rotate()
-    .resize(SIDE, SIDE, { fit: 'cover', position: 'centre' })
-    .removeAlpha();
+export async function measureQuality(image: string | Buffer, spec: InputSpec): Promise<QualityMeasures> {
+  return measureCentre((await decodePicture(image, spec.size, { detail: spec.detail })).centre);
+}
+
+/** The gate's measures of a decoded centre square, brought to 128 pixels. */
+export async function measureCentre(centre: RgbSquare): Promise<QualityMeasures> {
+  const square = sharp(centre.data, { raw: { width: centre.side, height: centre.side, channels: 3 } }).resize(SIDE, SIDE, { fit: 'cover', position: 'centre' });
+  // side by side is safe here: decoding raw pixels cannot fail, so libvips's one error buffer is not shared
   const [luma, lab] = await Promise.all([square.clone().grayscale().raw().toBuffer(), square.clone().toColourspace('lab').raw({ depth: 'float' }).toBuffer()]);
   const lumaPixels = new Uint8Array(luma.buffer, luma.byteOffset, luma.byteLength);
   const labPixels = new Float32Array(lab.buffer.slice(lab.byteOffset, lab.byteOffset + lab.byteLength));
-  return { ...measuresOfLuma(lumaPixels, SIDE), ...measuresOfDamage(lumaPixels, labPixels, SIDE) };
+  const edges = laplacian(lumaPixels, SIDE);
+  return { ...measuresOfLuma(lumaPixels, edges, SIDE), ...measuresOfDamage(lumaPixels, labPixels, edges, SIDE) };
 }
 
-export function measuresOfLuma(luma: Uint8Array, side: number): Omit<QualityMeasures, keyof DamageMeasures> {
+/** `edges` is the luma's `laplacian`. */
+export function measuresOfLuma(luma: Uint8Array, edges: Float32Array, side: number): Omit<QualityMeasures, keyof DamageMeasures> {
   let sum = 0;
   let dark = 0;
   let bright = 0;
@@ -48,7 +53,7 @@ export function measuresOfLuma(luma: Uint8Array, side: number): Omit<QualityMeas
   }
   const n = luma.length;
   return {
-    sharpness: laplacianVariance(luma, side),
+    sharpness: variance(edges),
     brightness: sum / n,
     clippedDark: dark / n,
     clippedBright: bright / n,
@@ -56,8 +61,7 @@ export function measuresOfLuma(luma: Uint8Array, side: number): Omit<QualityMeas
   };
 }
 
-function laplacianVariance(luma: Uint8Array, side: number): number {
-  const values = laplacian(luma, side);
+function variance(values: Float32Array): number {
   let sum = 0;
   let sumSq = 0;
   for (const l of values) {
