@@ -5,11 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian tools the tests use: fswebcam (the real webcam path, through its file source), tmux
-# (the terminal UI end to end) and dicom3tools (dciodvfy checks the DICOM objects).
-if ! command -v fswebcam >/dev/null || ! command -v tmux >/dev/null || ! command -v dciodvfy >/dev/null; then
+# (the terminal UI end to end), dicom3tools (dciodvfy checks the DICOM objects), and Orthanc with
+# its DICOMweb plugin (the PACS the outbox sends to; the tests run their own, not the service).
+if ! command -v fswebcam >/dev/null || ! command -v tmux >/dev/null || ! command -v dciodvfy >/dev/null ||
+  [ ! -x /usr/sbin/Orthanc ] || [ ! -e /usr/share/orthanc/plugins/libOrthancDicomWeb.so ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq fswebcam tmux dicom3tools
+  apt-get install -y -qq --no-install-recommends fswebcam tmux dicom3tools orthanc orthanc-dicomweb
 fi
 
 # Debian's PyTorch for the training pipeline's smoke test (cache, fine-tune, export, parity, card).

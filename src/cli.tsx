@@ -17,7 +17,7 @@ interface CommandEntry {
 }
 
 const UI_USAGE = `dermacam [--camera /dev/videoN|file:<image>|dir:<folder>|demo] [--model <dir>] [--backend auto|onnx|node|wasm|cpu]
-         [--data-dir <dir>] [--operator <name>]            the terminal app (default camera /dev/video0)`;
+         [--data-dir <dir>] [--operator <name>] [--config <file>]   the terminal app (default camera /dev/video0)`;
 
 const COMMANDS: Record<string, CommandEntry> = {
   classify: {
@@ -35,6 +35,10 @@ const COMMANDS: Record<string, CommandEntry> = {
   export: {
     usage: 'dermacam export [--session <id> | --all] [--out <file.csv> | --dicom <dir>] [--force] [--data-dir <dir>]',
     load: async () => (await import('./commands/export.js')).exportCommand,
+  },
+  outbox: {
+    usage: 'dermacam outbox [--retry] [--config <file>] [--data-dir <dir>]',
+    load: async () => (await import('./commands/outbox.js')).outboxCommand,
   },
   doctor: {
     usage: 'dermacam doctor [--data-dir <dir>] [--model <dir>] [--verify [--repair] [--head <entry>:<sha256>]]',

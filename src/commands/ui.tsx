@@ -1,4 +1,5 @@
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { render } from 'ink';
 import sharp from 'sharp';
@@ -6,6 +7,9 @@ import { withFirstFrameStarted } from '../camera/firstFrameStarted.js';
 import { DEFAULT_CAMERA, openCamera } from '../camera/openCamera.js';
 import { startClassifierWorkers, type ModelInfo } from '../classifier/workerClient.js';
 import { UserError } from '../errors.js';
+import { startBackgroundSender } from '../outbox/backgroundSender.js';
+import { CONFIG_FILE, readDestinations } from '../outbox/config.js';
+import { routeTo } from '../outbox/sender.js';
 import { printable } from '../text.js';
 import { CaptureFlow } from '../capture/captureFlow.js';
 import { appVersion } from '../appVersion.js';
@@ -19,7 +23,7 @@ import { DEFAULT_DATA_DIR, DEFAULT_MODEL_DIR, parseBackend, type CommandIO } fro
 const ENTER_ALTERNATE_SCREEN = '\u001b[?1049h\u001b[H';
 const LEAVE_ALTERNATE_SCREEN = '\u001b[?1049l';
 
-/** `dermacam [--camera <spec>] [--model <dir>] [--backend ...] [--data-dir <dir>] [--operator <name>]` */
+/** `dermacam [--camera <spec>] [--model <dir>] [--backend ...] [--data-dir <dir>] [--operator <name>] [--config <file>]` */
 export async function uiCommand(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -29,6 +33,7 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
       backend: { type: 'string' },
       'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
       operator: { type: 'string' },
+      config: { type: 'string' },
     },
   });
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
@@ -43,6 +48,7 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
   const store = await SessionLog.open(dataDir, { key: await readLogKey(process.env, dataDir) });
   const operator = printable(values.operator ?? os.userInfo().username);
   const version = await appVersion();
+  const destinations = await readDestinations(values.config ?? path.join(dataDir, CONFIG_FILE), { required: values.config !== undefined });
 
   // after an SSH hang-up the terminal is gone: writes fail with EIO/EPIPE, which must not crash the cleanup
   process.stdout.on('error', () => undefined);
@@ -51,8 +57,10 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
   process.once('exit', restoreTerminal); // whatever ends the process, the operator gets their terminal back
   const canvas = new TerminalCanvas((text) => process.stdout.write(text), (resume) => process.stdout.once('drain', resume));
   const screen = (loaded?: { flow: CaptureFlow; model: ModelInfo }) => (
-    <App camera={camera} flow={loaded?.flow} model={loaded?.model} plan={{ operator }} store={store} renderFrame={renderFrame} canvas={canvas} />
+    <App camera={camera} flow={loaded?.flow} model={loaded?.model} plan={{ operator }} store={store} renderFrame={renderFrame} canvas={canvas} outbox={outbox} />
   );
+  // captures go to the clinic's PACS in the background; what was not sent waits in the log
+  const outbox = startBackgroundSender(store, destinations.map((destination) => routeTo(destination)), { appVersion: version });
   // the frame is drawn at once, and the model loads behind it: that takes seconds on a Pi
   const app = render(screen(), { stdout: streamWithCanvas(process.stdout, canvas), exitOnCtrlC: false, patchConsole: true });
   // a failure that escaped every handler ends the app in one sentence, like any other error
@@ -88,6 +96,7 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
     restoreTerminal();
     process.off('exit', restoreTerminal);
     await camera.stop();
+    await outbox.stop();
     await loading.then((classifier) => classifier.close(), () => undefined);
     await store.close();
   }

@@ -83,6 +83,18 @@ export const MIGRATIONS: readonly Migration[] = [
    ALTER TABLE captures ADD COLUMN model_version TEXT;
    ALTER TABLE captures ADD COLUMN camera TEXT;
    ALTER TABLE captures ADD COLUMN app_version TEXT;`,
+  // 5: the outbox: each capture's delivery to each PACS destination (not journaled: it is where a copy went, not the record)
+  `CREATE TABLE outbox (
+     capture_id       TEXT NOT NULL REFERENCES captures(id),
+     destination      TEXT NOT NULL,
+     sop_instance_uid TEXT NOT NULL,
+     attempts         INTEGER NOT NULL,
+     last_try_at      TEXT NOT NULL,
+     next_try_at      TEXT,
+     last_error       TEXT,
+     sent_at          TEXT,
+     PRIMARY KEY (capture_id, destination)
+   );`,
 ];
 
 /** Whether schema 2's capture chain held when the journal took over ("intact", or where it broke); undefined for an empty log. */

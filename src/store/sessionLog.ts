@@ -7,6 +7,7 @@ import { appendAnchor, createAnchor } from './anchor.js';
 import { publishTempFile, tempFileTarget, tempFileWriter, writeTempFile, type FileSystem } from './atomicFile.js';
 import { appendEntry, journalHead, type JournalEntry, type JournalHead } from './journal.js';
 import { openDatabaseReadOnly, refuseForeignDatabase } from './openDatabase.js';
+import { destinationStatus, dueCaptures, recordDelivery, type DeliveryOutcome, type DestinationStatus, type WaitingCapture } from './outbox.js';
 import { makePrivate } from './privacy.js';
 import type { Capture, CaptureResult, Session } from './records.js';
 import { migrate, MIGRATIONS, SchemaError } from './schema.js';
@@ -284,6 +285,20 @@ export class SessionLog {
     }))();
   }
 
+  /** Captures waiting to be sent to `destination`, oldest first: those due now, or all with `ignoreBackoff`. */
+  dueForDelivery(destination: string, limit: number, { ignoreBackoff = false } = {}): WaitingCapture[] {
+    return dueCaptures(this.db, destination, this.deps.now(), limit, ignoreBackoff);
+  }
+
+  /** Records one attempt at sending a capture; not journaled, and not anchored: it changes no record. */
+  async recordDelivery(capture: { id: string; sopInstanceUid: string }, destination: string, outcome: DeliveryOutcome): Promise<void> {
+    await this.write('delivery record', () => recordDelivery(this.db, capture, destination, outcome, this.deps.now()), { anchored: false });
+  }
+
+  deliveryStatus(destination: string): DestinationStatus {
+    return destinationStatus(this.db, destination);
+  }
+
   async close(): Promise<void> {
     await this.writeQueue;
     this.db.close();
@@ -294,7 +309,7 @@ export class SessionLog {
    * Runs one write under SQLite's write lock (waiting for other processes up to the busy
    * timeout) and one at a time in this process; then appends the new head to the anchor.
    */
-  private async write<T>(what: string, work: () => Promise<T> | T): Promise<T> {
+  private async write<T>(what: string, work: () => Promise<T> | T, { anchored = true } = {}): Promise<T> {
     const run = this.writeQueue.then(async () => {
       let result: T;
       try {
@@ -310,7 +325,7 @@ export class SessionLog {
         throw new StoreError(`The ${what} was not saved: ${describeWriteFailure(error, this.dataDir)}. Earlier captures are untouched.`);
       }
       // behind the journal after a failure here is allowed: the anchor only vouches for what it saw
-      await appendAnchor(this.dataDir, journalHead(this.db)).catch(() => undefined);
+      if (anchored) await appendAnchor(this.dataDir, journalHead(this.db)).catch(() => undefined);
       return result;
     });
     this.writeQueue = run.catch(() => undefined);

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { useCallback, useEffect, useReducer, useRef, useState, type ReactElement } from 'react';
 import type { CameraSource } from '../camera/source.js';
 import type { CaptureFlow, SessionPlan } from '../capture/captureFlow.js';
+import type { BackgroundSender } from '../outbox/backgroundSender.js';
 import { verdictOf } from '../capture/verdict.js';
 import type { ModelInfo } from '../classifier/workerClient.js';
 import { UserError } from '../errors.js';
@@ -21,6 +22,7 @@ import { StatusLine } from './StatusLine.js';
 import { TextForm } from './TextForm.js';
 import type { PreviewCanvas } from './previewCanvas.js';
 import type { FrameRenderer } from './useCameraPreview.js';
+import { useOutboxStatus } from './useOutboxStatus.js';
 
 export interface AppProps {
   camera: CameraSource;
@@ -34,6 +36,8 @@ export interface AppProps {
   /** Where the live preview is painted. */
   canvas: PreviewCanvas;
   previewIntervalMs?: number;
+  /** Sends captures to the clinic's PACS; its state is shown in the status line. */
+  outbox?: BackgroundSender;
   /** Called once when the operator quits, after the app has stopped drawing. */
   onQuit?: () => void;
 }
@@ -59,7 +63,7 @@ function useTerminalSize() {
   return size;
 }
 
-export function App({ camera, flow, model, plan, store, renderFrame, canvas, previewIntervalMs = 66, onQuit }: AppProps) {
+export function App({ camera, flow, model, plan, store, renderFrame, canvas, previewIntervalMs = 66, outbox, onQuit }: AppProps) {
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize();
   // the flow holds the session; this only asks for a new frame when it changed
@@ -71,6 +75,7 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
   const [router] = useState(() => new KeyRouter());
   const [message, setMessage] = useState<string>();
   const [cameraState, setCameraState] = useState<{ ok: boolean; problem?: string }>({ ok: false });
+  const outboxStatus = useOutboxStatus(outbox);
   // the preview starts afresh after another screen: "starting" again would only be noise once the camera has worked
   const keepCameraState = useCallback(
     (state: { ok: boolean; problem?: string }) => setCameraState((previous) => (state.ok || state.problem || !previous.ok ? state : previous)),
@@ -297,7 +302,7 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
           </Box>
         </Box>
       )}
-      <StatusLine message={message} camera={cameraState.ok ? 'ok' : cameraState.problem ? 'no picture' : 'starting'} dataDir={store.dataDir} model={model ? `${model.modelId} · ${model.backend}` : 'model loading'} />
+      <StatusLine message={message} camera={cameraState.ok ? 'ok' : cameraState.problem ? 'no picture' : 'starting'} dataDir={store.dataDir} outbox={outboxStatus} model={model ? `${model.modelId} · ${model.backend}` : 'model loading'} />
       <KeyHelp keys={keys} />
     </Box>
     </KeyRouterContext.Provider>

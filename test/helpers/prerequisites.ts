@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { hasOrthanc } from './orthanc.js';
 import { REPO } from './paths.js';
 
 /** What the end-to-end tests need beyond npm; scripts/setup-tests.sh installs all of it. */
@@ -8,6 +9,7 @@ const PREREQUISITES: [string, () => boolean][] = [
   ['fswebcam', () => onPath('fswebcam')],
   ['tmux', () => onPath('tmux')],
   ["dicom3tools' dciodvfy", () => onPath('dciodvfy')],
+  ['Orthanc and its DICOMweb plugin', hasOrthanc],
   ["Debian's python3-torch", () => succeeds('/usr/bin/python3', ['-c', 'import torch, numpy'])],
   ["scikit-image's sample photos in .cache/non-lesion", () => existsSync(path.join(REPO, '.cache', 'non-lesion', 'usr'))],
   ['a build in dist/ (npm run build)', () => existsSync(path.join(REPO, 'dist', 'cli.js'))],

@@ -1,0 +1,102 @@
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import path from 'node:path';
+import { UserError } from '../errors.js';
+
+/** `dermacam.json` in the data folder, unless --config names another file. */
+export const CONFIG_FILE = 'dermacam.json';
+
+export interface DicomWebDestination {
+  name: string;
+  kind: 'dicomweb';
+  /** The DICOMweb root; STOW-RS posts to `<url>/studies`. */
+  url: URL;
+  /** PEM certificates to trust for an HTTPS url, besides the system's. */
+  ca?: Buffer;
+}
+
+export interface CStoreDestination {
+  name: string;
+  kind: 'cstore';
+  host: string;
+  port: number;
+  calledAe: string;
+  callingAe: string;
+}
+
+export type Destination = DicomWebDestination | CStoreDestination;
+
+export class ConfigError extends UserError {}
+
+/** The configured PACS destinations; none when there is no config file. */
+export async function readDestinations(file: string, { required = false } = {}): Promise<Destination[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !required) return [];
+    throw new ConfigError(`The configuration ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`The configuration ${file} is not valid JSON (${(error as Error).message}).`);
+  }
+  const entries = (parsed as { destinations?: unknown }).destinations;
+  if (!Array.isArray(entries)) throw new ConfigError(`The configuration ${file} has no "destinations" list.`);
+  const destinations: Destination[] = [];
+  for (const [index, entry] of entries.entries()) {
+    const destination = await parseDestination(entry as Record<string, unknown>, `destination ${index + 1} in ${file}`, path.dirname(file));
+    if (destinations.some((other) => other.name === destination.name)) throw new ConfigError(`Two destinations in ${file} are named "${destination.name}".`);
+    destinations.push(destination);
+  }
+  return destinations;
+}
+
+async function parseDestination(entry: Record<string, unknown>, where: string, baseDir: string): Promise<Destination> {
+  const name = entry?.name;
+  if (typeof name !== 'string' || !/^[A-Za-z0-9._-]{1,32}$/.test(name)) throw new ConfigError(`The ${where} needs a "name" of 1-32 letters, digits, dots, dashes or underscores.`);
+  const here = `destination "${name}"`;
+  if (entry.dicomweb && entry.cstore) throw new ConfigError(`The ${here} has both "dicomweb" and "cstore"; give each its own destination.`);
+  if (entry.dicomweb) return { name, kind: 'dicomweb', ...(await parseDicomWeb(entry.dicomweb as Record<string, unknown>, here, baseDir)) };
+  if (entry.cstore) return { name, kind: 'cstore', ...parseCStore(entry.cstore as Record<string, unknown>, here) };
+  throw new ConfigError(`The ${here} needs "dicomweb" (a STOW-RS url) or "cstore" (host, port and AE titles).`);
+}
+
+async function parseDicomWeb(settings: Record<string, unknown>, here: string, baseDir: string): Promise<Omit<DicomWebDestination, 'name' | 'kind'>> {
+  let url: URL;
+  try {
+    url = new URL(String(settings.url));
+  } catch {
+    throw new ConfigError(`The ${here} has no valid "url" (for example https://pacs.example.org/dicom-web).`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`The ${here} url must start with https:// (or http:// on this machine only).`);
+  // patient pictures never cross a network in clear text
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) throw new ConfigError(`The ${here} sends over plain http to ${url.hostname}; use https (plain http is allowed to this machine only).`);
+  if (settings.ca === undefined) return { url };
+  const caFile = path.resolve(baseDir, String(settings.ca));
+  try {
+    return { url, ca: await readFile(caFile) };
+  } catch (error) {
+    throw new ConfigError(`The CA file ${caFile} of the ${here} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`);
+  }
+}
+
+function parseCStore(settings: Record<string, unknown>, here: string): Omit<CStoreDestination, 'name' | 'kind'> {
+  const { host, port, calledAe, callingAe } = settings;
+  if (typeof host !== 'string' || host.trim() === '') throw new ConfigError(`The ${here} needs a "host".`);
+  if (!Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535) throw new ConfigError(`The ${here} needs a "port" from 1 to 65535.`);
+  for (const [field, title] of [['calledAe', calledAe], ['callingAe', callingAe]] as const) {
+    // DICOM AE titles: up to 16 characters of printable ASCII, no backslash, not only spaces
+    if (typeof title !== 'string' || !/^[\x20-\x5b\x5d-\x7e]{1,16}$/.test(title) || title.trim() === '') {
+      throw new ConfigError(`The ${here} needs a "${field}" AE title of 1-16 printable ASCII characters.`);
+    }
+  }
+  return { host, port: port as number, calledAe: calledAe as string, callingAe: callingAe as string };
+}
+
+function isLoopback(hostname: string): boolean {
+  const bare = hostname.replace(/^\[|\]$/g, '');
+  return bare === 'localhost' || bare === '::1' || (isIP(bare) === 4 && bare.startsWith('127.'));
+}

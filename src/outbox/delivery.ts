@@ -1,0 +1,20 @@
+/** Sends one DICOM object (a Part 10 file's bytes); rejects with a DeliveryError in one sentence. */
+export type SendObject = (object: Uint8Array, sopInstanceUid: string) => Promise<void>;
+
+/** Why a picture did not reach a destination, in one sentence for the status line. */
+export class DeliveryError extends Error {}
+
+const TLS_FAILURE = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/;
+
+/** A socket or TLS failure as one sentence naming where it went. */
+export function describeNetworkFailure(error: Error, where: string): string {
+  // dcmjs-dimse passes the socket's failure on as a message only
+  const code = (error as NodeJS.ErrnoException).code ?? /\b(E[A-Z]{4,})\b/.exec(error.message)?.[1] ?? '';
+  if (code === 'ECONNREFUSED') return `Nothing answers at ${where} (connection refused).`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `The host of ${where} is not found (DNS).`;
+  if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') return `${where} did not answer in time.`;
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return `${where} cannot be reached from this network.`;
+  if (code === 'ECONNRESET' || code === 'EPIPE') return `${where} closed the connection.`;
+  if (TLS_FAILURE.test(code) || TLS_FAILURE.test(error.message)) return `The TLS certificate of ${where} was not accepted (${code || error.message}); check the destination's "ca" file.`;
+  return `Sending to ${where} failed (${code || error.message}).`;
+}

@@ -1,0 +1,65 @@
+import { captureUids } from '../dicom/captureObject.js';
+import { objectOf } from '../dicom/dicomExport.js';
+import type { WaitingCapture } from '../store/outbox.js';
+import type { SessionLog } from '../store/sessionLog.js';
+import type { Destination } from './config.js';
+import { cStoreSender } from './cStore.js';
+import { DeliveryError, type SendObject } from './delivery.js';
+import { stowRsSender } from './stowRs.js';
+
+/** A destination with the way to send to it. */
+export interface Route {
+  destination: Destination;
+  send: SendObject;
+}
+
+export const routeTo = (destination: Destination, options?: { timeoutMs?: number }): Route => ({
+  destination,
+  send: destination.kind === 'dicomweb' ? stowRsSender(destination, options) : cStoreSender(destination, options),
+});
+
+/** After the n-th failure in a row, the next try waits 10 s x 2^(n-1), at most 10 minutes. */
+export function retryDelayMs(failures: number): number {
+  return Math.min(10_000 * 2 ** Math.max(0, failures - 1), 10 * 60_000);
+}
+
+export interface PassResult {
+  sent: number;
+  failed: number;
+}
+
+/**
+ * One pass over the outbox: each destination gets the captures due for it, oldest first, one at a
+ * time, until one fails (a destination that is down is not asked again in this pass). Every
+ * attempt is recorded in the log, so a restart, or kill -9, loses nothing: what was not recorded
+ * as sent is sent again, and a resend is the same object (same SOP Instance UID).
+ */
+export async function deliverDue(
+  log: SessionLog,
+  routes: Route[],
+  { appVersion, ignoreBackoff = false, limit = 50, now = () => new Date() }: { appVersion: string; ignoreBackoff?: boolean; limit?: number; now?: () => Date },
+): Promise<PassResult> {
+  const result = { sent: 0, failed: 0 };
+  for (const { destination, send } of routes) {
+    for (const capture of log.dueForDelivery(destination.name, limit, { ignoreBackoff })) {
+      const sopInstanceUid = instanceUid(log, capture);
+      try {
+        const session = log.session(capture.session_id)!;
+        await send(await objectOf(log, session, capture, appVersion), sopInstanceUid);
+        await log.recordDelivery({ id: capture.id, sopInstanceUid }, destination.name, { sent: true });
+        result.sent++;
+      } catch (error) {
+        const failures = capture.delivery_attempts + 1;
+        const why = error instanceof DeliveryError ? error.message : `Capture ${capture.id} could not be made into a DICOM object (${(error as Error).message}).`;
+        await log.recordDelivery({ id: capture.id, sopInstanceUid }, destination.name, { sent: false, error: why, nextTryAt: new Date(now().getTime() + retryDelayMs(failures)) });
+        result.failed++;
+        break;
+      }
+    }
+  }
+  return result;
+}
+
+function instanceUid(log: SessionLog, capture: WaitingCapture): string {
+  return captureUids(log.identity(), log.session(capture.session_id)!, capture).instance;
+}
