@@ -16,9 +16,10 @@ const dist = path.join(PACKAGE_ROOT, 'dist');
 
 /**
  * Left to Node to load from node_modules: native code, or files found by path at run time (wasm, libraries);
- * and React's developer tools, which Ink imports only when DEV=true is set, and which are not a dependency.
+ * dcmjs-dimse, which must get its own version of dcmjs; and React's developer tools, which Ink imports only
+ * when DEV=true is set, and which are not a dependency.
  */
-const NOT_BUNDLED = ['sharp', 'better-sqlite3', 'onnxruntime-node', '@tensorflow/*', 'yoga-layout', 'node-webcam', 'dcmjs', 'react-devtools-core'];
+const NOT_BUNDLED = ['sharp', 'better-sqlite3', 'onnxruntime-node', '@tensorflow/*', 'yoga-layout', 'node-webcam', 'dcmjs', 'dcmjs-dimse', 'react-devtools-core'];
 
 await rm(dist, { recursive: true, force: true }); // chunk names change with their content: old ones must not pile up
 await build({
