@@ -1,6 +1,5 @@
 import { captureUids } from '../dicom/captureObject.js';
 import { objectOf } from '../dicom/dicomExport.js';
-import type { WaitingCapture } from '../store/outbox.js';
 import type { SessionLog } from '../store/sessionLog.js';
 import type { Destination } from './config.js';
 import { cStoreSender } from './cStore.js';
@@ -42,9 +41,9 @@ export async function deliverDue(
   const result = { sent: 0, failed: 0 };
   for (const { destination, send } of routes) {
     for (const capture of log.dueForDelivery(destination.name, limit, { ignoreBackoff })) {
-      const sopInstanceUid = instanceUid(log, capture);
+      const session = log.session(capture.session_id)!;
+      const sopInstanceUid = captureUids(log.identity(), session, capture).instance;
       try {
-        const session = log.session(capture.session_id)!;
         await send(await objectOf(log, session, capture, appVersion), sopInstanceUid);
         await log.recordDelivery({ id: capture.id, sopInstanceUid }, destination.name, { sent: true });
         result.sent++;
@@ -58,8 +57,4 @@ export async function deliverDue(
     }
   }
   return result;
-}
-
-function instanceUid(log: SessionLog, capture: WaitingCapture): string {
-  return captureUids(log.identity(), log.session(capture.session_id)!, capture).instance;
 }
