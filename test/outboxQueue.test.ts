@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeOutbox } from '../src/outbox/backgroundSender.js';
+import { describeOutbox } from '../src/outbox/status.js';
 import { DeliveryError } from '../src/outbox/delivery.js';
 import { deliverDue, retryDelayMs, type Route } from '../src/outbox/sender.js';
 import { SessionLog, type CaptureResult } from '../src/store/sessionLog.js';

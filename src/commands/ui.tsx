@@ -7,9 +7,8 @@ import { withFirstFrameStarted } from '../camera/firstFrameStarted.js';
 import { DEFAULT_CAMERA, openCamera } from '../camera/openCamera.js';
 import { startClassifierWorkers, type ModelInfo } from '../classifier/workerClient.js';
 import { UserError } from '../errors.js';
-import { startBackgroundSender } from '../outbox/backgroundSender.js';
 import { CONFIG_FILE, readDestinations } from '../outbox/config.js';
-import { routeTo } from '../outbox/sender.js';
+import type { BackgroundSender } from '../outbox/status.js';
 import { printable } from '../text.js';
 import { CaptureFlow } from '../capture/captureFlow.js';
 import { appVersion } from '../appVersion.js';
@@ -56,11 +55,11 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
   const restoreTerminal = () => io.stdout.write(LEAVE_ALTERNATE_SCREEN);
   process.once('exit', restoreTerminal); // whatever ends the process, the operator gets their terminal back
   const canvas = new TerminalCanvas((text) => process.stdout.write(text), (resume) => process.stdout.once('drain', resume));
-  const screen = (loaded?: { flow: CaptureFlow; model: ModelInfo }) => (
+  let loaded: { flow: CaptureFlow; model: ModelInfo } | undefined;
+  let outbox: BackgroundSender | undefined;
+  const screen = () => (
     <App camera={camera} flow={loaded?.flow} model={loaded?.model} plan={{ operator }} store={store} renderFrame={renderFrame} canvas={canvas} outbox={outbox} />
   );
-  // captures go to the clinic's PACS in the background; what was not sent waits in the log
-  const outbox = startBackgroundSender(store, destinations.map((destination) => routeTo(destination)), { appVersion: version });
   // the frame is drawn at once, and the model loads behind it: that takes seconds on a Pi
   const app = render(screen(), { stdout: streamWithCanvas(process.stdout, canvas), exitOnCtrlC: false, patchConsole: true });
   // a failure that escaped every handler ends the app in one sentence, like any other error
@@ -69,14 +68,26 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
     escaped ??= error;
     app.unmount();
   };
-  // at most two workers share the test-time flips of each still; more would cost a model's memory each for little gain
   let exited = false;
   const exit = app.waitUntilExit().finally(() => (exited = true));
+  // at most two workers share the test-time flips of each still; more would cost a model's memory each for little gain
   const loading = startClassifierWorkers({ modelDir: values.model ?? DEFAULT_MODEL_DIR, backend }, Math.min(2, os.availableParallelism()));
-  // a model that arrives after the app has ended must not draw it again: that would keep the process alive
-  const showModel = (classifier: Awaited<typeof loading>) =>
-    exited || app.rerender(screen({ flow: new CaptureFlow({ camera, classifier, store, appVersion: version }, { operator }), model: classifier.info }));
-  loading.then(showModel, fail);
+  // what arrives after the app has ended must not draw it again: that would keep the process alive
+  const redraw = () => exited || app.rerender(screen());
+  loading.then((classifier) => {
+    loaded = { flow: new CaptureFlow({ camera, classifier, store, appVersion: version }, { operator }), model: classifier.info };
+    redraw();
+  }, fail);
+  // captures go to the clinic's PACS in the background; what was not sent waits in the log. The DICOM
+  // libraries load only where destinations are configured, and behind the first screen
+  const sending =
+    destinations.length === 0
+      ? undefined
+      : import('../outbox/backgroundSender.js').then(({ startBackgroundSender }) => {
+          if (exited) return;
+          outbox = startBackgroundSender(store, destinations, { appVersion: version });
+          redraw();
+        }, fail);
   let signal: NodeJS.Signals | undefined;
   const hangUp = (received: NodeJS.Signals) => {
     signal = received;
@@ -96,7 +107,8 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
     restoreTerminal();
     process.off('exit', restoreTerminal);
     await camera.stop();
-    await outbox.stop();
+    await sending;
+    await outbox?.stop();
     await loading.then((classifier) => classifier.close(), () => undefined);
     await store.close();
   }

@@ -1,20 +1,11 @@
-import type { DestinationStatus } from '../store/outbox.js';
 import type { SessionLog } from '../store/sessionLog.js';
-import { deliverDue, type Route } from './sender.js';
+import type { Destination } from './config.js';
+import { deliverDue, routeTo } from './sender.js';
+import type { BackgroundSender } from './status.js';
 
-export interface DestinationSummary extends DestinationStatus {
-  name: string;
-}
-
-/** The app's outbox: sends in the background, a pass every few seconds, and tells the screen how each destination stands. */
-export interface BackgroundSender {
-  statuses(): DestinationSummary[];
-  /** Calls `listener` after every pass; returns the unsubscribe. */
-  onChange(listener: () => void): () => void;
-  stop(): Promise<void>;
-}
-
-export function startBackgroundSender(log: SessionLog, routes: Route[], { appVersion, intervalMs = 5000 }: { appVersion: string; intervalMs?: number }): BackgroundSender {
+/** Starts sending to `destinations` in the background: a pass at once, then one every `intervalMs`. */
+export function startBackgroundSender(log: SessionLog, destinations: Destination[], { appVersion, intervalMs = 5000 }: { appVersion: string; intervalMs?: number }): BackgroundSender {
+  const routes = destinations.map((destination) => routeTo(destination));
   const listeners = new Set<() => void>();
   const read = () => routes.map(({ destination }) => ({ name: destination.name, ...log.deliveryStatus(destination.name) }));
   let statuses = read();
@@ -37,7 +28,7 @@ export function startBackgroundSender(log: SessionLog, routes: Route[], { appVer
       current = pass().finally(schedule);
     }, intervalMs);
   };
-  if (routes.length > 0) current = pass().finally(schedule);
+  current = pass().finally(schedule);
 
   return {
     statuses: () => statuses,
@@ -51,15 +42,4 @@ export function startBackgroundSender(log: SessionLog, routes: Route[], { appVer
       await current;
     },
   };
-}
-
-/** The status line's words for the destinations: "pacs: all sent", or how many wait and why. */
-export function describeOutbox(statuses: DestinationSummary[]): string | undefined {
-  if (statuses.length === 0) return undefined;
-  return statuses
-    .map(({ name, waiting, failing, lastError }) => {
-      if (waiting === 0) return `${name}: all sent`;
-      return `${name}: ${waiting} waiting${failing > 0 && lastError ? ` (${lastError.replace(/\.$/, '')})` : ''}`;
-    })
-    .join(' · ');
 }

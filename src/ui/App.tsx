@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { useCallback, useEffect, useReducer, useRef, useState, type ReactElement } from 'react';
 import type { CameraSource } from '../camera/source.js';
 import type { CaptureFlow, SessionPlan } from '../capture/captureFlow.js';
-import type { BackgroundSender } from '../outbox/backgroundSender.js';
+import type { BackgroundSender } from '../outbox/status.js';
 import { verdictOf } from '../capture/verdict.js';
 import type { ModelInfo } from '../classifier/workerClient.js';
 import { UserError } from '../errors.js';

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { describeOutbox, type BackgroundSender } from '../outbox/backgroundSender.js';
+import { describeOutbox, type BackgroundSender } from '../outbox/status.js';
 
 /** The outbox's words for the status line, updated after each of its passes; undefined without destinations. */
 export function useOutboxStatus(outbox: BackgroundSender | undefined): string | undefined {

@@ -1,0 +1,27 @@
+import type { DestinationStatus } from '../store/outbox.js';
+
+export interface DestinationSummary extends DestinationStatus {
+  name: string;
+}
+
+/**
+ * The app's outbox: sends in the background, a pass every few seconds, and tells the screen how each destination
+ * stands. (Its code, with the DICOM libraries, is loaded only where destinations are configured.)
+ */
+export interface BackgroundSender {
+  statuses(): DestinationSummary[];
+  /** Calls `listener` after every pass; returns the unsubscribe. */
+  onChange(listener: () => void): () => void;
+  stop(): Promise<void>;
+}
+
+/** The status line's words for the destinations: "pacs: all sent", or how many wait and why. */
+export function describeOutbox(statuses: DestinationSummary[]): string | undefined {
+  if (statuses.length === 0) return undefined;
+  return statuses
+    .map(({ name, waiting, failing, lastError }) => {
+      if (waiting === 0) return `${name}: all sent`;
+      return `${name}: ${waiting} waiting${failing > 0 && lastError ? ` (${lastError.replace(/\.$/, '')})` : ''}`;
+    })
+    .join(' · ');
+}
