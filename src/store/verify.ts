@@ -118,15 +118,22 @@ async function checkImages(log: SessionLog, { captures }: LogSnapshot): Promise<
   const findings: Finding[] = [];
   for (const capture of captures) {
     if (capture.withdrawn_at !== null) continue; // its image was deleted; a leftover is found as unreferenced
+    const file = path.join(log.dataDir, capture.image_path);
+    const read = () => readRegularFile(file, { followLinks: false });
     let image: Buffer;
     try {
-      image = await readRegularFile(path.join(log.dataDir, capture.image_path), { followLinks: false });
+      image = await read();
     } catch (error) {
       // withdrawn since the snapshot (the withdrawal commits, then deletes the image), or just committed (the image is renamed into place next)
       if (log.captures(capture.session_id).find((row) => row.id === capture.id)?.withdrawn_at) continue;
-      if (await beingPutInPlace(path.join(log.dataDir, capture.image_path))) continue;
-      findings.push({ message: `capture ${capture.id}: its image ${capture.image_path} cannot be checked: ${(error as Error).message}` });
-      continue;
+      if (await beingPutInPlace(file)) continue;
+      // or renamed into place between the read and the look for its temp file: then it is there now
+      const now = await read().catch(() => undefined);
+      if (!now) {
+        findings.push({ message: `capture ${capture.id}: its image ${capture.image_path} cannot be checked: ${(error as Error).message}` });
+        continue;
+      }
+      image = now;
     }
     if (createHash('sha256').update(image).digest('hex') !== capture.image_sha256) {
       findings.push({ message: `capture ${capture.id}: its image ${capture.image_path} was changed` });
