@@ -7,26 +7,10 @@ import dcmjs from 'dcmjs';
 import { describe, expect, it } from 'vitest';
 import { JPEG_BASELINE, VL_PHOTOGRAPHIC_IMAGE } from '../src/dicom/captureObject.js';
 import { writeDicomExport } from '../src/dicom/dicomExport.js';
-import { SessionLog, type CaptureResult } from '../src/store/sessionLog.js';
+import { SessionLog } from '../src/store/sessionLog.js';
+import { SAMPLE_RESULT } from './helpers/captureResult.js';
 import { CLI, FIXTURES } from './helpers/paths.js';
 
-const result: CaptureResult = {
-  p_malignant: 0.354,
-  label: 'malignant',
-  threshold: 0.166,
-  uncertain_low: 0.126,
-  uncertain_high: 0.215,
-  ood_score: 16.8,
-  ood_threshold: 24.4,
-  model_name: 'dermacam-mnv1-075',
-  model_version: '2.0.0',
-  model_sha256: 'c8b51c6a9fdc'.padEnd(64, '0'),
-  backend: 'onnx',
-  latency_ms: 32,
-  quality: { ok: true, reasons: [] },
-  camera: 'file ISIC_0024358.jpg',
-  app_version: '0.1.0',
-};
 const fixture = readFileSync(path.join(FIXTURES, 'ISIC_0024358.jpg'));
 
 /** A log with one session (patient reference given) of two captures, the second withdrawn, and one session without a reference. */
@@ -34,11 +18,11 @@ async function logWithCaptures() {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'dermacam-dicom-'));
   const log = await SessionLog.open(dataDir);
   const session = await log.startSession('alice', 'PT-0042');
-  const kept = await log.addCapture(session.id, fixture, result);
-  const retaken = await log.addCapture(session.id, fixture, result);
+  const kept = await log.addCapture(session.id, fixture, SAMPLE_RESULT);
+  const retaken = await log.addCapture(session.id, fixture, SAMPLE_RESULT);
   await log.withdrawCapture(retaken.id, 'retake');
   const anonymous = await log.startSession('bob');
-  await log.addCapture(anonymous.id, fixture, { ...result, label: 'rejected', quality: { ok: false, reasons: ['too dark'] } });
+  await log.addCapture(anonymous.id, fixture, { ...SAMPLE_RESULT, label: 'rejected', quality: { ok: false, reasons: ['too dark'] } });
   return { log, dataDir, session, kept };
 }
 

@@ -5,24 +5,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureUids, patientId } from '../src/dicom/captureObject.js';
 import { CONFIG_FILE } from '../src/outbox/config.js';
-import { SessionLog, type CaptureResult } from '../src/store/sessionLog.js';
+import { SessionLog } from '../src/store/sessionLog.js';
+import { SAMPLE_RESULT } from './helpers/captureResult.js';
 import { runCli } from './helpers/cli.js';
 import { TestOrthanc } from './helpers/orthanc.js';
 import { CLI, FIXTURES } from './helpers/paths.js';
 
-const result: CaptureResult = {
-  p_malignant: 0.354,
-  label: 'malignant',
-  threshold: 0.166,
-  model_name: 'dermacam-mnv1-075',
-  model_version: '2.0.0',
-  model_sha256: 'c8b51c6a9fdc'.padEnd(64, '0'),
-  backend: 'onnx',
-  latency_ms: 32,
-  quality: { ok: true, reasons: [] },
-  camera: 'file',
-  app_version: '0.1.0',
-};
 const fixtures = readdirSync(FIXTURES).filter((name) => name.endsWith('.jpg')).map((name) => readFileSync(path.join(FIXTURES, name)));
 
 /** A Pi's data folder: its log, and a config naming one destination. */
@@ -35,8 +23,18 @@ function dataFolder(destination: Record<string, unknown>): string {
 async function addCaptures(dataDir: string, count: number, patientRef: string): Promise<void> {
   const log = await SessionLog.open(dataDir);
   const session = log.sessions().at(-1) ?? (await log.startSession('e2e', patientRef));
-  for (let i = 0; i < count; i++) await log.addCapture(session.id, fixtures[i % fixtures.length]!, { ...result, p_malignant: i / 100 });
+  for (let i = 0; i < count; i++) await log.addCapture(session.id, fixtures[i % fixtures.length]!, { ...SAMPLE_RESULT, p_malignant: i / 100 });
   await log.close();
+}
+
+/** How many of a folder's captures its log records as sent to `destination`. */
+async function sentTo(dataDir: string, destination: string): Promise<number> {
+  const log = await SessionLog.openForReading(dataDir);
+  try {
+    return log.deliveryStatus(destination).sent;
+  } finally {
+    await log.close();
+  }
 }
 
 const outbox = (dataDir: string, ...flags: string[]) => runCli(['outbox', ...flags, '--data-dir', dataDir], { timeoutMs: 120_000 });
@@ -67,9 +65,10 @@ describe('the outbox, sending to a real Orthanc', () => {
     }
 
     await orthanc.start();
-    // a sender killed in the middle of its work: whatever it had not recorded as sent goes again, as the same object
+    // a sender killed in the middle of its work, once it has sent some: whatever it had not recorded as sent goes
+    // again, as the same object
     const killed = spawn(process.execPath, [CLI, 'outbox', '--retry', '--data-dir', dimse], { stdio: 'ignore' });
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await expect.poll(() => sentTo(dimse, 'pacs-dimse'), { timeout: 60_000, interval: 20 }).toBeGreaterThan(10);
     killed.kill('SIGKILL');
     for (const dataDir of [web, dimse]) {
       const up = await outbox(dataDir, '--retry');

@@ -53,27 +53,57 @@ interface DecodeOptions {
  * gate measures that square, and the model gets it JPEG-compressed and resized to `size`. A smaller
  * picture (every training image) is resized to `size` straight from the file, as in training.
  */
-export async function decodePicture(input: string | Buffer, size: number, { maxPixels = MAX_INPUT_PIXELS, detail }: DecodeOptions = {}): Promise<DecodedPicture> {
+export function decodePicture(input: string | Buffer, size: number, options: DecodeOptions = {}): Promise<DecodedPicture> {
+  return refusingUndecodable(async () => {
+    const { open, shortSide } = await openPicture(input, options);
+    const centre = await squareOf(open(), centreSide(shortSide, size, options.detail));
+    const pixels = options.detail && shortSide > options.detail.side ? await modelSquareOf(centre, size, options.detail) : (await squareOf(open(), size)).data;
+    return { pixels, centre };
+  });
+}
+
+/** The model's input pixels alone (the pixel cache of training), decoded as `decodePicture` decodes them. */
+export function decodeSquareRgb(input: string | Buffer, size: number, options: DecodeOptions = {}): Promise<Uint8Array> {
+  return refusingUndecodable(async () => {
+    const { open, shortSide } = await openPicture(input, options);
+    const { detail } = options;
+    if (detail && shortSide > detail.side) return modelSquareOf(await squareOf(open(), detail.side), size, detail);
+    return (await squareOf(open(), size)).data;
+  });
+}
+
+/** The quality gate's centre square alone (fitting the gate's limits), decoded as `decodePicture` decodes it. */
+export function decodeCentre(input: string | Buffer, size: number, options: DecodeOptions = {}): Promise<RgbSquare> {
+  return refusingUndecodable(async () => {
+    const { open, shortSide } = await openPicture(input, options);
+    return squareOf(open(), centreSide(shortSide, size, options.detail));
+  });
+}
+
+/** A decoding failure as one sentence for the operator. */
+async function refusingUndecodable<T>(decode: () => Promise<T>): Promise<T> {
   try {
-    // libvips reports damaged data it decodes anyway (bit flips, a cut-short JPEG) only as a
-    // warning; such a picture shows garbage, so it is refused. No HAM10000 or ISIC image warns.
-    const open = () => sharp(input, { limitInputPixels: maxPixels, failOn: 'warning', animated: false }).rotate();
-    const { width = 0, height = 0 } = await open().metadata();
-    const shortSide = Math.min(width, height);
-    const centre = await squareOf(open(), Math.min(detail?.side ?? size, shortSide));
-    if (detail && shortSide > detail.side) {
-      const compressed = await sharp(centre.data, { raw: { width: centre.side, height: centre.side, channels: 3 } }).jpeg({ quality: detail.jpeg_quality }).toBuffer();
-      return { pixels: (await squareOf(sharp(compressed), size)).data, centre };
-    }
-    return { pixels: (await squareOf(open(), size)).data, centre };
+    return await decode();
   } catch (error) {
     throw error instanceof ImageError ? error : new ImageError(describeDecodeFailure(error));
   }
 }
 
-/** The model's input pixels alone (the pixel cache of training). */
-export async function decodeSquareRgb(input: string | Buffer, size: number, options: DecodeOptions = {}): Promise<Uint8Array> {
-  return (await decodePicture(input, size, options)).pixels;
+async function openPicture(input: string | Buffer, { maxPixels = MAX_INPUT_PIXELS }: DecodeOptions): Promise<{ open: () => Sharp; shortSide: number }> {
+  // libvips reports damaged data it decodes anyway (bit flips, a cut-short JPEG) only as a
+  // warning; such a picture shows garbage, so it is refused. No HAM10000 or ISIC image warns.
+  const open = () => sharp(input, { limitInputPixels: maxPixels, failOn: 'warning', animated: false }).rotate();
+  const { width = 0, height = 0 } = await open().metadata();
+  return { open, shortSide: Math.min(width, height) };
+}
+
+/** The centre square's side: the training images' detail, or the model's size without one; never enlarged. */
+const centreSide = (shortSide: number, size: number, detail: InputSpec['detail']) => Math.min(detail?.side ?? size, shortSide);
+
+/** The centre square brought to the training images' state (JPEG at their quality), then to the model's size. */
+async function modelSquareOf(centre: RgbSquare, size: number, detail: NonNullable<InputSpec['detail']>): Promise<Uint8Array> {
+  const compressed = await sharp(centre.data, { raw: { width: centre.side, height: centre.side, channels: 3 } }).jpeg({ quality: detail.jpeg_quality }).toBuffer();
+  return (await squareOf(sharp(compressed), size)).data;
 }
 
 async function squareOf(image: Sharp, side: number): Promise<RgbSquare> {

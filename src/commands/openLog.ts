@@ -5,11 +5,12 @@ import { DATABASE_FILE, SessionLog } from '../store/sessionLog.js';
 import { escapeControlCharacters } from '../text.js';
 import { writeLine, type CommandIO } from './io.js';
 
-/** Opens the session log of a data folder read-only, or says there is none (without creating one). */
-export async function openExistingLog(dataDir: string, io: CommandIO): Promise<SessionLog | undefined> {
+/** Opens the session log of a data folder, read-only unless `writable`, or says there is none (without creating one). */
+export async function openExistingLog(dataDir: string, io: CommandIO, { writable = false } = {}): Promise<SessionLog | undefined> {
   if (!existsSync(path.join(dataDir, DATABASE_FILE))) {
     writeLine(io.stderr, `No session log in ${escapeControlCharacters(dataDir)} yet: captures made in the app are logged there.`);
     return undefined;
   }
-  return SessionLog.openForReading(dataDir, { key: await readLogKey(process.env, dataDir) });
+  const options = { key: await readLogKey(process.env, dataDir) };
+  return writable ? SessionLog.open(dataDir, options) : SessionLog.openForReading(dataDir, options);
 }

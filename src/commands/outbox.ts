@@ -4,8 +4,6 @@ import { appVersion } from '../appVersion.js';
 import { localTime } from '../localTime.js';
 import { CONFIG_FILE, readDestinations, type Destination } from '../outbox/config.js';
 import { deliverDue, routeTo } from '../outbox/sender.js';
-import { readLogKey } from '../store/logKey.js';
-import { SessionLog } from '../store/sessionLog.js';
 import { DEFAULT_DATA_DIR, writeLine, type CommandIO } from './io.js';
 import { openExistingLog } from './openLog.js';
 
@@ -25,7 +23,7 @@ export async function outboxCommand(argv: string[], io: CommandIO): Promise<numb
     writeLine(io.stderr, `No PACS destinations are configured: add them to ${configFile} (README, "Sending to a PACS").`);
     return 0;
   }
-  const log = values.retry ? await SessionLog.open(dataDir, { key: await readLogKey(process.env, dataDir) }) : await openExistingLog(dataDir, io);
+  const log = await openExistingLog(dataDir, io, { writable: values.retry });
   if (!log) return 1;
   try {
     if (values.retry) {

@@ -44,10 +44,11 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
   sharp.cache(false);
   const camera = withFirstFrameStarted(await openCamera(values.camera!)); // made while the log opens and the screen renders
   const dataDir = values['data-dir']!;
+  // a configuration error is said before anything is opened
+  const destinations = await readDestinations(values.config ?? path.join(dataDir, CONFIG_FILE), { required: values.config !== undefined });
   const store = await SessionLog.open(dataDir, { key: await readLogKey(process.env, dataDir) });
   const operator = printable(values.operator ?? os.userInfo().username);
   const version = await appVersion();
-  const destinations = await readDestinations(values.config ?? path.join(dataDir, CONFIG_FILE), { required: values.config !== undefined });
 
   // after an SSH hang-up the terminal is gone: writes fail with EIO/EPIPE, which must not crash the cleanup
   process.stdout.on('error', () => undefined);

@@ -1,4 +1,5 @@
 import dcmjs from 'dcmjs';
+import { UserError } from '../errors.js';
 import type { Capture, Session } from '../store/records.js';
 import { dicomTime } from './dicomTime.js';
 import { derivedUid } from './uid.js';
@@ -43,7 +44,8 @@ export function patientId(session: Session): string {
   return session.patient_ref ?? `DERMACAM-${session.id}`;
 }
 
-export class UnsendableCaptureError extends Error {}
+/** A capture that cannot become a DICOM object, in one sentence for the operator. */
+export class UnsendableCaptureError extends UserError {}
 
 /**
  * A capture as a DICOM VL Photographic Image (PS3.3 A.32.4): the logged JPEG encapsulated in

@@ -1,11 +1,14 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
+import { UserError } from '../errors.js';
+import { describeDecodeFailure } from '../images.js';
+import { readRegularFile } from '../regularFile.js';
 import type { Capture, Session } from '../store/records.js';
 import { writeExportFile } from '../store/exportFile.js';
 import type { SessionLog } from '../store/sessionLog.js';
 import { describeWriteFailure, StoreError } from '../store/storeErrors.js';
-import { captureObject } from './captureObject.js';
+import { captureObject, UnsendableCaptureError } from './captureObject.js';
 
 export interface DicomExportResult {
   written: string[];
@@ -15,8 +18,17 @@ export interface DicomExportResult {
 
 /** Reads a logged capture's JPEG and builds its DICOM object. */
 export async function objectOf(log: SessionLog, session: Session, capture: Capture, appVersion: string): Promise<Uint8Array> {
-  const jpeg = await readFile(path.join(log.dataDir, capture.image_path));
-  const { width = 0, height = 0, channels = 3, isProgressive } = await sharp(jpeg).metadata();
+  const file = path.join(log.dataDir, capture.image_path);
+  let jpeg: Buffer;
+  let facts: Awaited<ReturnType<Sharp['metadata']>>;
+  try {
+    jpeg = await readRegularFile(file, { followLinks: false });
+    facts = await sharp(jpeg).metadata();
+  } catch (error) {
+    const why = error instanceof UserError ? error.message : describeDecodeFailure(error);
+    throw new UnsendableCaptureError(`The image of capture ${capture.id} (${file}) cannot be used: ${why.replace(/\.$/, '')}; dermacam doctor --verify checks the log.`);
+  }
+  const { width = 0, height = 0, channels = 3, isProgressive } = facts;
   return captureObject({ logIdentity: log.identity(), session, capture, jpeg, facts: { width, height, channels, isProgressive }, appVersion });
 }
 

@@ -8,7 +8,7 @@ import { DeliveryError, describeNetworkFailure, type SendObject } from './delive
 export function stowRsSender(destination: DicomWebDestination, { timeoutMs = 30_000 } = {}): SendObject {
   const root = destination.url.href.endsWith('/') ? destination.url.href : `${destination.url.href}/`;
   const target = new URL('studies', root);
-  const where = `${target.host}`;
+  const where = target.host;
   return (object, sopInstanceUid) =>
     new Promise((resolve, reject) => {
       const boundary = `dermacam-${randomUUID()}`;

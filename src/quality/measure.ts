@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { decodePicture, type InputSpec, type RgbSquare } from '../classifier/preprocess.js';
+import { decodeCentre, type InputSpec, type RgbSquare } from '../classifier/preprocess.js';
 import { measuresOfDamage, type DamageMeasures } from './damage.js';
 import { laplacian } from './laplacian.js';
 
@@ -24,10 +24,10 @@ const SIDE = 128;
 
 /**
  * Measures a picture (any format sharp reads) as the classifier does: on the centre square that
- * `decodePicture` gives for the model's input spec. Refuses what preprocessing refuses.
+ * `decodePicture` gives for the model's input spec (`decodeCentre`). Refuses what preprocessing refuses.
  */
 export async function measureQuality(image: string | Buffer, spec: InputSpec): Promise<QualityMeasures> {
-  return measureCentre((await decodePicture(image, spec.size, { detail: spec.detail })).centre);
+  return measureCentre(await decodeCentre(image, spec.size, { detail: spec.detail }));
 }
 
 /** The gate's measures of a decoded centre square, brought to 128 pixels. */
