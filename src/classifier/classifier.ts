@@ -9,7 +9,7 @@ import { readLayersFolder, ModelFolderError, type LayersFolder } from './layersF
 import { readModelCard, type ModelCard } from './modelCard.js';
 import { mahalanobis, readGaussian, type GaussianModel } from './outOfDistribution.js';
 import { openNetwork } from './openNetwork.js';
-import { decodePicture, normalise } from './preprocess.js';
+import { decodePicture, normalise, type RgbSquare } from './preprocess.js';
 
 export interface Prediction extends Decision {
   /** Milliseconds spent on this image (quality gate, preprocessing and inference). */
@@ -72,8 +72,8 @@ export async function loadClassifier({ tf, modelDir, backend: request }: LoadOpt
   async function analyse(input: string | Buffer, flips: readonly Flip[], withQuality: boolean): Promise<FlipAnalysis> {
     const image = typeof input === 'string' ? await readRegularFile(input) : input;
     // one decode for the model and the gate; it is what refuses an unreadable picture, in a sentence for the operator
-    const { pixels, centre } = await decodePicture(image, card.input.size, { detail: card.input.detail });
-    const quality = withQuality ? await measureCentre(centre) : undefined;
+    const measure = async (centre: RgbSquare) => (withQuality ? measureCentre(centre) : undefined);
+    const { pixels, measures: quality } = await decodePicture(image, card.input.size, { detail: card.input.detail, measure });
     const { logits, activations } = await network.run([normalise(pixels, card.input)], flips);
     return {
       logits: logits.map(([logit]) => logit!),

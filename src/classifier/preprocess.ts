@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import sharp, { type Sharp } from 'sharp';
 import { UserError } from '../errors.js';
 import { describeDecodeFailure, MAX_INPUT_PIXELS } from '../images.js';
@@ -32,14 +33,11 @@ export interface RgbSquare {
 }
 
 /** A picture decoded once, for both of its uses. */
-export interface DecodedPicture {
+export interface DecodedPicture<M> {
   /** The model's input: `size` x `size` RGB. */
   pixels: Uint8Array;
-  /**
-   * The centre square at the training images' detail (never enlarged), before the JPEG step: what the
-   * quality gate measures.
-   */
-  centre: RgbSquare;
+  /** What `measure` found in the centre square. */
+  measures: M;
 }
 
 interface DecodeOptions {
@@ -49,16 +47,20 @@ interface DecodeOptions {
 
 /**
  * Decodes an image (JPEG, PNG, WebP, ...), applies its EXIF orientation and crops its centre square.
- * A picture larger than the training images' detail is decoded once, to that detail: the quality
- * gate measures that square, and the model gets it JPEG-compressed and resized to `size`. A smaller
- * picture (every training image) is resized to `size` straight from the file, as in training.
+ * A picture larger than the training images' detail is decoded once, to that detail: `measure` gets
+ * that square (the quality gate's view, before the JPEG step) while the model's input is made from it,
+ * JPEG-compressed and resized to `size`. A smaller picture (every training image) is resized to `size`
+ * straight from the file, as in training.
  */
-export function decodePicture(input: string | Buffer, size: number, options: DecodeOptions = {}): Promise<DecodedPicture> {
+export function decodePicture<M>(input: string | Buffer, size: number, options: DecodeOptions & { measure: (centre: RgbSquare) => Promise<M> }): Promise<DecodedPicture<M>> {
   return refusingUndecodable(async () => {
     const { open, shortSide } = await openPicture(input, options);
     const centre = await squareOf(open(), centreSide(shortSide, size, options.detail));
-    const pixels = options.detail && shortSide > options.detail.side ? await modelSquareOf(centre, size, options.detail) : (await squareOf(open(), size)).data;
-    return { pixels, centre };
+    const modelInput = options.detail && shortSide > options.detail.side ? modelSquareOf(centre, size, options.detail) : squareOf(open(), size).then((square) => square.data);
+    // side by side is safe: the measure starts from decoded pixels, which cannot fail, so libvips's
+    // one error buffer is never written by two failing pipelines at once
+    const [pixels, measures] = await Promise.all([modelInput, options.measure(centre)]);
+    return { pixels, measures };
   });
 }
 
@@ -92,7 +94,9 @@ async function refusingUndecodable<T>(decode: () => Promise<T>): Promise<T> {
 async function openPicture(input: string | Buffer, { maxPixels = MAX_INPUT_PIXELS }: DecodeOptions): Promise<{ open: () => Sharp; shortSide: number }> {
   // libvips reports damaged data it decodes anyway (bit flips, a cut-short JPEG) only as a
   // warning; such a picture shows garbage, so it is refused. No HAM10000 or ISIC image warns.
-  const open = () => sharp(input, { limitInputPixels: maxPixels, failOn: 'warning', animated: false }).rotate();
+  // a file is read once: libvips would otherwise open it twice, for its size and for its pixels
+  const data = typeof input === 'string' ? await readFile(input) : input;
+  const open = () => sharp(data, { limitInputPixels: maxPixels, failOn: 'warning', animated: false }).rotate();
   const { width = 0, height = 0 } = await open().metadata();
   return { open, shortSide: Math.min(width, height) };
 }

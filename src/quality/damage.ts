@@ -50,15 +50,17 @@ function texture(edges: Float32Array, side: number): Pick<DamageMeasures, 'noise
   let centreSum = 0;
   let centreCount = 0;
   let sum = 0;
-  for (let k = 0; k < edges.length; k++) {
-    const value = Math.abs(edges[k]!);
-    histogram[value]!++;
-    sum += value;
-    const dx = (k % inner) - centre;
-    const dy = Math.floor(k / inner) - centre;
-    if (dx * dx + dy * dy < radiusSquared) {
-      centreSum += value;
-      centreCount++;
+  for (let y = 0, k = 0; y < inner; y++) {
+    const dy = y - centre;
+    for (let x = 0; x < inner; x++, k++) {
+      const value = Math.abs(edges[k]!);
+      histogram[value]!++;
+      sum += value;
+      const dx = x - centre;
+      if (dx * dx + dy * dy < radiusSquared) {
+        centreSum += value;
+        centreCount++;
+      }
     }
   }
   const mean = sum / edges.length;
@@ -82,8 +84,12 @@ function valueAtRank(histogram: Uint32Array, rank: number): number {
 function blankRowShare(luma: Uint8Array, side: number): number {
   let blank = 0;
   for (let y = 0; y < side; y++) {
-    const row = luma.subarray(y * side, (y + 1) * side);
-    const [low, high] = [Math.min(...row), Math.max(...row)];
+    let low = 255;
+    let high = 0;
+    for (let i = y * side; i < (y + 1) * side; i++) {
+      low = Math.min(low, luma[i]!);
+      high = Math.max(high, luma[i]!);
+    }
     if (high - low <= 2 && low > 20 && high < 235) blank++;
   }
   return blank / side;

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { decodeCentre, type InputSpec, type RgbSquare } from '../classifier/preprocess.js';
+import { lumaAndLab } from './colour.js';
 import { measuresOfDamage, type DamageMeasures } from './damage.js';
 import { laplacian } from './laplacian.js';
 
@@ -32,13 +33,10 @@ export async function measureQuality(image: string | Buffer, spec: InputSpec): P
 
 /** The gate's measures of a decoded centre square, brought to 128 pixels. */
 export async function measureCentre(centre: RgbSquare): Promise<QualityMeasures> {
-  const square = sharp(centre.data, { raw: { width: centre.side, height: centre.side, channels: 3 } }).resize(SIDE, SIDE, { fit: 'cover', position: 'centre' });
-  // side by side is safe here: decoding raw pixels cannot fail, so libvips's one error buffer is not shared
-  const [luma, lab] = await Promise.all([square.clone().grayscale().raw().toBuffer(), square.clone().toColourspace('lab').raw({ depth: 'float' }).toBuffer()]);
-  const lumaPixels = new Uint8Array(luma.buffer, luma.byteOffset, luma.byteLength);
-  const labPixels = new Float32Array(lab.buffer.slice(lab.byteOffset, lab.byteOffset + lab.byteLength));
-  const edges = laplacian(lumaPixels, SIDE);
-  return { ...measuresOfLuma(lumaPixels, edges, SIDE), ...measuresOfDamage(lumaPixels, labPixels, edges, SIDE) };
+  const square = await sharp(centre.data, { raw: { width: centre.side, height: centre.side, channels: 3 } }).resize(SIDE, SIDE, { fit: 'cover', position: 'centre' }).raw().toBuffer();
+  const { luma, lab } = lumaAndLab(new Uint8Array(square.buffer, square.byteOffset, square.byteLength));
+  const edges = laplacian(luma, SIDE);
+  return { ...measuresOfLuma(luma, edges, SIDE), ...measuresOfDamage(luma, lab, edges, SIDE) };
 }
 
 /** `edges` is the luma's `laplacian`. */

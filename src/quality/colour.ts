@@ -1,0 +1,67 @@
+/**
+ * The gate's two views of an 8-bit sRGB picture, computed as libvips computes them (`grayscale()`
+ * and `toColourspace('lab')`), in one pass: luma is the sRGB-encoded relative luminance, and CIELAB
+ * is relative to the D65 white.
+ */
+export interface LumaAndLab {
+  luma: Uint8Array;
+  /** L*, a*, b* per pixel. */
+  lab: Float32Array;
+}
+
+const LINEAR = Float32Array.from({ length: 256 }, (_, v) => {
+  const c = v / 255;
+  return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+});
+
+const D65 = { x: 0.95047, y: 1, z: 1.08883 };
+
+/** The linear luminance at which each 8-bit sRGB code begins, for rounding a luminance to its code without a power. */
+const CODE_STARTS = Float32Array.from({ length: 256 }, (_, code) => {
+  const c = (code - 0.5) / 255;
+  return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+});
+
+function srgbCode(linear: number): number {
+  let low = 0;
+  let high = 255;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (CODE_STARTS[middle]! <= linear) low = middle;
+    else high = middle - 1;
+  }
+  return low;
+}
+
+/** CIELAB's f(t), tabulated over [0, 1] and interpolated: a*, b* within 0.01 of libvips's, without three cube roots a pixel. */
+const LAB_STEPS = 4096;
+const LAB_F = Float32Array.from({ length: LAB_STEPS + 2 }, (_, i) => {
+  const t = i / LAB_STEPS;
+  return t > (6 / 29) ** 3 ? Math.cbrt(t) : t / (3 * (6 / 29) ** 2) + 4 / 29;
+});
+
+function labF(t: number): number {
+  const position = Math.min(Math.max(t, 0), 1) * LAB_STEPS;
+  const i = Math.floor(position);
+  return LAB_F[i]! + (LAB_F[i + 1]! - LAB_F[i]!) * (position - i);
+}
+
+export function lumaAndLab(rgb: Uint8Array): LumaAndLab {
+  const count = rgb.length / 3;
+  const luma = new Uint8Array(count);
+  const lab = new Float32Array(rgb.length);
+  for (let p = 0, i = 0; p < count; p++, i += 3) {
+    const r = LINEAR[rgb[i]!]!;
+    const g = LINEAR[rgb[i + 1]!]!;
+    const b = LINEAR[rgb[i + 2]!]!;
+    const y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    const fx = labF((0.4124 * r + 0.3576 * g + 0.1805 * b) / D65.x);
+    const fy = labF(y / D65.y);
+    const fz = labF((0.0193 * r + 0.1192 * g + 0.9505 * b) / D65.z);
+    luma[p] = srgbCode(y);
+    lab[i] = 116 * fy - 16;
+    lab[i + 1] = 500 * (fx - fy);
+    lab[i + 2] = 200 * (fy - fz);
+  }
+  return { luma, lab };
+}
