@@ -1,7 +1,7 @@
 /**
- * The gate's two views of an 8-bit sRGB picture, computed as libvips computes them (`grayscale()`
- * and `toColourspace('lab')`), in one pass: luma is the sRGB-encoded relative luminance, and CIELAB
- * is relative to the D65 white.
+ * The gate's two views of an 8-bit sRGB picture, in one pass: luma is the sRGB-encoded relative
+ * luminance (libvips's `grayscale()` gets there through a table and differs by 0.3 levels on
+ * average), and CIELAB is relative to the D65 white, as libvips's `toColourspace('lab')`.
  */
 export interface LumaAndLab {
   luma: Uint8Array;

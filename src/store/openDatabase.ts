@@ -12,19 +12,21 @@ const LEGACY_TABLES = ['captures', 'sessions'];
  * Refuses, before anything is written to it, an SQLite file that is not a dermacam log: its
  * `application_id` is dermacam's, or it is a log from before the id (id 0, schema 1 or 2, only
  * dermacam's tables), or it is empty. A file that cannot be read yet (another process is just
- * creating the log: SQLITE_READONLY_RECOVERY, or busy) is looked at again a few times.
+ * creating the log: SQLITE_READONLY_RECOVERY, busy, or its first page half written) is looked at
+ * again a few times.
  */
 export async function refuseForeignDatabase(file: string): Promise<void> {
+  const foreign = () => new StoreError(`Cannot open the session log ${file}: it is not a dermacam session log, or it is damaged. It was left untouched.`);
   for (let attempt = 1; ; attempt++) {
     const verdict = inspect(file);
     if (verdict === 'dermacam' || verdict === 'unreadable here') return; // the caller's own open says why it cannot
-    if (verdict === 'foreign') throw new StoreError(`Cannot open the session log ${file}: it is not a dermacam session log, or it is damaged. It was left untouched.`);
-    if (attempt === 5) throw new StoreError(`Cannot open the session log ${file}: another program keeps it locked. It was left untouched.`);
+    if (verdict === 'foreign') throw foreign();
+    if (attempt === 5) throw verdict === 'not a database yet' ? foreign() : new StoreError(`Cannot open the session log ${file}: another program keeps it locked. It was left untouched.`);
     await sleep(200 * attempt);
   }
 }
 
-function inspect(file: string): 'dermacam' | 'foreign' | 'unreadable here' | 'not yet' {
+function inspect(file: string): 'dermacam' | 'foreign' | 'unreadable here' | 'not a database yet' | 'locked' {
   let db: Database.Database | undefined;
   try {
     db = new Database(file, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
@@ -36,8 +38,8 @@ function inspect(file: string): 'dermacam' | 'foreign' | 'unreadable here' | 'no
     return applicationId === APPLICATION_ID || empty || legacy ? 'dermacam' : 'foreign';
   } catch (error) {
     const code = String((error as NodeJS.ErrnoException).code);
-    if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) return 'foreign';
-    return code === 'SQLITE_CANTOPEN' ? 'unreadable here' : 'not yet';
+    if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) return 'not a database yet';
+    return code === 'SQLITE_CANTOPEN' ? 'unreadable here' : 'locked';
   } finally {
     db?.close();
   }
