@@ -5,13 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian tools the tests use: fswebcam (the real webcam path, through its file source), tmux
-# (the terminal UI end to end), dicom3tools (dciodvfy checks the DICOM objects), and Orthanc with
-# its DICOMweb plugin (the PACS the outbox sends to; the tests run their own, not the service).
-if ! command -v fswebcam >/dev/null || ! command -v tmux >/dev/null || ! command -v dciodvfy >/dev/null ||
+# (the terminal UI end to end), dicom3tools (dciodvfy checks the DICOM objects), dcmtk (dcmmkdir
+# makes the DICOMDIR of an export, dcmdump reads it), and Orthanc with its DICOMweb plugin (the
+# PACS the outbox sends to; the tests run their own, not the service).
+if ! command -v fswebcam >/dev/null || ! command -v tmux >/dev/null || ! command -v dciodvfy >/dev/null || ! command -v dcmmkdir >/dev/null ||
   [ ! -x /usr/sbin/Orthanc ] || [ ! -e /usr/share/orthanc/plugins/libOrthancDicomWeb.so ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends fswebcam tmux dicom3tools orthanc orthanc-dicomweb
+  apt-get install -y -qq --no-install-recommends fswebcam tmux dicom3tools dcmtk orthanc orthanc-dicomweb
 fi
 
 # Debian's PyTorch for the training pipeline's smoke test (cache, fine-tune, export, parity, card).

@@ -21,7 +21,7 @@ const UI_USAGE = `dermacam [--camera /dev/videoN|file:<image>|dir:<folder>|demo]
 
 const COMMANDS: Record<string, CommandEntry> = {
   classify: {
-    usage: 'dermacam classify <image|folder>... [--json] [--model <dir>] [--backend auto|onnx|node|wasm|cpu]',
+    usage: 'dermacam classify <image|folder>... [--json] [--explain <dir>] [--model <dir>] [--backend auto|onnx|node|wasm|cpu]',
     load: async () => (await import('./commands/classify.js')).classifyCommand,
   },
   eval: {

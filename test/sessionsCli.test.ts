@@ -30,7 +30,7 @@ describe('dermacam sessions and export', () => {
     const { code, stdout } = await runCli(['sessions', '--data-dir', dataDir]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/alice\s+P-1\s+1/);
-    expect(stdout).toMatch(/bob\s+2/);
+    expect(stdout).toMatch(/bob  +DERMACAM-[0-9A-F]{12}  +2\n/); // the generated reference, in its own column
   });
 
   it('exports the latest session by default, all with --all, and a chosen one with --session', async () => {

@@ -84,6 +84,16 @@ describe('session log', () => {
     await log.close();
   });
 
+  it('logs a generated patient reference for a session begun without one, a new one each time', async () => {
+    const log = await SessionLog.open(tempDir());
+    const [first, second] = [await log.startSession('alice'), await log.startSession('alice', '  ')];
+    expect(first.patient_ref).toMatch(/^DERMACAM-[0-9A-F]{12}$/);
+    expect(second.patient_ref).toMatch(/^DERMACAM-[0-9A-F]{12}$/);
+    expect(second.patient_ref).not.toBe(first.patient_ref);
+    expect(log.sessions().map((s) => s.patient_ref)).toEqual([first.patient_ref, second.patient_ref]);
+    await log.close();
+  });
+
   it('leaves neither a row nor a temp file when the image write fails', async () => {
     const dir = tempDir();
     const failingWrite = { ...fsPromises, open: (async (...args: Parameters<typeof fsPromises.open>) => {

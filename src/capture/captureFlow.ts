@@ -1,6 +1,9 @@
+import path from 'node:path';
 import type { CameraSource } from '../camera/source.js';
+import type { Explanation } from '../classifier/classifier.js';
 import type { ImageClassifier } from '../classifier/workerClient.js';
 import { UserError } from '../errors.js';
+import { readRegularFile } from '../regularFile.js';
 import type { Capture, CaptureResult, Session, SessionLog } from '../store/sessionLog.js';
 
 /** Who the next session is for; it is written to the log at its first capture, so no session is ever empty. */
@@ -53,6 +56,12 @@ export class CaptureFlow {
   planSession(plan: SessionPlan): void {
     this.plan = plan;
     this.current = undefined;
+  }
+
+  /** Where the model looked in a logged capture: its image as logged, explained by the classifier. */
+  async explain(capture: Capture, onProgress?: (done: number) => void): Promise<Explanation> {
+    const image = await readRegularFile(path.join(this.deps.store.dataDir, capture.image_path), { followLinks: false });
+    return this.deps.classifier.explain(image, onProgress);
   }
 
   async capture(): Promise<CaptureOutcome> {

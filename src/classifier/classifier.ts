@@ -1,4 +1,5 @@
 import type * as TF from '@tensorflow/tfjs';
+import { DEFAULT_OCCLUSION, occlusionMap, type OcclusionMap } from '../explain/occlusion.js';
 import { judgeQuality } from '../quality/gate.js';
 import { measureCentre } from '../quality/measure.js';
 import { readRegularFile } from '../regularFile.js';
@@ -34,7 +35,16 @@ export interface Classifier {
   meanLogits(inputs: Float32Array[]): Promise<number[]>;
   /** Calibrated p(malignant) for preprocessed inputs (size x size x 3 floats each). */
   predictPixels(inputs: Float32Array[]): Promise<number[]>;
+  /** Where the model looked in an image: the occlusion map over its input square (src/explain/occlusion.ts). */
+  explain(input: string | Buffer, onProgress?: (done: number) => void): Promise<Explanation>;
   dispose(): void;
+}
+
+export interface Explanation {
+  /** The model's input square, `size` x `size` RGB: what the map lies over. */
+  pixels: Uint8Array;
+  size: number;
+  map: OcclusionMap;
 }
 
 export interface LoadOptions {
@@ -95,6 +105,13 @@ export async function loadClassifier({ tf, modelDir, backend: request }: LoadOpt
       const started = performance.now();
       const decision = decide(card, [await analyse(input, card.test_time_flips, true)]);
       return { ...decision, ms: performance.now() - started };
+    },
+    async explain(input, onProgress) {
+      const image = typeof input === 'string' ? await readRegularFile(input) : input;
+      const { size } = card.input;
+      const { pixels } = await decodePicture(image, size, { detail: card.input.detail, measure: async () => undefined });
+      const map = await occlusionMap(normalise(pixels, card.input), size, meanLogits, { ...DEFAULT_OCCLUSION, onProgress });
+      return { pixels, size, map };
     },
     dispose: () => network.dispose(),
   };

@@ -35,8 +35,11 @@ try {
     rules: { calibration: card.calibration, threshold: card.threshold, uncertain_band: card.uncertain_band, out_of_distribution: card.out_of_distribution },
   });
   port.on('message', async (request: WorkerRequest) => {
+    const { id } = request;
     try {
-      post({ type: 'analysis', id: request.id, analysis: await classifier.analyse(Buffer.from(request.image), request.flips, request.withQuality) });
+      const image = Buffer.from(request.image);
+      if (request.kind === 'analyse') post({ type: 'analysis', id, analysis: await classifier.analyse(image, request.flips, request.withQuality) });
+      else post({ type: 'explanation', id, explanation: await classifier.explain(image, (done) => post({ type: 'progress', id, done })) });
     } catch (error) {
       post({ type: 'error', id: request.id, message: (error as Error).message });
     }

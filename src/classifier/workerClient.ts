@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import { UserError } from '../errors.js';
 import type { BackendName, BackendRequest } from './backend.js';
-import type { Prediction } from './classifier.js';
+import type { Explanation, Prediction } from './classifier.js';
 import { decide, type DecisionRules, type FlipAnalysis } from './decision.js';
 import type { Flip } from './features.js';
 
@@ -24,38 +24,61 @@ export interface ModelInfo {
   oodThreshold: number;
 }
 
-export type WorkerRequest = { id: number; image: Uint8Array; flips: Flip[]; withQuality: boolean };
+export type WorkerRequest =
+  | { id: number; kind: 'analyse'; image: Uint8Array; flips: Flip[]; withQuality: boolean }
+  | { id: number; kind: 'explain'; image: Uint8Array };
 export type WorkerResponse =
   | { type: 'ready'; info: ModelInfo; flips: Flip[]; rules: DecisionRules }
   | { type: 'failed'; message: string }
   | { type: 'analysis'; id: number; analysis: FlipAnalysis }
+  | { type: 'explanation'; id: number; explanation: Explanation }
+  | { type: 'progress'; id: number; done: number }
   | { type: 'error'; id: number; message: string };
 
 /** What the app needs of a classifier: who it is, and an asynchronous classification of a still. */
 export interface ImageClassifier {
   info: ModelInfo;
   classify(image: Buffer): Promise<Prediction>;
+  /** Where the model looked in a still (its occlusion map), with the share done so far as it goes. */
+  explain(image: Buffer, onProgress?: (done: number) => void): Promise<Explanation>;
   close(): Promise<void>;
 }
 
 type Ready = Extract<WorkerResponse, { type: 'ready' }>;
+/** A request before it is numbered. */
+type Unnumbered<R> = R extends unknown ? Omit<R, 'id'> : never;
+type Request = Unnumbered<WorkerRequest>;
 
 interface ClassifierWorker {
   ready: Ready;
   analyse(image: Buffer, flips: Flip[], withQuality: boolean): Promise<FlipAnalysis>;
+  explain(image: Buffer, onProgress?: (done: number) => void): Promise<Explanation>;
   terminate(): Promise<unknown>;
+}
+
+interface Waiter {
+  resolve: (result: FlipAnalysis | Explanation) => void;
+  reject: (e: Error) => void;
+  onProgress?: (done: number) => void;
 }
 
 /** Starts one worker thread running `script` and waits until its model is loaded. */
 function startWorker(setup: WorkerSetup, script: URL): Promise<ClassifierWorker> {
   const worker = new Worker(script, { workerData: setup });
-  const pending = new Map<number, { resolve: (analysis: FlipAnalysis) => void; reject: (e: Error) => void }>();
+  const pending = new Map<number, Waiter>();
   let nextId = 0;
   let ready = false;
   // a worker that dies after starting (out of memory, say) fails what it was doing, rather than leaving it waiting
   const failPending = (why: string) => {
     for (const waiter of pending.values()) waiter.reject(new UserError(`The classifier stopped (${why}); restart dermacam.`));
     pending.clear();
+  };
+  const ask = (request: Request, onProgress?: (done: number) => void) => {
+    const id = nextId++;
+    return new Promise<FlipAnalysis | Explanation>((resolve, reject) => {
+      pending.set(id, { resolve, reject, onProgress });
+      worker.postMessage({ id, ...request } as WorkerRequest);
+    });
   };
   worker.on('exit', (code) => failPending(`exit code ${code}`));
   return new Promise((resolveReady, rejectReady) => {
@@ -66,20 +89,17 @@ function startWorker(setup: WorkerSetup, script: URL): Promise<ClassifierWorker>
         ready = true;
         resolveReady({
           ready: message,
-          analyse(image, flips, withQuality) {
-            const id = nextId++;
-            return new Promise((resolve, reject) => {
-              pending.set(id, { resolve, reject });
-              worker.postMessage({ id, image, flips, withQuality } satisfies WorkerRequest);
-            });
-          },
+          analyse: (image, flips, withQuality) => ask({ kind: 'analyse', image, flips, withQuality }) as Promise<FlipAnalysis>,
+          explain: (image, onProgress) => ask({ kind: 'explain', image }, onProgress) as Promise<Explanation>,
           terminate: () => worker.terminate(),
         });
       }
-      if (message.type === 'analysis' || message.type === 'error') {
+      if (message.type === 'progress') pending.get(message.id)?.onProgress?.(message.done);
+      if (message.type === 'analysis' || message.type === 'explanation' || message.type === 'error') {
         const waiter = pending.get(message.id);
         pending.delete(message.id);
         if (message.type === 'analysis') waiter?.resolve(message.analysis);
+        else if (message.type === 'explanation') waiter?.resolve(message.explanation);
         else waiter?.reject(new UserError(message.message));
       }
     });
@@ -114,6 +134,7 @@ export async function startClassifierWorkers(setup: WorkerSetup, maxCount: numbe
       const parts = await Promise.all(shares.map((share, w) => workers[w]!.analyse(image, share, w === 0)));
       return { ...decide(rules, parts), ms: performance.now() - startedAt };
     },
+    explain: (image, onProgress) => first.explain(image, onProgress),
     close: async () => {
       await Promise.all(workers.map((worker) => worker.terminate()));
     },

@@ -1,6 +1,11 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadClassifier } from '../classifier/classifier.js';
+import { loadClassifier, type Explanation } from '../classifier/classifier.js';
 import { UserError } from '../errors.js';
+import { explanationPng } from '../explain/heatOverlay.js';
+import { writeExportFile } from '../store/exportFile.js';
+import { describeWriteFailure, StoreError } from '../store/storeErrors.js';
 import { escapeControlCharacters } from '../text.js';
 import { expandImageInputs } from './imageFiles.js';
 import { progressOnTerminal } from './progress.js';
@@ -8,12 +13,15 @@ import { DEFAULT_MODEL_DIR, parseBackend, writeLine, type CommandIO } from './io
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
 
-/** `dermacam classify <image|folder>... [--json] [--model <dir>] [--backend ...]` */
+/**
+ * `dermacam classify <image|folder>... [--json] [--explain <dir>] [--model <dir>] [--backend ...]`;
+ * `--explain` also writes each picture's occlusion map as `<dir>/<name>.explain.png`.
+ */
 export async function classifyCommand(argv: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { json: { type: 'boolean', default: false }, model: { type: 'string' }, backend: { type: 'string' } },
+    options: { json: { type: 'boolean', default: false }, explain: { type: 'string' }, model: { type: 'string' }, backend: { type: 'string' } },
   });
   if (positionals.length === 0) throw new UserError('Name at least one image or folder to classify.');
   const classifier = await loadClassifier({ tf: io.tf, modelDir: values.model ?? DEFAULT_MODEL_DIR, backend: parseBackend(values.backend) });
@@ -24,6 +32,7 @@ export async function classifyCommand(argv: string[], io: CommandIO): Promise<nu
   const inputs = await expandImageInputs(positionals);
   const progress = progressOnTerminal(io.stderr, inputs.length, 'classified');
   const labels: Record<string, number> = {};
+  const explanations = values.explain === undefined ? undefined : await explanationWriter(values.explain);
   for (const input of inputs) {
     let result: Record<string, unknown>;
     if ('error' in input) {
@@ -41,6 +50,7 @@ export async function classifyCommand(argv: string[], io: CommandIO): Promise<nu
           model: classifier.modelId,
           backend: classifier.backend,
           ms: round(prediction.ms, 1),
+          ...(explanations && { explain: await explanations.write(input.file, await classifier.explain(input.file)) }),
         };
       } catch (error) {
         if (!(error instanceof UserError)) throw error;
@@ -68,5 +78,24 @@ function humanLine(result: Record<string, unknown>): string {
   // a refused picture gets no probability on screen; --json keeps it for research
   if (result.label === 'rejected') return `${file}: rejected: ${reasons.join('; ')} (${result.ms} ms)`;
   const p = ((result.p_malignant as number) * 100).toFixed(1);
-  return `${file}: ${result.label} (p malignant ${p}%, ${result.ms} ms)`;
+  const explained = result.explain ? `; map ${escapeControlCharacters(result.explain as string)}` : '';
+  return `${file}: ${result.label} (p malignant ${p}%, ${result.ms} ms${explained})`;
+}
+
+/** Writes explanation images into `dir` (made private if new), one name per picture even where two folders hold the same file name. */
+async function explanationWriter(dir: string) {
+  await mkdir(dir, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+    throw new StoreError(`The explanation maps cannot be written: ${describeWriteFailure(error, dir)}.`);
+  });
+  const taken = new Set<string>();
+  return {
+    async write(file: string, explanation: Explanation): Promise<string> {
+      const name = path.basename(file, path.extname(file));
+      let out = path.join(dir, `${name}.explain.png`);
+      for (let n = 2; taken.has(out); n++) out = path.join(dir, `${name}-${n}.explain.png`);
+      taken.add(out);
+      await writeExportFile(out, await explanationPng(explanation.pixels, explanation.size, explanation.map), { replace: true });
+      return out;
+    },
+  };
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { appVersion } from '../appVersion.js';
 import { writeDicomExport } from '../dicom/dicomExport.js';
@@ -40,9 +41,10 @@ export async function exportCommand(argv: string[], io: CommandIO): Promise<numb
     }
     const head = log.head();
     if (values.dicom) {
-      const { written, withdrawn } = await writeDicomExport(log, values.dicom, captures, { appVersion: await appVersion(), replace: values.force });
+      const { written, withdrawn, dicomDir } = await writeDicomExport(log, values.dicom, captures, { appVersion: await appVersion(), replace: values.force });
       const left = withdrawn > 0 ? ` (${withdrawn} withdrawn ${withdrawn === 1 ? 'capture' : 'captures'} left out)` : '';
       writeLine(io.stderr, `Wrote ${written.length} DICOM ${written.length === 1 ? 'file' : 'files'} to ${values.dicom}${left}.`);
+      writeLine(io.stderr, dicomDir.made ? `Indexed the folder in ${path.join(values.dicom, 'DICOMDIR')}.` : `No DICOMDIR was made: ${dicomDir.why}; the files are complete without it.`);
     } else {
       const csv = capturesCsv(sessions, captures);
       if (values.out) await writeExportFile(values.out, csv, { replace: values.force });

@@ -9,13 +9,17 @@ export async function sessionsCommand(argv: string[], io: CommandIO): Promise<nu
   if (!log) return 0;
   try {
     const sessions = log.sessions().reverse(); // newest first, as the app's history lists them
-    writeLine(io.stdout, `${'session'.padEnd(24)}${'started (UTC)'.padEnd(22)}${'operator'.padEnd(18)}${'patient ref'.padEnd(16)}captures`);
-    for (const s of sessions) {
-      writeLine(io.stdout, `${s.id.padEnd(24)}${s.started_at.slice(0, 19).replace('T', ' ').padEnd(22)}${s.operator.padEnd(18)}${(s.patient_ref ?? '').padEnd(16)}${s.captures}`);
-    }
+    const rows = sessions.map((s) => [s.id, s.started_at.slice(0, 19).replace('T', ' '), s.operator, s.patient_ref ?? '', String(s.captures)]);
+    for (const line of alignedColumns([['session', 'started (UTC)', 'operator', 'patient ref', 'captures'], ...rows])) writeLine(io.stdout, line);
     if (sessions.length === 0) writeLine(io.stdout, '(no sessions yet)');
     return 0;
   } finally {
     await log.close();
   }
+}
+
+/** Rows of cells as lines, each column as wide as its widest cell and two spaces apart, so that no value runs into the next. */
+function alignedColumns(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]! + 2))).join(''));
 }

@@ -1,4 +1,5 @@
 import dcmjs from 'dcmjs';
+import { bodySiteNamed, type CodedConcept } from '../bodySites.js';
 import { UserError } from '../errors.js';
 import type { Capture, Session } from '../store/records.js';
 import { dicomTime } from './dicomTime.js';
@@ -39,7 +40,10 @@ export function captureUids(logIdentity: string, session: Session, capture: Capt
   };
 }
 
-/** The Patient ID a session goes by: its pseudonymous reference, never a name, or one made from the session. */
+/**
+ * The Patient ID a session goes by: its pseudonymous reference, never a name. Sessions logged before
+ * references were generated (`generatedPatientRef`) have none; they keep the one they were sent with.
+ */
 export function patientId(session: Session): string {
   return session.patient_ref ?? `DERMACAM-${session.id}`;
 }
@@ -98,6 +102,7 @@ export function captureObject({ logIdentity, session, capture, jpeg, facts, appV
     ImageType: ['ORIGINAL', 'PRIMARY'],
     ImageComments: resultComment(capture),
     AcquisitionContextSequence: [],
+    ...anatomicRegion(capture.body_site),
     LossyImageCompression: '01',
     LossyImageCompressionMethod: 'ISO_10918_1',
     SamplesPerPixel: colour ? 3 : 1,
@@ -125,6 +130,14 @@ export function captureObject({ logIdentity, session, capture, jpeg, facts, appV
   const file = new DicomDict(DicomMetaDictionary.denaturalizeDataset(meta));
   file.dict = DicomMetaDictionary.denaturalizeDataset(dataset);
   return new Uint8Array(file.write({ fragmentMultiframe: false }));
+}
+
+/** A listed body site as the Anatomic Region Sequence (SNOMED CT), with its side as a modifier; free text stays in Image Comments alone. */
+function anatomicRegion(bodySite: string | null) {
+  const site = bodySiteNamed(bodySite);
+  if (!site) return {};
+  const sct = (concept: CodedConcept) => ({ CodeValue: concept.code, CodingSchemeDesignator: 'SCT', CodeMeaning: concept.meaning });
+  return { AnatomicRegionSequence: [{ ...sct(site), ...(site.laterality ? { AnatomicRegionModifierSequence: [sct(site.laterality)] } : {}) }] };
 }
 
 /** The classifier's result in words, as the app shows it; a withdrawn capture says so first. */

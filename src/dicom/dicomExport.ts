@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
@@ -9,11 +10,22 @@ import { writeExportFile } from '../store/exportFile.js';
 import type { SessionLog } from '../store/sessionLog.js';
 import { describeWriteFailure, StoreError } from '../store/storeErrors.js';
 import { captureObject, UnsendableCaptureError } from './captureObject.js';
+import { dcmtkDicomDir, type DicomDirMaker, type DicomDirOutcome } from './dicomDir.js';
 
 export interface DicomExportResult {
   written: string[];
   /** Withdrawn captures (retakes) stay out of a PACS. */
   withdrawn: number;
+  dicomDir: DicomDirOutcome;
+}
+
+/**
+ * A file or folder name a DICOM file set allows (PS3.10: up to 8 of A-Z, 0-9 and _): a letter, then
+ * 7 base-36 digits of the id's sha256, so that the same capture always lands in the same place.
+ */
+export function fileSetName(prefix: 'S' | 'I', id: string): string {
+  const digest = BigInt(`0x${createHash('sha256').update(id).digest('hex').slice(0, 16)}`);
+  return prefix + digest.toString(36).toUpperCase().padStart(7, '0').slice(-7);
 }
 
 /** Reads a logged capture's JPEG and builds its DICOM object. */
@@ -33,31 +45,35 @@ export async function objectOf(log: SessionLog, session: Session, capture: Captu
 }
 
 /**
- * Writes captures as DICOM files, `<dir>/<session id>/<capture id>.dcm`, each private (0600) and
- * whole or absent. An existing file is replaced only with `replace`: the same capture always
- * gives the same object, so a second export changes nothing a PACS would see.
+ * Writes captures as a DICOM file set: `<dir>/DICOM/<session>/<capture>` (names from `fileSetName`),
+ * each file private (0600) and whole or absent, indexed by `<dir>/DICOMDIR` where `makeDicomDir`
+ * can make one. An existing file is replaced only with `replace`: the same capture always gives the
+ * same object, so a second export changes nothing a PACS would see.
  */
 export async function writeDicomExport(
   log: SessionLog,
   dir: string,
   captures: Capture[],
-  { appVersion, replace = false }: { appVersion: string; replace?: boolean },
+  { appVersion, replace = false, makeDicomDir = dcmtkDicomDir() }: { appVersion: string; replace?: boolean; makeDicomDir?: DicomDirMaker },
 ): Promise<DicomExportResult> {
   const sessions = new Map(log.sessions().map((session) => [session.id, session]));
   const written: string[] = [];
+  const named = new Map<string, string>();
   let withdrawn = 0;
   for (const capture of captures) {
     if (capture.withdrawn_at) {
       withdrawn++;
       continue;
     }
-    const folder = path.join(dir, capture.session_id);
+    const folder = path.join(dir, 'DICOM', fileSetName('S', capture.session_id));
+    const file = path.join(folder, fileSetName('I', capture.id));
+    if (named.has(file) && named.get(file) !== capture.id) throw new StoreError(`Captures ${named.get(file)} and ${capture.id} would share the file name ${file}; export them to different folders.`);
+    named.set(file, capture.id);
     await mkdir(folder, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
       throw new StoreError(`The DICOM export was not written: ${describeWriteFailure(error, folder)}.`);
     });
-    const file = path.join(folder, `${capture.id}.dcm`);
     await writeExportFile(file, await objectOf(log, sessions.get(capture.session_id)!, capture, appVersion), { replace });
     written.push(file);
   }
-  return { written, withdrawn };
+  return { written, withdrawn, dicomDir: await makeDicomDir(dir) };
 }

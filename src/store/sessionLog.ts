@@ -21,11 +21,22 @@ export const DATABASE_FILE = 'dermacam.db';
 /** Where `doctor --verify --repair` moves files that no row refers to; they are never deleted. */
 export const UNREFERENCED_FOLDER = 'unreferenced';
 
-/** Clock, id source and file system, injectable so that tests are deterministic and can inject faults. */
+/**
+ * A pseudonym for a session begun without a patient reference: random (48 bits), so that two devices
+ * or two sessions never give two people one Patient ID in a PACS, and marked as made by dermacam.
+ */
+export function generatedPatientRef(): string {
+  return `${GENERATED_REF_PREFIX}${randomBytes(6).toString('hex').toUpperCase()}`;
+}
+
+export const GENERATED_REF_PREFIX = 'DERMACAM-';
+
+/** Clock, id sources and file system, injectable so that tests are deterministic and can inject faults. */
 export interface StoreDeps {
   fs: FileSystem;
   now: () => Date;
   randomId: () => string;
+  newPatientRef: () => string;
 }
 
 export interface OpenOptions {
@@ -33,7 +44,7 @@ export interface OpenOptions {
   key?: Buffer;
 }
 
-const defaultDeps: StoreDeps = { fs: fsPromises, now: () => new Date(), randomId: () => randomBytes(3).toString('hex') };
+const defaultDeps: StoreDeps = { fs: fsPromises, now: () => new Date(), randomId: () => randomBytes(3).toString('hex'), newPatientRef: generatedPatientRef };
 
 const SESSIONS_WITH_COUNTS = `SELECT s.id, s.started_at, s.operator, s.patient_ref, count(c.id) AS captures
   FROM sessions s LEFT JOIN captures c ON c.session_id = s.id AND c.withdrawn_at IS NULL`;
@@ -114,9 +125,10 @@ export class SessionLog {
     }
   }
 
+  /** A session begun without a patient reference gets a generated one (`generatedPatientRef`), logged like a given one. */
   async startSession(operator: string, patientRef?: string): Promise<Session> {
     const now = this.deps.now();
-    const fields = { started_at: now.toISOString(), operator, patient_ref: patientRef?.trim() || null };
+    const fields = { started_at: now.toISOString(), operator, patient_ref: patientRef?.trim() || this.deps.newPatientRef() };
     const id = await this.write('new session', () => {
       const id = this.freeId('sessions', now.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-'));
       this.db.prepare('INSERT INTO sessions (id, started_at, operator, patient_ref) VALUES (@id, @started_at, @operator, @patient_ref)').run({ id, ...fields });

@@ -4,12 +4,14 @@ import { useCallback, useEffect, useReducer, useRef, useState, type ReactElement
 import type { CameraSource } from '../camera/source.js';
 import type { CaptureFlow, SessionPlan } from '../capture/captureFlow.js';
 import type { BackgroundSender } from '../outbox/status.js';
+import { bodySitesMatching } from '../bodySites.js';
 import { verdictOf } from '../capture/verdict.js';
 import type { ModelInfo } from '../classifier/workerClient.js';
 import { UserError } from '../errors.js';
 import { writeSessionCsv } from '../store/exportFile.js';
 import type { Capture, SessionLog } from '../store/sessionLog.js';
 import { ConfirmPrompt } from './ConfirmPrompt.js';
+import { ExplainPanel } from './ExplainPanel.js';
 import { Header, headerLines } from './Header.js';
 import { HelpPanel } from './HelpPanel.js';
 import { History, HISTORY_LISTS_WIDTH } from './History.js';
@@ -46,7 +48,7 @@ export interface AppProps {
 export const MIN_COLUMNS = 64;
 export const MIN_ROWS = 20;
 
-type Mode = { name: 'main' | 'new-session' | 'confirm-retake' | 'history' | 'help' } | { name: 'note'; capture: Capture };
+type Mode = { name: 'main' | 'new-session' | 'confirm-retake' | 'history' | 'help' } | { name: 'note' | 'explain'; capture: Capture };
 
 const terminalSize = (stdout: NodeJS.WriteStream) => ({ columns: stdout.columns || 100, rows: stdout.rows || 30 });
 
@@ -92,6 +94,7 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
   // wide terminals give the picture more than half; narrow ones leave the text its room
   const previewColumns = Math.floor(columns * (columns >= 120 ? 0.55 : 0.45));
   const previewRows = Math.max(6, rows - headerLines(columns) - 1 - keyHelpLines(keys, columns) - 1);
+  const panelColumns = columns - previewColumns - 2;
 
   const capturing = useRef(false); // a ref, not state: a second space may arrive before the next render
   // a capture asked for while the model loads is taken as soon as it is ready
@@ -103,7 +106,7 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
   }, [flow]);
 
   function isAvailable(key: string): boolean {
-    if (key === 'r' || key === 'b') return last !== undefined;
+    if (key === 'r' || key === 'b' || key === 'x') return last !== undefined;
     if (key === 'e') return session !== undefined;
     return true;
   }
@@ -150,6 +153,13 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
     back();
   }
 
+  /** Shows where the model looked in a capture, once the model (which computes it) is loaded. */
+  function explainOrSay(capture: Capture): void {
+    if (!flow) return setMessage('The model is still loading: press x again when it is ready.');
+    go({ name: 'explain', capture });
+  }
+  const explainCapture = useCallback((capture: Capture, onProgress: (done: number) => void) => flow!.explain(capture, onProgress), [flow]);
+
   function quit(): void {
     exit();
     onQuit?.();
@@ -176,6 +186,7 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
       else if (input === 'r') go({ name: 'confirm-retake' });
       else if (input === 'n') go({ name: 'new-session' });
       else if (input === 'b' && last) go({ name: 'note', capture: last });
+      else if (input === 'x' && last) explainOrSay(last);
       else if (input === 'h') go({ name: 'history' });
       else if (input === 'e') void exportSession();
       else if (input === '?') go({ name: 'help' });
@@ -226,7 +237,13 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
       <TextForm
         title={`Body site and note, capture ${capture.id}`}
         fields={[
-          { key: 'body_site', label: 'Body site', value: capture.body_site ?? '' },
+          {
+            key: 'body_site',
+            label: 'Body site',
+            value: capture.body_site ?? '',
+            suggest: bodySitesMatching,
+            hint: 'Tab completes a listed site',
+          },
           { key: 'note', label: 'Note', value: capture.note ?? '' },
         ]}
         onCancel={back}
@@ -240,6 +257,8 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
         }
       />
     );
+  } else if (mode.name === 'explain') {
+    panel = <ExplainPanel capture={mode.capture} explain={explainCapture} draw={renderFrame} columns={panelColumns} rows={Math.max(4, previewRows - 5)} onClose={back} />;
   } else if (mode.name === 'confirm-retake' && last) {
     panel = (
       <ConfirmPrompt
@@ -259,7 +278,7 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
   } else {
     panel = (
       <>
-        <ResultPanel state={result} width={columns - previewColumns - 2} />
+        <ResultPanel state={result} width={panelColumns} />
         <Box marginTop={1}>
           <SessionPanel session={session} plan={flow?.sessionPlan ?? plan} />
         </Box>
@@ -283,6 +302,7 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
             thumbnail={thumbnailColumns >= 16 ? thumbnail : undefined}
             onClose={back}
             onAnnotate={(capture) => go({ name: 'note', capture })}
+            onExplain={explainOrSay}
           />
         </Box>
       ) : (
@@ -297,7 +317,7 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
             intervalMs={result.status === 'classifying' ? 4 * previewIntervalMs : previewIntervalMs}
             onCameraState={keepCameraState}
           />
-          <Box flexDirection="column" marginLeft={2} width={columns - previewColumns - 2}>
+          <Box flexDirection="column" marginLeft={2} width={panelColumns}>
             {panel}
           </Box>
         </Box>

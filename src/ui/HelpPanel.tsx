@@ -6,7 +6,8 @@ const HELP: [string, string][] = [
   ['r', 'withdraw the last capture (a retake): the log keeps a note'],
   ['n', 'plan a new session: operator and patient reference'],
   ['b', 'body site and note for the last capture (h: for any)'],
-  ['h', 'history: every session and capture; b annotates one'],
+  ['x', 'explain: where the model looked in the last capture (h: for any)'],
+  ['h', 'history: every session and capture; b annotates one, x explains it'],
   ['e', 'export this session as CSV into the data folder'],
   ['q, Esc', 'quit here; close a screen elsewhere'],
 ];

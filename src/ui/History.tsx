@@ -3,7 +3,7 @@ import { Box, Text } from 'ink';
 import { useEffect, useMemo, useState } from 'react';
 import { localTime } from '../localTime.js';
 import { useKeys } from './keyRouter.js';
-import type { Capture, Session } from '../store/sessionLog.js';
+import { GENERATED_REF_PREFIX, type Capture, type Session } from '../store/sessionLog.js';
 
 /** The machine's UTC offset, as the history's header names it: `UTC+01:00`. */
 function zoneName(): string {
@@ -43,12 +43,15 @@ export function History({
   thumbnail,
   onClose,
   onAnnotate,
+  onExplain,
 }: {
   source: HistorySource;
   /** Draws a capture's picture as terminal text; undefined when the terminal is too narrow for one. */
   thumbnail?: (file: string) => Promise<string>;
   onClose: () => void;
   onAnnotate: (capture: Capture) => void;
+  /** Shows where the model looked in a capture. */
+  onExplain: (capture: Capture) => void;
 }) {
   const [sessions] = useState(() => source.sessions().reverse());
   const [sessionIndex, setSessionIndex] = useState(0);
@@ -70,6 +73,7 @@ export function History({
       if (key.downArrow) setCaptureIndex(Math.min(captures.length - 1, captureIndex + 1));
       if (key.leftArrow) setCaptureIndex(undefined);
       if (input === 'b' && capture && capture.withdrawn_at === null) onAnnotate(capture);
+      if (input === 'x' && capture && capture.withdrawn_at === null) onExplain(capture);
     }
   });
 
@@ -99,7 +103,7 @@ export function History({
             const selected = i + sessionWindow.offset === sessionIndex;
             return (
               <Text key={s.id} inverse={selected && captureIndex === undefined} color={selected ? 'cyan' : undefined}>
-                {localClock(s.started_at)} {s.operator.slice(0, 8)} {(s.patient_ref ?? '').slice(0, 6)} ({s.captures})
+                {localClock(s.started_at)} {s.operator.slice(0, 8)} {shortPatientRef(s.patient_ref)} ({s.captures})
               </Text>
             );
           })}
@@ -132,4 +136,10 @@ export function History({
       </Box>
     </Box>
   );
+}
+
+/** Six characters of a patient reference; of a generated one (DERMACAM-…) its end, which tells sessions apart. */
+function shortPatientRef(ref: string | null): string {
+  if (!ref) return '';
+  return ref.startsWith(GENERATED_REF_PREFIX) ? `…${ref.slice(-5)}` : ref.slice(0, 6);
 }

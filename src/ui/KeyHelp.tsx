@@ -12,6 +12,7 @@ export const MAIN_KEYS: KeyHint[] = [
   { key: 'r', action: 'retake' },
   { key: 'n', action: 'new session' },
   { key: 'b', action: 'body site / note' },
+  { key: 'x', action: 'explain' },
   { key: 'h', action: 'history' },
   { key: 'e', action: 'export CSV' },
   { key: '?', action: 'help' },
@@ -19,7 +20,7 @@ export const MAIN_KEYS: KeyHint[] = [
 ];
 
 /** The keys of each screen other than the main one, for the key bar. */
-export const SCREEN_KEYS: Record<'form' | 'confirm' | 'history' | 'help', KeyHint[]> = {
+export const SCREEN_KEYS: Record<'form' | 'confirm' | 'history' | 'help' | 'explain', KeyHint[]> = {
   form: [
     { key: 'Enter', action: 'next / save' },
     { key: 'Tab', action: 'next field' },
@@ -35,9 +36,11 @@ export const SCREEN_KEYS: Record<'form' | 'confirm' | 'history' | 'help', KeyHin
     { key: '→', action: 'open' },
     { key: '←', action: 'back' },
     { key: 'b', action: 'body site / note' },
+    { key: 'x', action: 'explain' },
     { key: 'q, Esc', action: 'close' },
   ],
   help: [{ key: 'q, Esc, ?', action: 'close' }],
+  explain: [{ key: 'q, Esc', action: 'close' }],
 };
 
 const hintWidth = ({ key, action }: KeyHint) => key.length + 2 + 1 + action.length + 2;

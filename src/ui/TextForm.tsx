@@ -1,19 +1,17 @@
 import { Box, Text } from 'ink';
 import { useRef, useState } from 'react';
-import { applyFormKey, keysOfInput, openForm } from './formEditing.js';
+import { applyFormKey, completionOf, keysOfInput, openForm, type FormFieldRule } from './formEditing.js';
 import { useKeys } from './keyRouter.js';
 
-export interface FormField {
+export interface FormField extends FormFieldRule {
   key: string;
-  label: string;
   value?: string;
-  required?: boolean;
   hint?: string;
 }
 
 /**
  * A small form: type into the highlighted field (←→ Home End, Ctrl+U, Ctrl+W edit), Tab or ↑↓
- * to move, Enter on the last field to submit, Esc to cancel; Ctrl+C quits, asking first when
+ * to move (Tab first completes a field's suggestion, where it offers one), Enter on the last field to submit, Esc to cancel; Ctrl+C quits, asking first when
  * something was typed.
  */
 export function TextForm({
@@ -56,6 +54,7 @@ export function TextForm({
             {i === state.active ? '› ' : '  '}
             {field.label}: {i === state.active ? <FieldWithCursor text={state.values[i]!} cursor={state.cursor} /> : state.values[i]}
           </Text>
+          {i === state.active && <Suggestions field={field} text={state.values[i]!} completion={completionOf(state, fields)} />}
           {field.hint && i === state.active && <Text dimColor>    {field.hint}</Text>}
         </Box>
       ))}
@@ -70,6 +69,19 @@ function FieldWithCursor({ text, cursor }: { text: string; cursor: number }) {
       {text.slice(0, cursor)}
       <Text inverse>{text[cursor] ?? ' '}</Text>
       {text.slice(cursor + 1)}
+    </Text>
+  );
+}
+
+const SHOWN_SUGGESTIONS = 4;
+
+function Suggestions({ field, text, completion }: { field: FormField; text: string; completion: string | undefined }) {
+  if (completion === undefined) return null;
+  const others = field.suggest!(text).slice(1, SHOWN_SUGGESTIONS);
+  return (
+    <Text>
+      {'    '}Tab → <Text color="cyan">{completion}</Text>
+      {others.length > 0 && <Text dimColor> (or {others.join(', ')})</Text>}
     </Text>
   );
 }

@@ -19,6 +19,15 @@ export interface FormState {
 export interface FormFieldRule {
   label: string;
   required?: boolean;
+  /** Values the field offers for what is typed so far, best first: Tab completes to the first. */
+  suggest?: (text: string) => string[];
+}
+
+/** The value Tab would complete the active field to, if it offers one other than what is typed. */
+export function completionOf(state: FormState, fields: readonly FormFieldRule[]): string | undefined {
+  const value = state.values[state.active]!;
+  const [first] = fields[state.active]?.suggest?.(value) ?? [];
+  return first !== undefined && first !== value.trim() ? first : undefined;
 }
 
 export const MAX_FIELD_LENGTH = 120;
@@ -97,8 +106,11 @@ export function applyFormKey(state: FormState, key: FormKey, fields: readonly Fo
       return at(value.length);
     case 'up':
       return moveTo(state.active - 1);
+    case 'tab': {
+      const completion = completionOf(state, fields);
+      return completion === undefined ? moveTo(state.active + 1) : edit(completion, completion.length);
+    }
     case 'down':
-    case 'tab':
       return moveTo(state.active + 1);
     case 'escape':
       return { cancelled: true };

@@ -9,6 +9,7 @@ const PREREQUISITES: [string, () => boolean][] = [
   ['fswebcam', () => onPath('fswebcam')],
   ['tmux', () => onPath('tmux')],
   ["dicom3tools' dciodvfy", () => onPath('dciodvfy')],
+  ["dcmtk's dcmmkdir and dcmdump", () => onPath('dcmmkdir') && onPath('dcmdump')],
   ['Orthanc and its DICOMweb plugin', hasOrthanc],
   ["Debian's python3-torch", () => succeeds('/usr/bin/python3', ['-c', 'import torch, numpy'])],
   ["scikit-image's sample photos in .cache/non-lesion", () => existsSync(path.join(REPO, '.cache', 'non-lesion', 'usr'))],

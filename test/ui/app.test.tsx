@@ -38,6 +38,14 @@ function fakeClassifier(p = 0.83): ImageClassifier {
       ood_score: 3.5,
       ms: 12.5,
     })),
+    explain: vi.fn(async (_image: Buffer, onProgress?: (done: number) => void) => {
+      for (const done of [0.25, 0.5, 1]) {
+        await settle(30);
+        onProgress?.(done);
+      }
+      // the top half raised p(malignant), the bottom half lowered it
+      return { pixels: new Uint8Array(16 * 16 * 3).fill(128), size: 16, map: { grid: 2, heat: Float32Array.from([0.8, 0.8, -0.3, -0.3]), baseline: 1.2 } };
+    }),
     close: async () => undefined,
   };
 }
@@ -164,6 +172,22 @@ describe('App', () => {
     stdin.write('b');
     stdin.write('left forearm\tflat, 3 mm\r');
     await eventually(() => expect(store.captures()[0]).toMatchObject({ body_site: 'left forearm', note: 'flat, 3 mm' }));
+  });
+
+  it('x shows where the model looked in the last capture, with its progress, the map and what it is not', async () => {
+    const { stdin, lastFrame, classifier } = renderApp();
+    await settle();
+    stdin.write('x');
+    await eventually(() => expect(lastFrame()).toContain('Nothing to explain yet: take a capture first.'));
+    await captureOnce(stdin, lastFrame);
+    stdin.write('x');
+    await eventually(() => expect(lastFrame()).toMatch(/Covering each part of the picture in turn… (25|50)%/));
+    await eventually(() => expect(lastFrame()).toContain('not a segmentation and not proof'));
+    expect(lastFrame()).toContain('Strongest part: logit change 0.80.');
+    // the worker got the capture's image as logged
+    expect((classifier.explain as ReturnType<typeof vi.fn>).mock.calls[0]![0]).toEqual(readFileSync(path.join(store.dataDir, store.captures()[0]!.image_path)));
+    stdin.write(KEYS.escape);
+    await eventually(() => expect(lastFrame()).toContain('REFER to a clinician'));
   });
 
   it('h opens the history and e exports the session as CSV', async () => {

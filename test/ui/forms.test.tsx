@@ -35,6 +35,24 @@ describe('TextForm', () => {
     await eventually(() => expect(onSubmit).toHaveBeenCalledWith({ a: 'left arm', b: 'raised, 4 mm' }));
   });
 
+  it("offers a field's suggestions: Tab completes to the first, and moves on once the text is one", async () => {
+    const onSubmit = vi.fn();
+    const suggest = (text: string) => ['left forearm', 'left foot'].filter((name) => text.trim() !== '' && name.startsWith(text.trim()));
+    const { stdin, lastFrame } = render(
+      <TextForm title="t" fields={[{ key: 'site', label: 'Body site', suggest }, { key: 'note', label: 'Note' }]} onSubmit={onSubmit} onCancel={() => undefined} onQuit={() => undefined} />,
+    );
+    await settle();
+    stdin.write('left f');
+    await eventually(() => expect(lastFrame()).toMatch(/Tab → left forearm \(or left foot\)/));
+    stdin.write(KEYS.tab);
+    await eventually(() => expect(lastFrame()).toContain('Body site: left forearm'));
+    expect(lastFrame()).not.toContain('Tab →');
+    stdin.write(KEYS.tab);
+    stdin.write('free text stays');
+    stdin.write(KEYS.enter);
+    await eventually(() => expect(onSubmit).toHaveBeenCalledWith({ site: 'left forearm', note: 'free text stays' }));
+  });
+
   it('insists on required fields and cancels on Esc', async () => {
     const onSubmit = vi.fn();
     const onCancel = vi.fn();

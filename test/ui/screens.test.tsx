@@ -34,7 +34,7 @@ async function openApp(columns: number, rows: number, { loaded = true } = {}) {
   const camera: CameraSource = { description: 'demo (synthetic lesion)', previewFrame: async () => still, capture: async () => still, stop: async () => undefined };
   const dataDir = path.join(os.tmpdir(), `dermacam-screens-${columns}x${rows}`);
   rmSync(dataDir, { recursive: true, force: true });
-  const store = await SessionLog.open(dataDir, { now: () => new Date('2026-11-27T10:15:00.000Z'), randomId: () => 'abc123' });
+  const store = await SessionLog.open(dataDir, { now: () => new Date('2026-11-27T10:15:00.000Z'), randomId: () => 'abc123', newPatientRef: () => 'DERMACAM-3F9A0C11B2D4' });
   const flow = new CaptureFlow({ camera, classifier, store, appVersion: '0.1.0' }, { operator: 'alice' });
   const screen = (ready: boolean) => (
     <App camera={camera} flow={ready ? flow : undefined} model={ready ? classifier.info : undefined} store={store} renderFrame={async () => ''} canvas={recordingCanvas()} previewIntervalMs={1000} />
