@@ -32,6 +32,10 @@ const COMMANDS: Record<string, CommandEntry> = {
     usage: 'dermacam sessions [--data-dir <dir>]',
     load: async () => (await import('./commands/sessions.js')).sessionsCommand,
   },
+  lesions: {
+    usage: 'dermacam lesions [--patient <ref>] [--data-dir <dir>]',
+    load: async () => (await import('./commands/lesions.js')).lesionsCommand,
+  },
   export: {
     usage: 'dermacam export [--session <id> | --all] [--out <file.csv> | --dicom <dir>] [--force] [--data-dir <dir>]',
     load: async () => (await import('./commands/export.js')).exportCommand,

@@ -25,6 +25,33 @@ beforeAll(async () => {
   await log.close();
 });
 
+describe('dermacam lesions', () => {
+  it("lists each patient's lesions with their visits, the latest answer and what changed, and says when there are none", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'dermacam-cli-lesions-'));
+    const log = await SessionLog.open(dir);
+    const visits = [];
+    for (const p of [0.1, 0.45]) {
+      const session = await log.startSession('alice', 'P-1');
+      visits.push(await log.addCapture(session.id, Buffer.from(`jpeg ${p}`), { ...result, p_malignant: p, label: p > 0.3 ? 'malignant' : 'benign' }));
+    }
+    const lesion = await log.addLesion('P-1', 'left shoulder');
+    for (const capture of visits) await log.attachToLesion(capture.id, lesion.id);
+    await log.addLesion('P-2', null);
+    await log.close();
+
+    const all = await runCli(['lesions', '--data-dir', dir]);
+    expect(all.code).toBe(0);
+    const lines = all.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^lesion +patient ref +body site +captures +last seen +latest p\(malignant\) +change since the visit before +id$/);
+    expect(lines[1]).toMatch(/^L1 +P-1 +left shoulder +2 +\d{4}-\d\d-\d\d +45\.0% malignant +Crossed the threshold \(30%\) since the last visit: p\(malignant\) 10% → 45%\. +lesion-/);
+    expect(lines[2]).toMatch(/^L1 +P-2 +0 /);
+    const one = await runCli(['lesions', '--patient', 'P-2', '--data-dir', dir]);
+    expect(one.stdout.trimEnd().split('\n')).toHaveLength(2);
+    const none = await runCli(['lesions', '--patient', 'P-9', '--data-dir', dir]);
+    expect([none.code, none.stdout]).toEqual([0, '(no lesions followed for patient P-9)\n']);
+  });
+});
+
 describe('dermacam sessions and export', () => {
   it('lists the sessions with their capture counts', async () => {
     const { code, stdout } = await runCli(['sessions', '--data-dir', dataDir]);

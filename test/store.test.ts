@@ -251,7 +251,7 @@ describe('CSV export', () => {
     const session = await log.startSession('Zoë "Z" O\'Neil', '=cmd|calc');
     const capture = await log.addCapture(session.id, jpeg, { ...result, quality: { ok: false, reasons: ['too dark', 'blurred'] } });
     await log.annotate(capture.id, { body_site: 'back, upper', note: 'line one\nline two, "quoted"' });
-    const csv = capturesCsv(log.sessions(), log.captures());
+    const csv = capturesCsv(log.sessions(), log.captures(), log.lesions());
     expect(csv).toContain('\r\n');
     const rows = parse(csv, { columns: true }) as Record<string, string>[];
     expect(Object.keys(rows[0]!)).toEqual([...CSV_COLUMNS]);

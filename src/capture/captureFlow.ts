@@ -4,7 +4,7 @@ import type { Explanation } from '../classifier/classifier.js';
 import type { ImageClassifier } from '../classifier/workerClient.js';
 import { UserError } from '../errors.js';
 import { readRegularFile } from '../regularFile.js';
-import type { Capture, CaptureResult, Session, SessionLog } from '../store/sessionLog.js';
+import type { Capture, CaptureResult, Lesion, Session, SessionLog } from '../store/sessionLog.js';
 
 /** Who the next session is for; it is written to the log at its first capture, so no session is ever empty. */
 export interface SessionPlan {
@@ -32,6 +32,7 @@ export interface CaptureFlowDeps {
 /** The capture flow, without any screen: camera → classifier → log, one still at a time. */
 export class CaptureFlow {
   private current: Session | undefined;
+  private followed: Lesion | undefined;
 
   constructor(
     private readonly deps: CaptureFlowDeps,
@@ -52,10 +53,27 @@ export class CaptureFlow {
     if (this.current) this.current = this.deps.store.session(this.current.id);
   }
 
-  /** The next capture starts a new session for this operator and patient. */
+  /** The next capture starts a new session for this operator and patient (and follows no lesion). */
   planSession(plan: SessionPlan): void {
     this.plan = plan;
     this.current = undefined;
+    this.followed = undefined;
+  }
+
+  /** The lesion each capture of this session is attached to as it is logged, if any. */
+  get followedLesion(): Lesion | undefined {
+    return this.followed;
+  }
+
+  /** Attaches `capture` to `lesion` (a new one of the capture's patient when 'new'), and attaches this session's next captures to it too. */
+  async follow(capture: Capture, lesion: Lesion | { new: true; bodySite: string | null }): Promise<Capture> {
+    const { store } = this.deps;
+    const patient = store.session(capture.session_id)?.patient_ref;
+    if (!patient) throw new UserError(`Capture ${capture.id} has no patient reference, so it cannot be followed as a lesion.`);
+    const target = 'new' in lesion ? await store.addLesion(patient, lesion.bodySite) : lesion;
+    const attached = await store.attachToLesion(capture.id, target.id);
+    if (capture.session_id === this.current?.id) this.followed = target;
+    return attached;
   }
 
   /** Where the model looked in a logged capture: its image as logged, explained by the classifier. */
@@ -98,7 +116,9 @@ export class CaptureFlow {
     };
     try {
       this.current ??= await store.startSession(this.plan.operator, this.plan.patientRef);
-      const capture = await store.addCapture(this.current.id, still, result);
+      const logged = await store.addCapture(this.current.id, still, result);
+      // the capture is logged either way; only its link to the followed lesion could be missing, and the lesion screen shows that
+      const capture = this.followed ? await store.attachToLesion(logged.id, this.followed.id).catch(() => logged) : logged;
       this.current = store.session(this.current.id)!;
       return { kind: prediction.label === 'rejected' ? 'refused' : 'answered', capture, session: this.current };
     } catch (error) {

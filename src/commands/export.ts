@@ -46,7 +46,7 @@ export async function exportCommand(argv: string[], io: CommandIO): Promise<numb
       writeLine(io.stderr, `Wrote ${written.length} DICOM ${written.length === 1 ? 'file' : 'files'} to ${values.dicom}${left}.`);
       writeLine(io.stderr, dicomDir.made ? `Indexed the folder in ${path.join(values.dicom, 'DICOMDIR')}.` : `No DICOMDIR was made: ${dicomDir.why}; the files are complete without it.`);
     } else {
-      const csv = capturesCsv(sessions, captures);
+      const csv = capturesCsv(sessions, captures, log.lesions());
       if (values.out) await writeExportFile(values.out, csv, { replace: values.force });
       else io.stdout.write(csv);
       if (values.out) writeLine(io.stderr, `Wrote ${captures.length} captures to ${values.out}.`);

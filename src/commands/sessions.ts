@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { alignedColumns } from './columns.js';
 import { DEFAULT_DATA_DIR, writeLine, type CommandIO } from './io.js';
 import { openExistingLog } from './openLog.js';
 
@@ -16,10 +17,4 @@ export async function sessionsCommand(argv: string[], io: CommandIO): Promise<nu
   } finally {
     await log.close();
   }
-}
-
-/** Rows of cells as lines, each column as wide as its widest cell and two spaces apart, so that no value runs into the next. */
-function alignedColumns(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]! + 2))).join(''));
 }

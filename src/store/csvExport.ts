@@ -1,12 +1,12 @@
 import { stringify } from 'csv-stringify/sync';
 import { localTime } from '../localTime.js';
-import type { Capture, Session } from './sessionLog.js';
+import type { Capture, Lesion, Session } from './sessionLog.js';
 
 export const CSV_COLUMNS = [
   'session_id', 'session_started_at', 'operator', 'patient_ref',
   'capture_id', 'captured_at', 'captured_at_local', 'image_path', 'image_sha256',
   'p_malignant', 'label', 'threshold', 'uncertain_low', 'uncertain_high', 'ood_score', 'ood_threshold',
-  'quality_ok', 'quality_reasons', 'body_site', 'note',
+  'quality_ok', 'quality_reasons', 'body_site', 'note', 'lesion_id', 'lesion_label',
   'camera', 'model_name', 'model_version', 'model_sha256', 'backend', 'app_version', 'latency_ms',
   'withdrawn_at', 'withdrawn_reason',
 ] as const;
@@ -24,9 +24,13 @@ export function neutraliseCell(value: unknown): string | number {
   return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
 }
 
-/** RFC 4180 CSV (UTF-8, CRLF line ends, a header row), one row per capture with its session's fields; withdrawn captures keep their row, marked. */
-export function capturesCsv(sessions: Session[], captures: Capture[]): string {
+/**
+ * RFC 4180 CSV (UTF-8, CRLF line ends, a header row), one row per capture with its session's fields
+ * and its lesion's label; withdrawn captures keep their row, marked.
+ */
+export function capturesCsv(sessions: Session[], captures: Capture[], lesions: Lesion[]): string {
   const byId = new Map(sessions.map((session) => [session.id, session]));
+  const lesionLabels = new Map(lesions.map((lesion) => [lesion.id, lesion.label]));
   const rows = captures.map((capture) => {
     const session = byId.get(capture.session_id);
     const row: Record<(typeof CSV_COLUMNS)[number], unknown> = {
@@ -50,6 +54,8 @@ export function capturesCsv(sessions: Session[], captures: Capture[]): string {
       quality_reasons: (JSON.parse(capture.quality_reasons) as string[]).join('; '),
       body_site: capture.body_site,
       note: capture.note,
+      lesion_id: capture.lesion_id,
+      lesion_label: capture.lesion_id === null ? null : lesionLabels.get(capture.lesion_id),
       camera: capture.camera,
       model_name: capture.model_name,
       model_version: capture.model_version,

@@ -25,6 +25,6 @@ export async function writeExportFile(file: string, content: string | Uint8Array
 /** Writes one session's CSV into the data folder under a new name; returns its path. */
 export async function writeSessionCsv(log: SessionLog, sessionId: string, now: Date = new Date()): Promise<string> {
   const file = path.join(log.dataDir, `export-${sessionId}-${now.toISOString().slice(11, 19).replace(/:/g, '')}.csv`);
-  await writeExportFile(file, capturesCsv(log.sessions(), log.captures(sessionId)));
+  await writeExportFile(file, capturesCsv(log.sessions(), log.captures(sessionId), log.lesions()));
   return file;
 }

@@ -9,7 +9,7 @@ export const GENESIS_HASH = '0'.repeat(64);
  * logged, an annotation, a withdrawal, a repair. The sessions and captures tables are what the
  * journal adds up to, kept for queries; `doctor --verify` replays the journal and compares.
  */
-export type EntryKind = 'session' | 'capture' | 'annotation' | 'withdrawal' | 'repair' | 'migration';
+export type EntryKind = 'session' | 'capture' | 'annotation' | 'withdrawal' | 'repair' | 'migration' | 'lesion' | 'lesion-link';
 
 export interface JournalEntry {
   seq: number;

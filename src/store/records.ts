@@ -51,10 +51,11 @@ export interface CaptureRecord {
   app_version: string | null;
 }
 
-/** A capture row: its record, what annotations set, and its withdrawal if it was withdrawn (a retake). */
+/** A capture row: its record, what annotations set, the lesion it shows, and its withdrawal if it was withdrawn (a retake). */
 export interface Capture extends CaptureRecord {
   body_site: string | null;
   note: string | null;
+  lesion_id: string | null;
   withdrawn_at: string | null;
   withdrawn_reason: string | null;
 }
@@ -64,5 +65,16 @@ export const SESSION_FIELDS = ['id', 'started_at', 'operator', 'patient_ref'] as
 export const CAPTURE_FIELDS = [
   'id', 'session_id', 'captured_at', 'image_path', 'image_sha256', 'p_malignant', 'label', 'threshold', 'model_name',
   'model_sha256', 'backend', 'latency_ms', 'quality_ok', 'quality_reasons', 'uncertain_low', 'uncertain_high', 'ood_score',
-  'ood_threshold', 'model_version', 'camera', 'app_version', 'body_site', 'note', 'withdrawn_at', 'withdrawn_reason',
+  'ood_threshold', 'model_version', 'camera', 'app_version', 'body_site', 'note', 'lesion_id', 'withdrawn_at', 'withdrawn_reason',
 ] as const satisfies readonly (keyof Capture)[];
+
+/** A lesion followed over visits: one patient's, at one body site, with a short label to say it by ("L2"). */
+export interface Lesion {
+  id: string;
+  patient_ref: string;
+  body_site: string | null;
+  label: string;
+  created_at: string;
+}
+
+export const LESION_FIELDS = ['id', 'patient_ref', 'body_site', 'label', 'created_at'] as const satisfies readonly (keyof Lesion)[];

@@ -1,5 +1,5 @@
 import type { JournalEntry } from './journal.js';
-import { CAPTURE_FIELDS, type Capture, type Session } from './records.js';
+import { CAPTURE_FIELDS, type Capture, type Lesion, type Session } from './records.js';
 
 type SessionFields = Omit<Session, 'captures'>;
 
@@ -7,6 +7,7 @@ type SessionFields = Omit<Session, 'captures'>;
 export interface ReplayedLog {
   sessions: Map<string, SessionFields>;
   captures: Map<string, Capture>;
+  lesions: Map<string, Lesion>;
   /** Entries that make no sense in order (a capture of an unknown session, a session twice...). */
   problems: string[];
 }
@@ -15,6 +16,7 @@ export interface ReplayedLog {
 export function replayJournal(entries: readonly JournalEntry[]): ReplayedLog {
   const sessions = new Map<string, SessionFields>();
   const captures = new Map<string, Capture>();
+  const lesions = new Map<string, Lesion>();
   const problems: string[] = [];
   for (const entry of entries) {
     const body = JSON.parse(entry.body) as Record<string, unknown>;
@@ -28,6 +30,14 @@ export function replayJournal(entries: readonly JournalEntry[]): ReplayedLog {
       // fields added to captures later are null in the entries written before them
       else captures.set(entry.subject, Object.fromEntries(CAPTURE_FIELDS.map((field) => [field, body[field] ?? null])) as unknown as Capture);
       captures.get(entry.subject)!.id = entry.subject;
+    } else if (entry.kind === 'lesion') {
+      if (lesions.has(entry.subject)) problem('adds a lesion that already exists');
+      else lesions.set(entry.subject, { id: entry.subject, ...(body as Omit<Lesion, 'id'>) });
+    } else if (entry.kind === 'lesion-link') {
+      const capture = captures.get(entry.subject);
+      if (!capture) problem('is about a capture that was never logged');
+      else if (!lesions.has(body.lesion_id as string)) problem('attaches a capture to a lesion that was never added');
+      else capture.lesion_id = body.lesion_id as string;
     } else if (entry.kind === 'annotation' || entry.kind === 'withdrawal') {
       const capture = captures.get(entry.subject);
       if (!capture) problem('is about a capture that was never logged');
@@ -35,7 +45,7 @@ export function replayJournal(entries: readonly JournalEntry[]): ReplayedLog {
       else Object.assign(capture, { withdrawn_at: body.at, withdrawn_reason: body.reason });
     }
   }
-  return { sessions, captures, problems };
+  return { sessions, captures, lesions, problems };
 }
 
 function pick(body: Record<string, unknown>, keys: string[]): Record<string, unknown> {

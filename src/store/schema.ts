@@ -95,6 +95,17 @@ export const MIGRATIONS: readonly Migration[] = [
      sent_at          TEXT,
      PRIMARY KEY (capture_id, destination)
    );`,
+  // 6: lesions followed over visits, and the lesion each capture shows (journaled as 'lesion' and 'lesion-link' entries)
+  `CREATE TABLE lesions (
+     id          TEXT PRIMARY KEY,
+     patient_ref TEXT NOT NULL,
+     body_site   TEXT,
+     label       TEXT NOT NULL,
+     created_at  TEXT NOT NULL
+   );
+   CREATE INDEX lesions_by_patient ON lesions(patient_ref);
+   ALTER TABLE captures ADD COLUMN lesion_id TEXT REFERENCES lesions(id);
+   CREATE INDEX captures_by_lesion ON captures(lesion_id);`,
 ];
 
 /** Whether schema 2's capture chain held when the journal took over ("intact", or where it broke); undefined for an empty log. */

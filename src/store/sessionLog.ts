@@ -9,11 +9,12 @@ import { appendEntry, journalHead, type JournalEntry, type JournalHead } from '.
 import { openDatabaseReadOnly, refuseForeignDatabase } from './openDatabase.js';
 import { destinationStatus, dueCaptures, recordDelivery, type DeliveryOutcome, type DestinationStatus, type WaitingCapture } from './outbox.js';
 import { makePrivate } from './privacy.js';
-import type { Capture, CaptureResult, Session } from './records.js';
+import { capturesOfLesion, lesionById, lesionsOf, nextLesionLabel, patientOfCapture } from './lesions.js';
+import type { Capture, CaptureResult, Lesion, Session } from './records.js';
 import { migrate, MIGRATIONS, SchemaError } from './schema.js';
 import { BUSY_TIMEOUT_MS, describeWriteFailure, StoreError } from './storeErrors.js';
 
-export type { Capture, CaptureResult, Session } from './records.js';
+export type { Capture, CaptureResult, Lesion, Session } from './records.js';
 export { StoreError } from './storeErrors.js';
 
 export const DATABASE_FILE = 'dermacam.db';
@@ -54,6 +55,7 @@ export interface LogSnapshot {
   journal: JournalEntry[];
   sessions: Session[];
   captures: Capture[];
+  lesions: Lesion[];
 }
 
 /**
@@ -175,7 +177,7 @@ export class SessionLog {
         record.image_path = path.join(sessionId, `${id}.jpg`);
         await this.deps.fs.mkdir(path.join(this.dataDir, sessionId), { recursive: true, mode: 0o700 });
         temp = await writeTempFile(this.deps.fs, path.join(this.dataDir, record.image_path), jpeg);
-        const row: Capture = { id, ...record, body_site: null, note: null, withdrawn_at: null, withdrawn_reason: null };
+        const row: Capture = { id, ...record, body_site: null, note: null, lesion_id: null, withdrawn_at: null, withdrawn_reason: null };
         this.db
           .prepare(
             `INSERT INTO captures (id, session_id, captured_at, image_path, image_sha256, p_malignant, label, threshold, model_name,
@@ -205,7 +207,7 @@ export class SessionLog {
    * An id that no row of the table has yet: `<prefix>-<random>`, with a counter added on the
    * rare draw that is taken. Called under the write lock, so no other process takes it meanwhile.
    */
-  private freeId(table: 'sessions' | 'captures', prefix: string): string {
+  private freeId(table: 'sessions' | 'captures' | 'lesions', prefix: string): string {
     const taken = this.db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`);
     const drawn = `${prefix}-${this.deps.randomId()}`;
     let id = drawn;
@@ -222,6 +224,45 @@ export class SessionLog {
       if (updated) appendEntry(this.db, 'annotation', captureId, { at: this.deps.now().toISOString(), ...fields }, this.key);
       return updated;
     });
+  }
+
+  /** Starts following a lesion of a patient, labelled L1, L2, … in the order the patient's lesions are added. */
+  async addLesion(patientRef: string, bodySite: string | null): Promise<Lesion> {
+    const now = this.deps.now();
+    return this.write('new lesion', () => {
+      const fields = { patient_ref: patientRef, body_site: bodySite?.trim() || null, label: nextLesionLabel(this.db, patientRef), created_at: now.toISOString() };
+      const id = this.freeId('lesions', `lesion-${now.toISOString().slice(0, 10).replace(/-/g, '')}`);
+      this.db.prepare('INSERT INTO lesions (id, patient_ref, body_site, label, created_at) VALUES (@id, @patient_ref, @body_site, @label, @created_at)').run({ id, ...fields });
+      appendEntry(this.db, 'lesion', id, fields, this.key);
+      return { id, ...fields };
+    });
+  }
+
+  /** Attaches a capture to a lesion of the same patient, as a journal entry; returns the updated capture. */
+  async attachToLesion(captureId: string, lesionId: string): Promise<Capture> {
+    return this.write('lesion link', () => {
+      const lesion = lesionById(this.db, lesionId);
+      const patient = patientOfCapture(this.db, captureId);
+      if (!lesion || patient === undefined) throw new UserError(`There is no ${lesion ? `capture ${captureId}` : `lesion ${lesionId}`} in this log.`);
+      if (patient !== lesion.patient_ref) throw new UserError(`Capture ${captureId} is of patient ${patient ?? '(none)'}, and lesion ${lesion.label} of ${lesion.patient_ref}: a capture is attached only to its own patient's lesions.`);
+      const updated = this.db.prepare('UPDATE captures SET lesion_id = ? WHERE id = ? RETURNING *').get(lesionId, captureId) as Capture;
+      appendEntry(this.db, 'lesion-link', captureId, { at: this.deps.now().toISOString(), lesion_id: lesionId }, this.key);
+      return updated;
+    });
+  }
+
+  /** Lesions in the order they were added, of one patient or of all. */
+  lesions(patientRef?: string): Lesion[] {
+    return lesionsOf(this.db, patientRef);
+  }
+
+  lesion(id: string): Lesion | undefined {
+    return lesionById(this.db, id);
+  }
+
+  /** A lesion's captures, oldest first, withdrawn ones left out. */
+  capturesOfLesion(lesionId: string): Capture[] {
+    return capturesOfLesion(this.db, lesionId);
   }
 
   /**
@@ -294,6 +335,7 @@ export class SessionLog {
       journal: this.db.prepare('SELECT * FROM journal ORDER BY seq').all() as JournalEntry[],
       sessions: this.sessions(),
       captures: this.captures(),
+      lesions: this.lesions(),
     }))();
   }
 
@@ -334,6 +376,7 @@ export class SessionLog {
           throw error;
         }
       } catch (error) {
+        if (error instanceof UserError) throw error; // the write was refused for a reason of its own, already in words
         throw new StoreError(`The ${what} was not saved: ${describeWriteFailure(error, this.dataDir)}. Earlier captures are untouched.`);
       }
       // behind the journal after a failure here is allowed: the anchor only vouches for what it saw

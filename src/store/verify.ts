@@ -6,7 +6,7 @@ import { readRegularFile } from '../regularFile.js';
 import { readAnchor } from './anchor.js';
 import { tempFileTarget, tempFileWriter } from './atomicFile.js';
 import { entryHash, entryMac, GENESIS_HASH, type JournalEntry, type JournalHead } from './journal.js';
-import { CAPTURE_FIELDS, SESSION_FIELDS } from './records.js';
+import { CAPTURE_FIELDS, LESION_FIELDS, SESSION_FIELDS } from './records.js';
 import { replayJournal } from './replay.js';
 import { isAlive, UNREFERENCED_FOLDER, type LogSnapshot, type SessionLog } from './sessionLog.js';
 
@@ -83,7 +83,7 @@ function checkJournal(journal: readonly JournalEntry[], key: Buffer | undefined)
 }
 
 /** The tables must hold exactly what the journal adds up to: anything else was edited, inserted or deleted behind its back. */
-function checkTables({ journal, sessions, captures }: LogSnapshot): Finding[] {
+function checkTables({ journal, sessions, captures, lesions }: LogSnapshot): Finding[] {
   const replayed = replayJournal(journal);
   const findings: Finding[] = replayed.problems.map((message) => ({ message }));
   const compare = <Row extends object>(what: string, rows: Row[], expected: Map<string, Row>, fields: readonly (keyof Row)[], idOf: (row: Row) => string) => {
@@ -100,6 +100,7 @@ function checkTables({ journal, sessions, captures }: LogSnapshot): Finding[] {
   };
   compare('session', sessions, replayed.sessions as Map<string, (typeof sessions)[number]>, SESSION_FIELDS, (row) => row.id);
   compare('capture', captures, replayed.captures, CAPTURE_FIELDS, (row) => row.id);
+  compare('lesion', lesions, replayed.lesions, LESION_FIELDS, (row) => row.id);
   return findings;
 }
 

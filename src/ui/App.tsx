@@ -9,9 +9,11 @@ import { verdictOf } from '../capture/verdict.js';
 import type { ModelInfo } from '../classifier/workerClient.js';
 import { UserError } from '../errors.js';
 import { writeSessionCsv } from '../store/exportFile.js';
-import type { Capture, SessionLog } from '../store/sessionLog.js';
+import type { Capture, Lesion, SessionLog } from '../store/sessionLog.js';
 import { ConfirmPrompt } from './ConfirmPrompt.js';
 import { ExplainPanel } from './ExplainPanel.js';
+import { LesionsPanel } from './LesionsPanel.js';
+import { LesionView } from './LesionView.js';
 import { Header, headerLines } from './Header.js';
 import { HelpPanel } from './HelpPanel.js';
 import { History, HISTORY_LISTS_WIDTH } from './History.js';
@@ -48,7 +50,10 @@ export interface AppProps {
 export const MIN_COLUMNS = 64;
 export const MIN_ROWS = 20;
 
-type Mode = { name: 'main' | 'new-session' | 'confirm-retake' | 'history' | 'help' } | { name: 'note' | 'explain'; capture: Capture };
+type Mode =
+  | { name: 'main' | 'new-session' | 'confirm-retake' | 'history' | 'help' }
+  | { name: 'note' | 'explain' | 'lesions'; capture: Capture }
+  | { name: 'lesion'; lesion: Lesion; capture: Capture };
 
 const terminalSize = (stdout: NodeJS.WriteStream) => ({ columns: stdout.columns || 100, rows: stdout.rows || 30 });
 
@@ -106,7 +111,7 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
   }, [flow]);
 
   function isAvailable(key: string): boolean {
-    if (key === 'r' || key === 'b' || key === 'x') return last !== undefined;
+    if (key === 'r' || key === 'b' || key === 'x' || key === 'l') return last !== undefined;
     if (key === 'e') return session !== undefined;
     return true;
   }
@@ -187,6 +192,7 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
       else if (input === 'n') go({ name: 'new-session' });
       else if (input === 'b' && last) go({ name: 'note', capture: last });
       else if (input === 'x' && last) explainOrSay(last);
+      else if (input === 'l' && last) go({ name: 'lesions', capture: last });
       else if (input === 'h') go({ name: 'history' });
       else if (input === 'e') void exportSession();
       else if (input === '?') go({ name: 'help' });
@@ -257,6 +263,29 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
         }
       />
     );
+  } else if (mode.name === 'lesions') {
+    const { capture } = mode;
+    panel = (
+      <LesionsPanel
+        store={store}
+        patientRef={store.session(capture.session_id)?.patient_ref ?? ''}
+        capture={capture}
+        onChoose={(choice) =>
+          saveOrSay(async () => {
+            if (!flow) throw new UserError('The model is still loading: press l again when it is ready.');
+            const attached = await flow.follow(capture, choice);
+            if (capture.id === last?.id) setLast(attached);
+            const lesion = store.lesion(attached.lesion_id!)!;
+            const next = flow.followedLesion?.id === lesion.id ? '; the next captures of this session join it' : '';
+            setMessage(`Capture ${capture.id} is a visit of lesion ${lesion.label}${next}.`);
+          })
+        }
+        onOpen={(lesion) => go({ name: 'lesion', lesion, capture })}
+        onClose={back}
+      />
+    );
+  } else if (mode.name === 'lesion') {
+    panel = <LesionView store={store} lesion={mode.lesion} draw={renderFrame} columns={panelColumns} rows={previewRows} onClose={() => go({ name: 'lesions', capture: mode.capture })} />;
   } else if (mode.name === 'explain') {
     panel = <ExplainPanel capture={mode.capture} explain={explainCapture} draw={renderFrame} columns={panelColumns} rows={Math.max(4, previewRows - 5)} onClose={back} />;
   } else if (mode.name === 'confirm-retake' && last) {
@@ -280,7 +309,7 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
       <>
         <ResultPanel state={result} width={panelColumns} />
         <Box marginTop={1}>
-          <SessionPanel session={session} plan={flow?.sessionPlan ?? plan} />
+          <SessionPanel session={session} plan={flow?.sessionPlan ?? plan} followed={flow?.followedLesion} />
         </Box>
       </>
     );
@@ -303,6 +332,7 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
             onClose={back}
             onAnnotate={(capture) => go({ name: 'note', capture })}
             onExplain={explainOrSay}
+            onLesions={(capture) => go({ name: 'lesions', capture })}
           />
         </Box>
       ) : (

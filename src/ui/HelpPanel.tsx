@@ -7,7 +7,8 @@ const HELP: [string, string][] = [
   ['n', 'plan a new session: operator and patient reference'],
   ['b', 'body site and note for the last capture (h: for any)'],
   ['x', 'explain: where the model looked in the last capture (h: for any)'],
-  ['h', 'history: every session and capture; b annotates one, x explains it'],
+  ['l', 'lesion: follow the last capture\'s lesion over visits (h: for any)'],
+  ['h', 'history: every session and capture; b, x and l act on one'],
   ['e', 'export this session as CSV into the data folder'],
   ['q, Esc', 'quit here; close a screen elsewhere'],
 ];

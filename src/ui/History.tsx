@@ -44,6 +44,7 @@ export function History({
   onClose,
   onAnnotate,
   onExplain,
+  onLesions,
 }: {
   source: HistorySource;
   /** Draws a capture's picture as terminal text; undefined when the terminal is too narrow for one. */
@@ -52,6 +53,8 @@ export function History({
   onAnnotate: (capture: Capture) => void;
   /** Shows where the model looked in a capture. */
   onExplain: (capture: Capture) => void;
+  /** Attaches a capture to one of its patient's lesions. */
+  onLesions: (capture: Capture) => void;
 }) {
   const [sessions] = useState(() => source.sessions().reverse());
   const [sessionIndex, setSessionIndex] = useState(0);
@@ -74,6 +77,7 @@ export function History({
       if (key.leftArrow) setCaptureIndex(undefined);
       if (input === 'b' && capture && capture.withdrawn_at === null) onAnnotate(capture);
       if (input === 'x' && capture && capture.withdrawn_at === null) onExplain(capture);
+      if (input === 'l' && capture && capture.withdrawn_at === null) onLesions(capture);
     }
   });
 

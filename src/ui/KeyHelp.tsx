@@ -13,6 +13,7 @@ export const MAIN_KEYS: KeyHint[] = [
   { key: 'n', action: 'new session' },
   { key: 'b', action: 'body site / note' },
   { key: 'x', action: 'explain' },
+  { key: 'l', action: 'lesion' },
   { key: 'h', action: 'history' },
   { key: 'e', action: 'export CSV' },
   { key: '?', action: 'help' },
@@ -20,7 +21,7 @@ export const MAIN_KEYS: KeyHint[] = [
 ];
 
 /** The keys of each screen other than the main one, for the key bar. */
-export const SCREEN_KEYS: Record<'form' | 'confirm' | 'history' | 'help' | 'explain', KeyHint[]> = {
+export const SCREEN_KEYS: Record<'form' | 'confirm' | 'history' | 'help' | 'explain' | 'lesions' | 'lesion', KeyHint[]> = {
   form: [
     { key: 'Enter', action: 'next / save' },
     { key: 'Tab', action: 'next field' },
@@ -37,10 +38,18 @@ export const SCREEN_KEYS: Record<'form' | 'confirm' | 'history' | 'help' | 'expl
     { key: '←', action: 'back' },
     { key: 'b', action: 'body site / note' },
     { key: 'x', action: 'explain' },
+    { key: 'l', action: 'lesion' },
     { key: 'q, Esc', action: 'close' },
   ],
   help: [{ key: 'q, Esc, ?', action: 'close' }],
   explain: [{ key: 'q, Esc', action: 'close' }],
+  lesions: [
+    { key: '↑↓', action: 'move' },
+    { key: 'Enter', action: 'attach and follow' },
+    { key: '→', action: 'open' },
+    { key: 'q, Esc', action: 'close' },
+  ],
+  lesion: [{ key: '←, q, Esc', action: 'back' }],
 };
 
 const hintWidth = ({ key, action }: KeyHint) => key.length + 2 + 1 + action.length + 2;

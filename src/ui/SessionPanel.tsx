@@ -1,9 +1,9 @@
 import { Box, Text } from 'ink';
 import type { SessionPlan } from '../capture/captureFlow.js';
-import type { Session } from '../store/sessionLog.js';
+import type { Lesion, Session } from '../store/sessionLog.js';
 
-/** The session being logged, or the one the next capture starts. */
-export function SessionPanel({ session, plan }: { session?: Session; plan?: SessionPlan }) {
+/** The session being logged, or the one the next capture starts, and the lesion its captures join. */
+export function SessionPanel({ session, plan, followed }: { session?: Session; plan?: SessionPlan; followed?: Lesion }) {
   return (
     <Box flexDirection="column">
       <Text bold>{session ? `Session ${session.id}` : 'New session (logged at the first capture)'}</Text>
@@ -11,6 +11,12 @@ export function SessionPanel({ session, plan }: { session?: Session; plan?: Sess
         operator: {session?.operator ?? plan?.operator ?? '—'} · patient ref: {(session ? session.patient_ref : plan?.patientRef) || '—'}
       </Text>
       <Text>captures: {session?.captures ?? 0}</Text>
+      {followed && (
+        <Text color="cyan">
+          following lesion {followed.label}
+          {followed.body_site ? ` · ${followed.body_site}` : ''}: space adds a visit
+        </Text>
+      )}
     </Box>
   );
 }

@@ -190,6 +190,32 @@ describe('App', () => {
     await eventually(() => expect(lastFrame()).toContain('REFER to a clinician'));
   });
 
+  it('l attaches the last capture to a new lesion, follows it with the next captures, and shows how it changed', async () => {
+    const { stdin, lastFrame } = renderApp();
+    await settle();
+    await captureOnce(stdin, lastFrame);
+    stdin.write('b');
+    stdin.write('left shoulder\t\r');
+    await eventually(() => expect(lastFrame()).toContain('Saved the body site and note'));
+    stdin.write('l');
+    await eventually(() => expect(lastFrame()).toContain('+ new lesion at left shoulder'));
+    stdin.write(KEYS.enter);
+    await eventually(() => expect(lastFrame()).toMatch(/is a visit of lesion L1; the next captures of this session join it\./));
+    expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('following lesion L1 · left shoulder: space adds a visit');
+    stdin.write(' ');
+    const [lesion] = store.lesions();
+    await eventually(() => expect(store.capturesOfLesion(lesion!.id)).toHaveLength(2));
+    await eventually(() => expect(lastFrame()).toContain('captures: 2'));
+    stdin.write('l');
+    await eventually(() => expect(lastFrame()).toMatch(/L1 +left shoulder +2 visits · 83%/));
+    stdin.write(KEYS.down);
+    stdin.write(KEYS.right);
+    await eventually(() => expect(lastFrame()).toContain('L1 · left shoulder · patient'));
+    expect(lastFrame()).toContain('No change flagged since the visit before.');
+    stdin.write(KEYS.escape);
+    await eventually(() => expect(lastFrame()).toContain('+ new lesion'));
+  });
+
   it('h opens the history and e exports the session as CSV', async () => {
     const { stdin, lastFrame } = renderApp();
     await settle();
