@@ -65,15 +65,24 @@ export class CaptureFlow {
     return this.followed;
   }
 
-  /** Attaches `capture` to `lesion` (a new one of the capture's patient when 'new'), and attaches this session's next captures to it too. */
-  async follow(capture: Capture, lesion: Lesion | { new: true; bodySite: string | null }): Promise<Capture> {
+  /** The patient whose lesions a capture (or, without one, the next capture) can join. */
+  patientOf(capture: Capture | undefined): string | null {
+    return capture ? (this.deps.store.session(capture.session_id)?.patient_ref ?? null) : this.current?.patient_ref ?? this.plan.patientRef?.trim() ?? null;
+  }
+
+  /**
+   * Follows a lesion (a new one at `bodySite` when 'new'): `capture`, if given, is attached to it now,
+   * and the next captures of this session (or of the planned one) as they are logged. A capture of
+   * an earlier session is attached without following.
+   */
+  async follow(capture: Capture | undefined, lesion: Lesion | { new: true; bodySite: string | null }): Promise<{ lesion: Lesion; capture?: Capture }> {
     const { store } = this.deps;
-    const patient = store.session(capture.session_id)?.patient_ref;
-    if (!patient) throw new UserError(`Capture ${capture.id} has no patient reference, so it cannot be followed as a lesion.`);
+    const patient = this.patientOf(capture);
+    if (!patient) throw new UserError('A lesion belongs to a patient: plan a session with a patient reference (n), or take a capture first.');
     const target = 'new' in lesion ? await store.addLesion(patient, lesion.bodySite) : lesion;
-    const attached = await store.attachToLesion(capture.id, target.id);
-    if (capture.session_id === this.current?.id) this.followed = target;
-    return attached;
+    const attached = capture && (await store.attachToLesion(capture.id, target.id));
+    if (!capture || capture.session_id === this.current?.id) this.followed = target;
+    return { lesion: target, capture: attached };
   }
 
   /** Where the model looked in a logged capture: its image as logged, explained by the classifier. */
@@ -116,6 +125,7 @@ export class CaptureFlow {
     };
     try {
       this.current ??= await store.startSession(this.plan.operator, this.plan.patientRef);
+      if (this.followed && this.followed.patient_ref !== this.current.patient_ref) this.followed = undefined;
       const logged = await store.addCapture(this.current.id, still, result);
       // the capture is logged either way; only its link to the followed lesion could be missing, and the lesion screen shows that
       const capture = this.followed ? await store.attachToLesion(logged.id, this.followed.id).catch(() => logged) : logged;

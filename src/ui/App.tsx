@@ -52,8 +52,9 @@ export const MIN_ROWS = 20;
 
 type Mode =
   | { name: 'main' | 'new-session' | 'confirm-retake' | 'history' | 'help' }
-  | { name: 'note' | 'explain' | 'lesions'; capture: Capture }
-  | { name: 'lesion'; lesion: Lesion; capture: Capture };
+  | { name: 'note' | 'explain'; capture: Capture }
+  | { name: 'lesions'; capture?: Capture }
+  | { name: 'lesion'; lesion: Lesion; capture?: Capture };
 
 const terminalSize = (stdout: NodeJS.WriteStream) => ({ columns: stdout.columns || 100, rows: stdout.rows || 30 });
 
@@ -111,7 +112,8 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
   }, [flow]);
 
   function isAvailable(key: string): boolean {
-    if (key === 'r' || key === 'b' || key === 'x' || key === 'l') return last !== undefined;
+    if (key === 'r' || key === 'b' || key === 'x') return last !== undefined;
+    if (key === 'l') return last !== undefined || Boolean(flow?.patientOf(undefined));
     if (key === 'e') return session !== undefined;
     return true;
   }
@@ -183,6 +185,7 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
       // one capture at a time: a key pressed meanwhile is not kept for later, and the operator is told so
       if (capturing.current) return setMessage('Busy classifying: press the key again when the result is shown.');
       const unavailable = MAIN_KEYS.find((hint) => hint.key === (input === ' ' ? 'space' : input) && !isAvailable(hint.key));
+      if (unavailable?.key === 'l') return setMessage('A lesion belongs to a patient: plan a session with a patient reference (n), or take a capture first.');
       if (unavailable) return setMessage(`Nothing to ${unavailable.action} yet: take a capture first.`);
       if (input === ' ' && !flow) {
         captureWaiting.current = true;
@@ -192,7 +195,7 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
       else if (input === 'n') go({ name: 'new-session' });
       else if (input === 'b' && last) go({ name: 'note', capture: last });
       else if (input === 'x' && last) explainOrSay(last);
-      else if (input === 'l' && last) go({ name: 'lesions', capture: last });
+      else if (input === 'l') go({ name: 'lesions', capture: last });
       else if (input === 'h') go({ name: 'history' });
       else if (input === 'e') void exportSession();
       else if (input === '?') go({ name: 'help' });
@@ -268,16 +271,15 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
     panel = (
       <LesionsPanel
         store={store}
-        patientRef={store.session(capture.session_id)?.patient_ref ?? ''}
+        patientRef={flow?.patientOf(capture) ?? (capture ? store.session(capture.session_id)?.patient_ref : undefined) ?? ''}
         capture={capture}
         onChoose={(choice) =>
           saveOrSay(async () => {
             if (!flow) throw new UserError('The model is still loading: press l again when it is ready.');
-            const attached = await flow.follow(capture, choice);
-            if (capture.id === last?.id) setLast(attached);
-            const lesion = store.lesion(attached.lesion_id!)!;
-            const next = flow.followedLesion?.id === lesion.id ? '; the next captures of this session join it' : '';
-            setMessage(`Capture ${capture.id} is a visit of lesion ${lesion.label}${next}.`);
+            const { lesion, capture: attached } = await flow.follow(capture, choice);
+            if (attached && attached.id === last?.id) setLast(attached);
+            const joins = flow.followedLesion?.id === lesion.id ? '; the next captures of this session join it' : '';
+            setMessage(attached ? `Capture ${attached.id} is a visit of lesion ${lesion.label}${joins}.` : `The next captures of this session join lesion ${lesion.label}.`);
           })
         }
         onOpen={(lesion) => go({ name: 'lesion', lesion, capture })}

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { answeredVisits, changeFlag } from '../lesions/followUp.js';
 import type { Capture, Lesion, SessionLog } from '../store/sessionLog.js';
 import { useKeys } from './keyRouter.js';
@@ -20,29 +20,39 @@ export function LesionsPanel({
 }: {
   store: Pick<SessionLog, 'lesions' | 'capturesOfLesion'>;
   patientRef: string;
-  capture: Capture;
+  /** The capture to attach; without one, choosing a lesion only follows it for the next captures. */
+  capture?: Capture;
   onChoose: (choice: LesionChoice) => void;
   onOpen: (lesion: Lesion) => void;
   onClose: () => void;
 }) {
   const lesions = useMemo(() => store.lesions(patientRef), [store, patientRef]);
-  const [selected, setSelected] = useState(() => Math.max(0, lesions.findIndex((lesion) => lesion.id === capture.lesion_id) + 1));
+  const [selected, setSelected] = useState(() => Math.max(0, lesions.findIndex((lesion) => lesion.id === capture?.lesion_id) + 1));
+  // keys can arrive faster than renders (↓ then Enter over SSH): they act on the latest row, not the rendered one
+  const latest = useRef(selected);
+  const select = (row: number) => {
+    latest.current = row;
+    setSelected(row);
+  };
   // the first row makes a new lesion; the others are the patient's, oldest first
   const rows = lesions.length + 1;
   useKeys((input, key) => {
+    const row = latest.current;
     if (key.escape || input === 'q') return onClose();
-    if (key.upArrow) setSelected((row) => Math.max(0, row - 1));
-    if (key.downArrow) setSelected((row) => Math.min(rows - 1, row + 1));
-    if (key.return) onChoose(selected === 0 ? { new: true, bodySite: capture.body_site } : lesions[selected - 1]!);
-    if ((key.rightArrow || input === 'v') && selected > 0) onOpen(lesions[selected - 1]!);
+    if (key.upArrow) select(Math.max(0, row - 1));
+    if (key.downArrow) select(Math.min(rows - 1, row + 1));
+    if (key.return) onChoose(row === 0 ? { new: true, bodySite: capture?.body_site ?? null } : lesions[row - 1]!);
+    if ((key.rightArrow || input === 'v') && row > 0) onOpen(lesions[row - 1]!);
   });
 
   return (
     <Box flexDirection="column">
       <Text bold>Lesions of patient {patientRef}</Text>
-      <Text dimColor>Enter attaches capture {capture.id} and the next ones of this session; → opens a lesion.</Text>
+      <Text dimColor>
+        Enter {capture ? `attaches capture ${capture.id} and the next ones of this session` : 'follows a lesion: the next captures join it'}; → opens one.
+      </Text>
       <Text inverse={selected === 0} color={selected === 0 ? 'cyan' : undefined}>
-        + new lesion{capture.body_site ? ` at ${capture.body_site}` : ''}
+        + new lesion{capture?.body_site ? ` at ${capture.body_site}` : ''}
       </Text>
       {lesions.map((lesion, i) => {
         const visits = store.capturesOfLesion(lesion.id);
@@ -53,7 +63,7 @@ export function LesionsPanel({
             {lesion.label.padEnd(4)} {(lesion.body_site ?? 'no site').padEnd(16)} {String(visits.length).padStart(2)} visits
             {latest ? ` · ${Math.round(latest.p_malignant! * 100)}%` : ''}
             {flagged ? ' · changed' : ''}
-            {lesion.id === capture.lesion_id ? ' · this capture' : ''}
+            {capture && lesion.id === capture.lesion_id ? ' · this capture' : ''}
           </Text>
         );
       })}

@@ -10,6 +10,7 @@ import type { ImageClassifier } from '../../src/classifier/workerClient.js';
 import { CaptureFlow } from '../../src/capture/captureFlow.js';
 import { SessionLog, StoreError } from '../../src/store/sessionLog.js';
 import { App } from '../../src/ui/App.js';
+import { SAMPLE_RESULT } from '../helpers/captureResult.js';
 import { eventually, KEYS, recordingCanvas, settle } from './helpers.js';
 
 let still: Buffer;
@@ -214,6 +215,32 @@ describe('App', () => {
     expect(lastFrame()).toContain('No change flagged since the visit before.');
     stdin.write(KEYS.escape);
     await eventually(() => expect(lastFrame()).toContain('+ new lesion'));
+  });
+
+  it("l before the first capture of a returning patient's session picks one of their lesions for the captures to come", async () => {
+    const earlier = await store.startSession('alice', 'P-7');
+    const lesion = await store.addLesion('P-7', 'back');
+    await store.attachToLesion((await store.addCapture(earlier.id, still, { ...SAMPLE_RESULT, p_malignant: 0.2, label: 'benign' })).id, lesion.id);
+    const { stdin, lastFrame } = renderApp();
+    await settle();
+    stdin.write('l');
+    await eventually(() => expect(lastFrame()).toContain('A lesion belongs to a patient: plan a session with a patient reference (n)'));
+    stdin.write('n');
+    stdin.write('\tP-7\r');
+    await eventually(() => expect(lastFrame()).toContain('patient ref: P-7'));
+    stdin.write('l');
+    await eventually(() => expect(lastFrame()).toMatch(/L1 +back +1 visits · 20%/));
+    stdin.write(KEYS.down);
+    stdin.write(KEYS.enter);
+    await eventually(() => expect(lastFrame()).toContain('The next captures of this session join lesion L1.'));
+    stdin.write(' ');
+    await eventually(() => expect(store.capturesOfLesion(lesion.id)).toHaveLength(2));
+    await eventually(() => expect(lastFrame()).toContain('REFER to a clinician'));
+    // 20% then 83% at a threshold of 42%: the lesion view says it crossed
+    stdin.write('l');
+    await eventually(() => expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('· this capture'));
+    stdin.write(KEYS.right);
+    await eventually(() => expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('Crossed the threshold (42%) since the last visit: p(malignant) 20% → 83%.'));
   });
 
   it('h opens the history and e exports the session as CSV', async () => {
