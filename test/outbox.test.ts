@@ -9,6 +9,7 @@ import { SessionLog } from '../src/store/sessionLog.js';
 import { SAMPLE_RESULT } from './helpers/captureResult.js';
 import { runCli } from './helpers/cli.js';
 import { TestOrthanc } from './helpers/orthanc.js';
+import { startTlsProxy } from './helpers/tlsProxy.js';
 import { CLI, FIXTURES } from './helpers/paths.js';
 
 const fixtures = readdirSync(FIXTURES).filter((name) => name.endsWith('.jpg')).map((name) => readFileSync(path.join(FIXTURES, name)));
@@ -97,6 +98,29 @@ describe('the outbox, sending to a real Orthanc', () => {
         expect(pixels.equals(jpeg.length % 2 === 0 ? jpeg : Buffer.concat([jpeg, Buffer.from([0])])), capture.id).toBe(true);
       }
       await log.close();
+    }
+  });
+
+  it('sends by STOW-RS over HTTPS where the "ca" file vouches for the certificate, and says in a sentence when none does', async () => {
+    const proxy = await startTlsProxy(orthanc.httpPort);
+    try {
+      const url = `https://127.0.0.1:${proxy.port}/dicom-web`;
+      const dataDir = dataFolder({ name: 'pacs-tls', dicomweb: { url } });
+      await addCaptures(dataDir, 1, 'PT-TLS');
+      const refused = await outbox(dataDir, '--retry');
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toMatch(/The TLS certificate of .*127\.0\.0\.1.* was not accepted \(.+\); check the destination's "ca" file\./);
+      expect(refused.stdout).toMatch(/: 0 sent, 1 waiting\./);
+
+      writeFileSync(path.join(dataDir, 'pacs-ca.pem'), proxy.certificate);
+      writeFileSync(path.join(dataDir, CONFIG_FILE), JSON.stringify({ destinations: [{ name: 'pacs-tls', dicomweb: { url, ca: 'pacs-ca.pem' } }] }));
+      const sent = await outbox(dataDir, '--retry');
+      expect(sent.code).toBe(0);
+      expect(sent.stdout).toMatch(/^pacs-tls \(STOW-RS https:.*\): 1 sent, 0 waiting\.$/m);
+      const patients = (await orthanc.rest('/patients?expand')) as { MainDicomTags: { PatientID: string } }[];
+      expect(patients.map((patient) => patient.MainDicomTags.PatientID)).toContain('PT-TLS');
+    } finally {
+      await proxy.close();
     }
   });
 
