@@ -22,6 +22,9 @@ export type CaptureOutcome =
   | { kind: 'answered' | 'refused'; capture: Capture; session: Session }
   | { kind: 'failed'; message: string };
 
+/** A lesion to follow: one of the patient's, or a new one at a body site. */
+export type LesionChoice = Lesion | { new: true; bodySite: string | null };
+
 export interface CaptureFlowDeps {
   camera: CameraSource;
   classifier: ImageClassifier;
@@ -75,7 +78,7 @@ export class CaptureFlow {
    * and the next captures of this session (or of the planned one) as they are logged. A capture of
    * an earlier session is attached without following.
    */
-  async follow(capture: Capture | undefined, lesion: Lesion | { new: true; bodySite: string | null }): Promise<{ lesion: Lesion; capture?: Capture }> {
+  async follow(capture: Capture | undefined, lesion: LesionChoice): Promise<{ lesion: Lesion; capture?: Capture }> {
     const { store } = this.deps;
     const patient = this.patientOf(capture);
     if (!patient) throw new UserError('A lesion belongs to a patient: plan a session with a patient reference (n), or take a capture first.');

@@ -2,7 +2,7 @@ import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { readFile } from 'node:fs/promises';
 import { useCallback, useEffect, useReducer, useRef, useState, type ReactElement } from 'react';
 import type { CameraSource } from '../camera/source.js';
-import type { CaptureFlow, SessionPlan } from '../capture/captureFlow.js';
+import type { CaptureFlow, LesionChoice, SessionPlan } from '../capture/captureFlow.js';
 import type { BackgroundSender } from '../outbox/status.js';
 import { bodySitesMatching } from '../bodySites.js';
 import { verdictOf } from '../capture/verdict.js';
@@ -167,6 +167,17 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
   }
   const explainCapture = useCallback((capture: Capture, onProgress: (done: number) => void) => flow!.explain(capture, onProgress), [flow]);
 
+  /** Attaches a capture (and the session's next ones) to the lesion the operator chose, and says so. */
+  function followLesion(capture: Capture | undefined, choice: LesionChoice): Promise<void> {
+    return saveOrSay(async () => {
+      if (!flow) throw new UserError('The model is still loading: press l again when it is ready.');
+      const { lesion, capture: attached } = await flow.follow(capture, choice);
+      if (attached && attached.id === last?.id) setLast(attached);
+      const joins = flow.followedLesion?.id === lesion.id ? '; the next captures of this session join it' : '';
+      setMessage(attached ? `Capture ${attached.id} is a visit of lesion ${lesion.label}${joins}.` : `The next captures of this session join lesion ${lesion.label}.`);
+    });
+  }
+
   function quit(): void {
     exit();
     onQuit?.();
@@ -273,15 +284,7 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
         store={store}
         patientRef={flow?.patientOf(capture) ?? (capture ? store.session(capture.session_id)?.patient_ref : undefined) ?? ''}
         capture={capture}
-        onChoose={(choice) =>
-          saveOrSay(async () => {
-            if (!flow) throw new UserError('The model is still loading: press l again when it is ready.');
-            const { lesion, capture: attached } = await flow.follow(capture, choice);
-            if (attached && attached.id === last?.id) setLast(attached);
-            const joins = flow.followedLesion?.id === lesion.id ? '; the next captures of this session join it' : '';
-            setMessage(attached ? `Capture ${attached.id} is a visit of lesion ${lesion.label}${joins}.` : `The next captures of this session join lesion ${lesion.label}.`);
-          })
-        }
+        onChoose={(choice) => followLesion(capture, choice)}
         onOpen={(lesion) => go({ name: 'lesion', lesion, capture })}
         onClose={back}
       />

@@ -1,10 +1,9 @@
 import { Box, Text } from 'ink';
 import { useMemo, useRef, useState } from 'react';
+import type { LesionChoice } from '../capture/captureFlow.js';
 import { answeredVisits, changeFlag } from '../lesions/followUp.js';
 import type { Capture, Lesion, SessionLog } from '../store/sessionLog.js';
 import { useKeys } from './keyRouter.js';
-
-export type LesionChoice = Lesion | { new: true; bodySite: string | null };
 
 /**
  * A patient's lesions, to attach a capture to one (or to a new one at the capture's body site)
