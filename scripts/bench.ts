@@ -48,6 +48,8 @@ interface Figures {
   forward: Record<'1' | '2' | '4', [number, number]>;
   /** tfjs backends: the same network run layer by layer (BatchNorm and ReLU6 as passes of their own), one flip: what folding saves. */
   unfolded?: [number, number];
+  /** The occlusion map of the image (issue 13's budget: 3 s for alpha 0.75 on wasm). */
+  explain: [number, number];
   peakRssMb: number;
   sizeMb: number;
 }
@@ -93,6 +95,7 @@ async function measureOne(modelDir: string, backend: BackendName, runs: number):
     preprocess.push(afterPreprocess - started);
     endToEnd.push((await classifier.classifyFile(image)).ms);
   }
+  const explain = await timeRuns(Math.min(runs, 5), () => classifier.explain(image));
   const { folder, card } = await readVerifiedModel(modelDir);
   const prepared = await preprocessImage(image, card.input);
   const { network } = await openNetwork({ request: backend, modelDir, folder, card, tf: loadTf });
@@ -119,6 +122,7 @@ async function measureOne(modelDir: string, backend: BackendName, runs: number):
     endToEnd: percentiles(endToEnd),
     forward,
     unfolded,
+    explain,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     sizeMb: sizeBytes / 1e6,
   };
@@ -150,7 +154,7 @@ if (args.one) {
   console.log(`dermacam bench: image ${args.image}, times in ms (p50 / p95)`);
   const base = JSON.parse(runSelf(['--base', args['base-model']!, '--runs', args.runs!])) as [number, number];
   console.log(`yardstick: one unfused forward pass of the ImageNet base ${path.basename(args['base-model']!)} on wasm, batch 1: ${pair(base)}`);
-  console.log('model | backend | runs | load | first | preprocess | inference | classify end to end | end to end / yardstick | bare forward | end to end / bare forward | forward unfolded | forward with 2 flips | with 4 flips | peak RSS MB | size MB');
+  console.log('model | backend | runs | load | first | preprocess | inference | classify end to end | end to end / yardstick | bare forward | end to end / bare forward | forward unfolded | forward with 2 flips | with 4 flips | explanation map | peak RSS MB | size MB');
   for (const modelDir of modelDirs) {
     for (const backend of AUTO_ORDER) {
       let figures: Figures;
@@ -162,7 +166,7 @@ if (args.one) {
         continue;
       }
       console.log(
-        `${figures.model} | ${figures.backend} | ${figures.runs} | ${f(figures.loadMs)} | ${f(figures.firstMs)} | ${pair(figures.preprocess)} | ${pair(figures.inference)} | ${pair(figures.endToEnd)} | ${(figures.endToEnd[0] / base[0]).toFixed(2)} | ${pair(figures.forward['1'])} | ${(figures.endToEnd[0] / figures.forward['1'][0]).toFixed(2)} | ${figures.unfolded ? pair(figures.unfolded) : '-'} | ${pair(figures.forward['2'])} | ${pair(figures.forward['4'])} | ${f(figures.peakRssMb)} | ${figures.sizeMb.toFixed(2)}`,
+        `${figures.model} | ${figures.backend} | ${figures.runs} | ${f(figures.loadMs)} | ${f(figures.firstMs)} | ${pair(figures.preprocess)} | ${pair(figures.inference)} | ${pair(figures.endToEnd)} | ${(figures.endToEnd[0] / base[0]).toFixed(2)} | ${pair(figures.forward['1'])} | ${(figures.endToEnd[0] / figures.forward['1'][0]).toFixed(2)} | ${figures.unfolded ? pair(figures.unfolded) : '-'} | ${pair(figures.forward['2'])} | ${pair(figures.forward['4'])} | ${pair(figures.explain)} | ${f(figures.peakRssMb)} | ${figures.sizeMb.toFixed(2)}`,
       );
     }
   }
