@@ -60,7 +60,8 @@ export function LesionView({
           </Box>
         ))}
       </Box>
-      <Text dimColor>p(malignant) per visit, oldest left; the line is the threshold</Text>
+      <Text wrap="wrap">Visits: {visits.map((capture) => `${localTime(capture.captured_at).slice(0, 10)} ${answer(capture)}`).join(' · ')}</Text>
+      <Text dimColor>p(malignant) per answered visit, oldest left; the line is the threshold</Text>
       {probabilityChart(visits, CHART_ROWS).map((line, i) => (
         <Text key={i}>{line}</Text>
       ))}
@@ -70,7 +71,11 @@ export function LesionView({
   );
 }
 
+/** A visit's answer in a few characters: p(malignant), or why there is none. */
+function answer(capture: Capture): string {
+  return capture.p_malignant === null || capture.label === 'rejected' ? capture.label : `${Math.round(capture.p_malignant * 100)}%`;
+}
+
 function caption(capture: Capture, latest: boolean): string {
-  const p = capture.p_malignant === null || capture.label === 'rejected' ? capture.label : `${Math.round(capture.p_malignant * 100)}%`;
-  return `${latest ? 'latest' : 'before'} ${localTime(capture.captured_at).slice(0, 10)} · ${p}`;
+  return `${latest ? 'latest' : 'before'} ${localTime(capture.captured_at).slice(0, 10)} · ${answer(capture)}`;
 }

@@ -241,6 +241,7 @@ describe('App', () => {
     await eventually(() => expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('· this capture'));
     stdin.write(KEYS.right);
     await eventually(() => expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('Crossed the threshold (42%) since the last visit: p(malignant) 20% → 83%.'));
+    expect(lastFrame()!.replace(/\s+/g, ' ')).toMatch(/Visits: \d{4}-\d\d-\d\d 20% · \d{4}-\d\d-\d\d 83%/);
   });
 
   it('h opens the history and e exports the session as CSV', async () => {
