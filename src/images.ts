@@ -1,5 +1,11 @@
 import path from 'node:path';
 
+/** Square 8-bit RGB pixels, row by row. */
+export interface RgbSquare {
+  data: Uint8Array;
+  side: number;
+}
+
 /** Larger images are refused before decoding instead of exhausting memory (about 8000x6000). */
 export const MAX_INPUT_PIXELS = 50_000_000;
 

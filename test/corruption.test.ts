@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { preprocessImage } from '../src/classifier/preprocess.js';
 import { seededRandom } from '../src/metrics/bootstrap.js';
 import { judgeQuality } from '../src/quality/gate.js';
-import { measureQuality } from '../src/quality/measure.js';
+import { measureQuality } from '../src/classifier/preprocess.js';
 import { FIXTURES, SHIPPED_MODEL } from './helpers/paths.js';
 
 const fixtures = readdirSync(FIXTURES).filter((name) => name.endsWith('.jpg')).map((name) => readFileSync(path.join(FIXTURES, name)));

@@ -2,7 +2,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { judgeQuality } from '../src/quality/gate.js';
-import { measureQuality } from '../src/quality/measure.js';
+import { measureQuality } from '../src/classifier/preprocess.js';
 import { FIXTURES, SHIPPED_MODEL } from './helpers/paths.js';
 import { readFileSync, readdirSync } from 'node:fs';
 

@@ -1,7 +1,8 @@
 import type { InputSpec } from '../../src/classifier/preprocess.js';
 import type { DamageLimits, QualityLimits } from '../../src/quality/gate.js';
 import { judgeQuality } from '../../src/quality/gate.js';
-import { measureQuality, type QualityMeasures } from '../../src/quality/measure.js';
+import { measureQuality } from '../../src/classifier/preprocess.js';
+import type { QualityMeasures } from '../../src/quality/measure.js';
 import type { LabelledImage } from './datasets.js';
 import { createProgress } from './progress.js';
 import { quantile } from './quantile.js';

@@ -10,7 +10,8 @@ import { readLayersFolder, ModelFolderError, type LayersFolder } from './layersF
 import { readModelCard, type ModelCard } from './modelCard.js';
 import { mahalanobis, readGaussian, type GaussianModel } from './outOfDistribution.js';
 import { openNetwork } from './openNetwork.js';
-import { decodePicture, normalise, type RgbSquare } from './preprocess.js';
+import type { RgbSquare } from '../images.js';
+import { decodePicture, normalise } from './preprocess.js';
 
 export interface Prediction extends Decision {
   /** Milliseconds spent on this image (quality gate, preprocessing and inference). */

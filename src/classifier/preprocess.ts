@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import sharp, { type Sharp } from 'sharp';
 import { UserError } from '../errors.js';
-import { describeDecodeFailure, MAX_INPUT_PIXELS } from '../images.js';
+import { describeDecodeFailure, MAX_INPUT_PIXELS, type RgbSquare } from '../images.js';
+import { measureCentre, type QualityMeasures } from '../quality/measure.js';
 
 /** How the model expects its input; stored in the model card so training and serving agree. */
 export interface InputSpec {
@@ -25,12 +26,6 @@ export const HAM10000_DETAIL = { side: 150, jpeg_quality: 75 };
 
 /** A user-facing failure to read an image: the message is one sentence meant for the operator. */
 export class ImageError extends UserError {}
-
-/** Square 8-bit RGB pixels, row by row. */
-export interface RgbSquare {
-  data: Uint8Array;
-  side: number;
-}
 
 /** A picture decoded once, for both of its uses. */
 export interface DecodedPicture<M> {
@@ -80,6 +75,14 @@ export function decodeCentre(input: string | Buffer, size: number, options: Deco
     const { open, shortSide } = await openPicture(input, options);
     return squareOf(open(), centreSide(shortSide, size, options.detail));
   });
+}
+
+/**
+ * The quality gate's measures of a picture (any format sharp reads), on the centre square that
+ * `decodePicture` gives for the model's input spec. Refuses what preprocessing refuses.
+ */
+export async function measureQuality(image: string | Buffer, spec: InputSpec): Promise<QualityMeasures> {
+  return measureCentre(await decodeCentre(image, spec.size, { detail: spec.detail }));
 }
 
 /** A decoding failure as one sentence for the operator. */

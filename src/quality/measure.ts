@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { decodeCentre, type InputSpec, type RgbSquare } from '../classifier/preprocess.js';
+import type { RgbSquare } from '../images.js';
 import { lumaAndLab } from './colour.js';
 import { measuresOfDamage, type DamageMeasures } from './damage.js';
 import { laplacian } from './laplacian.js';
@@ -22,14 +22,6 @@ export interface QualityMeasures extends DamageMeasures {
 }
 
 const SIDE = 128;
-
-/**
- * Measures a picture (any format sharp reads) as the classifier does: on the centre square that
- * `decodePicture` gives for the model's input spec (`decodeCentre`). Refuses what preprocessing refuses.
- */
-export async function measureQuality(image: string | Buffer, spec: InputSpec): Promise<QualityMeasures> {
-  return measureCentre(await decodeCentre(image, spec.size, { detail: spec.detail }));
-}
 
 /** The gate's measures of a decoded centre square, brought to 128 pixels. */
 export async function measureCentre(centre: RgbSquare): Promise<QualityMeasures> {
