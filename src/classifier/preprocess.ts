@@ -109,7 +109,8 @@ const centreSide = (shortSide: number, size: number, detail: InputSpec['detail']
 
 /** The centre square brought to the training images' state (JPEG at their quality), then to the model's size. */
 async function modelSquareOf(centre: RgbSquare, size: number, detail: NonNullable<InputSpec['detail']>): Promise<Uint8Array> {
-  const compressed = await sharp(centre.data, { raw: { width: centre.side, height: centre.side, channels: 3 } }).jpeg({ quality: detail.jpeg_quality }).toBuffer();
+  // optimised Huffman tables would only shrink the bytes, which are decoded at once: the pixels are the same without them
+  const compressed = await sharp(centre.data, { raw: { width: centre.side, height: centre.side, channels: 3 } }).jpeg({ quality: detail.jpeg_quality, optimiseCoding: false }).toBuffer();
   return (await squareOf(sharp(compressed), size)).data;
 }
 
