@@ -78,5 +78,9 @@ describe('dermacam classify --explain', () => {
     expect(lines.map((line) => line.explain)).toEqual([path.join(out, 'ISIC_0024358.explain.png'), path.join(out, 'ISIC_0024358-2.explain.png')]);
     const { width, height, format } = await sharp(lines[0]!.explain as string).metadata();
     expect([width, height, format]).toEqual([320, 320, 'png']);
+    // a file where the folder should be: one sentence, before any picture is classified
+    const notAFolder = lines[0]!.explain as string;
+    const refused = await runCli(['classify', '--explain', notAFolder, fixture]);
+    expect([refused.code, refused.stderr]).toEqual([2, `dermacam: The explanation maps cannot be written: ${notAFolder} is a file, not a folder.\n`]);
   });
 });
