@@ -1,8 +1,8 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadClassifier, type Explanation } from '../classifier/classifier.js';
 import { UserError } from '../errors.js';
+import { makeFolders } from '../folders.js';
 import { explanationPng } from '../explain/heatOverlay.js';
 import { writeExportFile } from '../store/exportFile.js';
 import { describeWriteFailure, StoreError } from '../store/storeErrors.js';
@@ -84,7 +84,7 @@ function humanLine(result: Record<string, unknown>): string {
 
 /** Writes explanation images into `dir` (made private if new), one name per picture even where two folders hold the same file name. */
 async function explanationWriter(dir: string) {
-  await mkdir(dir, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+  await makeFolders(dir).catch((error: unknown) => {
     throw new StoreError(`The explanation maps cannot be written: ${describeWriteFailure(error, dir)}.`);
   });
   const taken = new Set<string>();

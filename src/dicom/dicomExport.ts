@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { UserError } from '../errors.js';
+import { makeFolders } from '../folders.js';
 import { describeDecodeFailure } from '../images.js';
 import { readRegularFile } from '../regularFile.js';
 import type { Capture, Session } from '../store/records.js';
@@ -69,7 +69,7 @@ export async function writeDicomExport(
     const file = path.join(folder, fileSetName('I', capture.id));
     if (named.has(file) && named.get(file) !== capture.id) throw new StoreError(`Captures ${named.get(file)} and ${capture.id} would share the file name ${file}; export them to different folders.`);
     named.set(file, capture.id);
-    await mkdir(folder, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+    await makeFolders(folder).catch((error: unknown) => {
       throw new StoreError(`The DICOM export was not written: ${describeWriteFailure(error, folder)}.`);
     });
     await writeExportFile(file, await objectOf(log, sessions.get(capture.session_id)!, capture, appVersion), { replace });

@@ -3,6 +3,7 @@ import * as fsPromises from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { UserError } from '../errors.js';
+import { makeFolders } from '../folders.js';
 import { appendAnchor, createAnchor } from './anchor.js';
 import { publishTempFile, tempFileTarget, tempFileWriter, writeTempFile, type FileSystem } from './atomicFile.js';
 import { appendEntry, journalHead, type JournalEntry, type JournalHead } from './journal.js';
@@ -81,7 +82,7 @@ export class SessionLog {
     await refuseSystemFolder(dataDir);
     const file = path.join(dataDir, DATABASE_FILE);
     try {
-      await deps.fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
+      await makeFolders(dataDir, (folder, options) => deps.fs.mkdir(folder, options));
       // made first, private, so that SQLite's -wal and -shm files (which copy its mode) are private too
       await deps.fs.open(file, 'a', 0o600).then((handle) => handle.close());
     } catch (error) {

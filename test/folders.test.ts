@@ -1,0 +1,23 @@
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeFolders } from '../src/folders.js';
+
+describe('makeFolders', () => {
+  it('makes the missing folders, private, and leaves an existing one as it is', async () => {
+    const base = mkdtempSync(path.join(os.tmpdir(), 'dermacam-folders-'));
+    const deep = path.join(base, 'a', 'b', 'c');
+    await makeFolders(deep);
+    expect(statSync(deep).isDirectory()).toBe(true);
+    expect(statSync(path.join(base, 'a')).mode & 0o777).toBe(0o700);
+    await makeFolders(deep);
+  });
+
+  it('fails with EEXIST where a file stands in the path, and returns for a path under /proc instead of looping', async () => {
+    const base = mkdtempSync(path.join(os.tmpdir(), 'dermacam-folders-'));
+    writeFileSync(path.join(base, 'file'), 'x');
+    await expect(makeFolders(path.join(base, 'file', 'sub'))).rejects.toMatchObject({ code: 'EEXIST' });
+    await expect(makeFolders('/proc/dermacam-test/maps')).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
