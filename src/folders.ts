@@ -13,7 +13,7 @@ export async function makeFolders(folder: string, makeFolder: MakeFolder = mkdir
   for (let at = path.resolve(folder); ; at = path.dirname(at)) {
     const found = await stat(at).catch(() => undefined);
     if (found?.isDirectory()) break;
-    if (found) throw Object.assign(new Error(`${at} is a file`), { code: 'EEXIST' });
+    if (found) throw Object.assign(new Error(`${at} is a file`), { code: 'EEXIST', path: at });
     missing.unshift(at);
     if (path.dirname(at) === at) break;
   }

@@ -12,9 +12,10 @@ describe('makeFolders', () => {
     expect(statSync(deep).isDirectory()).toBe(true);
     expect(statSync(path.join(base, 'a')).mode & 0o777).toBe(0o700);
     await makeFolders(deep);
+    expect(statSync(deep).mode & 0o777).toBe(0o700);
   });
 
-  it('fails with EEXIST where a file stands in the path, and returns for a path under /proc instead of looping', async () => {
+  it('fails with EEXIST where a file stands in the path, and fails under /proc instead of looping for good', async () => {
     const base = mkdtempSync(path.join(os.tmpdir(), 'dermacam-folders-'));
     writeFileSync(path.join(base, 'file'), 'x');
     await expect(makeFolders(path.join(base, 'file', 'sub'))).rejects.toMatchObject({ code: 'EEXIST' });

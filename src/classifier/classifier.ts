@@ -11,7 +11,7 @@ import { readModelCard, type ModelCard } from './modelCard.js';
 import { mahalanobis, readGaussian, type GaussianModel } from './outOfDistribution.js';
 import { openNetwork } from './openNetwork.js';
 import type { RgbSquare } from '../images.js';
-import { decodePicture, normalise } from './preprocess.js';
+import { decodePicture, decodeSquareRgb, normalise } from './preprocess.js';
 
 export interface Prediction extends Decision {
   /** Milliseconds spent on this image (quality gate, preprocessing and inference). */
@@ -48,6 +48,9 @@ export interface Explanation {
   map: OcclusionMap;
 }
 
+/** A picture's bytes, read from its file (refusing what is not a regular file) where given a path. */
+const bytesOf = async (input: string | Buffer) => (typeof input === 'string' ? readRegularFile(input) : input);
+
 export interface LoadOptions {
   /** TensorFlow.js, loaded only if a tfjs backend is tried. */
   tf: () => Promise<typeof TF>;
@@ -81,7 +84,7 @@ export async function loadClassifier({ tf, modelDir, backend: request }: LoadOpt
   }
   const predictPixels = async (inputs: Float32Array[]) => (await meanLogits(inputs)).map((logit) => calibratedProbability(logit, card.calibration));
   async function analyse(input: string | Buffer, flips: readonly Flip[], withQuality: boolean): Promise<FlipAnalysis> {
-    const image = typeof input === 'string' ? await readRegularFile(input) : input;
+    const image = await bytesOf(input);
     // one decode for the model and the gate; it is what refuses an unreadable picture, in a sentence for the operator
     const measure = async (centre: RgbSquare) => (withQuality ? measureCentre(centre) : undefined);
     const { pixels, measures: quality } = await decodePicture(image, card.input.size, { detail: card.input.detail, measure });
@@ -108,9 +111,8 @@ export async function loadClassifier({ tf, modelDir, backend: request }: LoadOpt
       return { ...decision, ms: performance.now() - started };
     },
     async explain(input, onProgress) {
-      const image = typeof input === 'string' ? await readRegularFile(input) : input;
       const { size } = card.input;
-      const { pixels } = await decodePicture(image, size, { detail: card.input.detail, measure: async () => undefined });
+      const pixels = await decodeSquareRgb(await bytesOf(input), size, { detail: card.input.detail });
       const map = await occlusionMap(normalise(pixels, card.input), size, meanLogits, { ...DEFAULT_OCCLUSION, onProgress });
       return { pixels, size, map };
     },

@@ -28,7 +28,7 @@ export const HAM10000_DETAIL = { side: 150, jpeg_quality: 75 };
 export class ImageError extends UserError {}
 
 /** A picture decoded once, for both of its uses. */
-export interface DecodedPicture<M> {
+interface DecodedPicture<M> {
   /** The model's input: `size` x `size` RGB. */
   pixels: Uint8Array;
   /** What `measure` found in the centre square. */
@@ -70,7 +70,7 @@ export function decodeSquareRgb(input: string | Buffer, size: number, options: D
 }
 
 /** The quality gate's centre square alone (fitting the gate's limits), decoded as `decodePicture` decodes it. */
-export function decodeCentre(input: string | Buffer, size: number, options: DecodeOptions = {}): Promise<RgbSquare> {
+function decodeCentre(input: string | Buffer, size: number, options: DecodeOptions = {}): Promise<RgbSquare> {
   return refusingUndecodable(async () => {
     const { open, shortSide } = await openPicture(input, options);
     return squareOf(open(), centreSide(shortSide, size, options.detail));

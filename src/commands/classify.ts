@@ -4,6 +4,7 @@ import { loadClassifier, type Explanation } from '../classifier/classifier.js';
 import { UserError } from '../errors.js';
 import { makeFolders } from '../folders.js';
 import { explanationPng } from '../explain/heatOverlay.js';
+import { readRegularFile } from '../regularFile.js';
 import { writeExportFile } from '../store/exportFile.js';
 import { describeWriteFailure, StoreError } from '../store/storeErrors.js';
 import { escapeControlCharacters } from '../text.js';
@@ -39,7 +40,8 @@ export async function classifyCommand(argv: string[], io: CommandIO): Promise<nu
       result = { file: input.file, error: input.error };
     } else {
       try {
-        const prediction = await classifier.classifyFile(input.file);
+        const image = await readRegularFile(input.file); // read once, for the answer and for its map
+        const prediction = await classifier.classifyFile(image);
         result = {
           file: input.file,
           p_malignant: round(prediction.p_malignant, 4),
@@ -50,7 +52,8 @@ export async function classifyCommand(argv: string[], io: CommandIO): Promise<nu
           model: classifier.modelId,
           backend: classifier.backend,
           ms: round(prediction.ms, 1),
-          ...(explanations && { explain: await explanations.write(input.file, await classifier.explain(input.file)) }),
+          // a map that fails leaves the answer standing, with its own sentence
+          ...(explanations && (await explanations.write(input.file, () => classifier.explain(image)))),
         };
       } catch (error) {
         if (!(error instanceof UserError)) throw error;
@@ -76,9 +79,9 @@ function humanLine(result: Record<string, unknown>): string {
   if ('error' in result) return `${file}: cannot classify: ${result.error}`;
   const { reasons } = result.quality as { reasons: string[] };
   // a refused picture gets no probability on screen; --json keeps it for research
-  if (result.label === 'rejected') return `${file}: rejected: ${reasons.join('; ')} (${result.ms} ms)`;
+  const explained = result.explain ? `; map ${escapeControlCharacters(result.explain as string)}` : result.explain_error ? `; no map: ${result.explain_error}` : '';
+  if (result.label === 'rejected') return `${file}: rejected: ${reasons.join('; ')} (${result.ms} ms${explained})`;
   const p = ((result.p_malignant as number) * 100).toFixed(1);
-  const explained = result.explain ? `; map ${escapeControlCharacters(result.explain as string)}` : '';
   return `${file}: ${result.label} (p malignant ${p}%, ${result.ms} ms${explained})`;
 }
 
@@ -89,13 +92,20 @@ async function explanationWriter(dir: string) {
   });
   const taken = new Set<string>();
   return {
-    async write(file: string, explanation: Explanation): Promise<string> {
+    /** The map's path for the JSON line, or why there is none. */
+    async write(file: string, explain: () => Promise<Explanation>): Promise<{ explain: string } | { explain_error: string }> {
       const name = path.basename(file, path.extname(file));
       let out = path.join(dir, `${name}.explain.png`);
       for (let n = 2; taken.has(out); n++) out = path.join(dir, `${name}-${n}.explain.png`);
       taken.add(out);
-      await writeExportFile(out, await explanationPng(explanation.pixels, explanation.size, explanation.map), { replace: true });
-      return out;
+      try {
+        const { pixels, size, map } = await explain();
+        await writeExportFile(out, await explanationPng(pixels, size, map), { replace: true });
+        return { explain: out };
+      } catch (error) {
+        if (!(error instanceof UserError)) throw error;
+        return { explain_error: error.message };
+      }
     },
   };
 }

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { answeredVisits, changeFlag } from '../lesions/followUp.js';
+import { summariseVisits } from '../lesions/followUp.js';
 import { alignedColumns } from './columns.js';
 import { DEFAULT_DATA_DIR, writeLine, type CommandIO } from './io.js';
 import { openExistingLog } from './openLog.js';
@@ -16,16 +16,15 @@ export async function lesionsCommand(argv: string[], io: CommandIO): Promise<num
       return 0;
     }
     const rows = lesions.map((lesion) => {
-      const captures = log.capturesOfLesion(lesion.id);
-      const latest = answeredVisits(captures).at(-1);
+      const { count, lastSeen, latest, flag } = summariseVisits(log.capturesOfLesion(lesion.id));
       return [
         lesion.label,
         lesion.patient_ref,
         lesion.body_site ?? '',
-        String(captures.length),
-        captures.at(-1)?.captured_at.slice(0, 10) ?? '',
+        String(count),
+        lastSeen?.slice(0, 10) ?? '',
         latest ? `${(latest.p_malignant! * 100).toFixed(1)}% ${latest.label}` : '',
-        changeFlag(captures) ?? '',
+        flag ?? '',
         lesion.id,
       ];
     });

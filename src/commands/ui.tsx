@@ -42,11 +42,14 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
   // every preview frame and capture is a new picture: libvips's cache of operations (up to 50 MB)
   // would only fill with pictures never seen again
   sharp.cache(false);
-  const camera = withFirstFrameStarted(await openCamera(values.camera!)); // made while the log opens and the screen renders
   const dataDir = values['data-dir']!;
   // a configuration error is said before anything is opened
   const destinations = await readDestinations(values.config ?? path.join(dataDir, CONFIG_FILE), { required: values.config !== undefined });
-  const store = await SessionLog.open(dataDir, { key: await readLogKey(process.env, dataDir) });
+  const camera = withFirstFrameStarted(await openCamera(values.camera!)); // made while the log opens and the screen renders
+  const store = await SessionLog.open(dataDir, { key: await readLogKey(process.env, dataDir) }).catch(async (error: unknown) => {
+    await camera.stop();
+    throw error;
+  });
   const operator = printable(values.operator ?? os.userInfo().username);
   const version = await appVersion();
 

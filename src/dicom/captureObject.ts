@@ -1,7 +1,7 @@
 import dcmjs from 'dcmjs';
 import { bodySiteNamed, type CodedConcept } from '../bodySites.js';
 import { UserError } from '../errors.js';
-import type { Capture, Session } from '../store/records.js';
+import { GENERATED_REF_PREFIX, type Capture, type Session } from '../store/records.js';
 import { dicomTime } from './dicomTime.js';
 import { derivedUid } from './uid.js';
 
@@ -45,7 +45,7 @@ export function captureUids(logIdentity: string, session: Session, capture: Capt
  * references were generated (`generatedPatientRef`) have none; they keep the one they were sent with.
  */
 export function patientId(session: Session): string {
-  return session.patient_ref ?? `DERMACAM-${session.id}`;
+  return session.patient_ref ?? `${GENERATED_REF_PREFIX}${session.id}`;
 }
 
 /** A capture that cannot become a DICOM object, in one sentence for the operator. */

@@ -28,8 +28,8 @@ export function fileSetName(prefix: 'S' | 'I', id: string): string {
   return prefix + digest.toString(36).toUpperCase().padStart(7, '0').slice(-7);
 }
 
-/** Reads a logged capture's JPEG and builds its DICOM object. */
-export async function objectOf(log: SessionLog, session: Session, capture: Capture, appVersion: string): Promise<Uint8Array> {
+/** Reads a logged capture's JPEG and builds its DICOM object; `logIdentity` is `log.identity()`, read once by the caller. */
+export async function objectOf(log: SessionLog, logIdentity: string, session: Session, capture: Capture, appVersion: string): Promise<Uint8Array> {
   const file = path.join(log.dataDir, capture.image_path);
   let jpeg: Buffer;
   let facts: Awaited<ReturnType<Sharp['metadata']>>;
@@ -41,7 +41,7 @@ export async function objectOf(log: SessionLog, session: Session, capture: Captu
     throw new UnsendableCaptureError(`The image of capture ${capture.id} (${file}) cannot be used: ${why.replace(/\.$/, '')}; dermacam doctor --verify checks the log.`);
   }
   const { width = 0, height = 0, channels = 3, isProgressive } = facts;
-  return captureObject({ logIdentity: log.identity(), session, capture, jpeg, facts: { width, height, channels, isProgressive }, appVersion });
+  return captureObject({ logIdentity, session, capture, jpeg, facts: { width, height, channels, isProgressive }, appVersion });
 }
 
 /**
@@ -57,8 +57,9 @@ export async function writeDicomExport(
   { appVersion, replace = false, makeDicomDir = dcmtkDicomDir() }: { appVersion: string; replace?: boolean; makeDicomDir?: DicomDirMaker },
 ): Promise<DicomExportResult> {
   const sessions = new Map(log.sessions().map((session) => [session.id, session]));
+  const logIdentity = log.identity();
   const written: string[] = [];
-  const named = new Map<string, string>();
+  const named = new Set<string>();
   let withdrawn = 0;
   for (const capture of captures) {
     if (capture.withdrawn_at) {
@@ -67,13 +68,13 @@ export async function writeDicomExport(
     }
     const folder = path.join(dir, 'DICOM', fileSetName('S', capture.session_id));
     const file = path.join(folder, fileSetName('I', capture.id));
-    if (named.has(file) && named.get(file) !== capture.id) throw new StoreError(`Captures ${named.get(file)} and ${capture.id} would share the file name ${file}; export them to different folders.`);
-    named.set(file, capture.id);
+    if (named.has(file)) throw new StoreError(`Capture ${capture.id} would get the file name ${file} of another capture; export them to different folders.`);
+    named.add(file);
     await makeFolders(folder).catch((error: unknown) => {
       throw new StoreError(`The DICOM export was not written: ${describeWriteFailure(error, folder)}.`);
     });
-    await writeExportFile(file, await objectOf(log, sessions.get(capture.session_id)!, capture, appVersion), { replace });
+    await writeExportFile(file, await objectOf(log, logIdentity, sessions.get(capture.session_id)!, capture, appVersion), { replace });
     written.push(file);
   }
-  return { written, withdrawn, dicomDir: await makeDicomDir(dir) };
+  return { written, withdrawn, dicomDir: written.length > 0 ? await makeDicomDir(dir) : { made: false, why: 'no capture was written' } };
 }

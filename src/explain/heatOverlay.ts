@@ -25,7 +25,7 @@ export function strongestChange(map: OcclusionMap): number {
 }
 
 /** `rgb` (side x side) with the map blended over it. */
-export function blendHeat(rgb: Uint8Array, side: number, map: OcclusionMap): Uint8Array {
+function blendHeat(rgb: Uint8Array, side: number, map: OcclusionMap): Uint8Array {
   const out = new Uint8Array(rgb.length);
   const strongest = strongestChange(map) || 1;
   for (let y = 0; y < side; y++) {

@@ -16,7 +16,7 @@ export interface OcclusionMap {
   baseline: number;
 }
 
-export interface OcclusionOptions {
+interface OcclusionOptions {
   /** Cells per side of the map. */
   grid: number;
   /** The patch's side in cells; it moves one cell at a time, partly off the square at the edges, so every cell is covered `patch`² times. */
@@ -37,7 +37,7 @@ function patchCorners(grid: number, patch: number): [number, number][] {
 }
 
 /** `input` (size x size x 3, normalised) with the patch at `corner` set to grey (0). */
-export function occluded(input: Float32Array, size: number, grid: number, corner: [number, number], patch: number): Float32Array {
+function occluded(input: Float32Array, size: number, grid: number, corner: [number, number], patch: number): Float32Array {
   const copy = input.slice();
   const [top, left] = cellSpan(corner, patch, grid, size);
   for (let y = top[0]; y < top[1]; y++) copy.fill(0, (y * size + left[0]) * 3, (y * size + left[1]) * 3);

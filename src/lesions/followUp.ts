@@ -13,11 +13,17 @@ export interface Visit {
 /** A rise in p(malignant) by at least this much since the last visit is flagged even below the threshold. */
 export const NOTABLE_RISE = 0.1;
 
-const percent = (p: number) => `${Math.round(p * 100)}%`;
+/** A probability in whole percent, as the lesion screens and the flag write it. */
+export const percent = (p: number) => `${Math.round(p * 100)}%`;
 
 /** Visits with an answer (benign, malignant or uncertain), oldest first. */
 export function answeredVisits<V extends Visit>(visits: readonly V[]): V[] {
   return visits.filter((visit) => visit.p_malignant !== null && visit.label !== 'rejected').sort((a, b) => a.captured_at.localeCompare(b.captured_at));
+}
+
+/** What a lesion list shows of a lesion's visits (oldest first): how many, the latest answer and the flag. */
+export function summariseVisits<V extends Visit>(visits: readonly V[]): { count: number; lastSeen?: string; latest?: V; flag?: string } {
+  return { count: visits.length, lastSeen: visits.at(-1)?.captured_at, latest: answeredVisits(visits).at(-1), flag: changeFlag(visits) };
 }
 
 /**

@@ -43,7 +43,7 @@ export async function readDestinations(file: string, { required = false } = {}):
   } catch (error) {
     throw new ConfigError(`The configuration ${file} is not valid JSON (${(error as Error).message}).`);
   }
-  const entries = (parsed as { destinations?: unknown }).destinations;
+  const entries = (parsed as { destinations?: unknown } | null)?.destinations;
   if (!Array.isArray(entries)) throw new ConfigError(`The configuration ${file} has no "destinations" list.`);
   const destinations: Destination[] = [];
   for (const [index, entry] of entries.entries()) {

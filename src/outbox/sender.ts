@@ -1,5 +1,6 @@
 import { captureUids } from '../dicom/captureObject.js';
 import { objectOf } from '../dicom/dicomExport.js';
+import { UserError } from '../errors.js';
 import type { SessionLog } from '../store/sessionLog.js';
 import type { Destination } from './config.js';
 import { cStoreSender } from './cStore.js';
@@ -39,21 +40,24 @@ export async function deliverDue(
   { appVersion, ignoreBackoff = false, limit = 50, now = () => new Date() }: { appVersion: string; ignoreBackoff?: boolean; limit?: number; now?: () => Date },
 ): Promise<PassResult> {
   const result = { sent: 0, failed: 0 };
+  const logIdentity = log.identity();
+  const sessions = new Map(log.sessions().map((session) => [session.id, session]));
   for (const { destination, send } of routes) {
     for (const capture of log.dueForDelivery(destination.name, limit, { ignoreBackoff })) {
-      const session = log.session(capture.session_id)!;
-      const sopInstanceUid = captureUids(log.identity(), session, capture).instance;
+      const session = sessions.get(capture.session_id) ?? log.session(capture.session_id)!; // a session begun during the pass
+      const sopInstanceUid = captureUids(logIdentity, session, capture).instance;
       try {
-        await send(await objectOf(log, session, capture, appVersion), sopInstanceUid);
-        await log.recordDelivery({ id: capture.id, sopInstanceUid }, destination.name, { sent: true });
-        result.sent++;
+        await send(await objectOf(log, logIdentity, session, capture, appVersion), sopInstanceUid);
       } catch (error) {
         const failures = capture.delivery_attempts + 1;
-        const why = error instanceof DeliveryError ? error.message : `Capture ${capture.id} could not be made into a DICOM object (${(error as Error).message}).`;
+        // a DeliveryError or an UnsendableCaptureError is already one sentence for the status line
+        const why = error instanceof DeliveryError || error instanceof UserError ? error.message : `Capture ${capture.id} could not be made into a DICOM object (${(error as Error).message}).`;
         await log.recordDelivery({ id: capture.id, sopInstanceUid }, destination.name, { sent: false, error: why, nextTryAt: new Date(now().getTime() + retryDelayMs(failures)) });
         result.failed++;
         break;
       }
+      await log.recordDelivery({ id: capture.id, sopInstanceUid }, destination.name, { sent: true });
+      result.sent++;
     }
   }
   return result;

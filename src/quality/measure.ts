@@ -32,7 +32,7 @@ export async function measureCentre(centre: RgbSquare): Promise<QualityMeasures>
 }
 
 /** `edges` is the luma's `laplacian`. */
-export function measuresOfLuma(luma: Uint8Array, edges: Float32Array, side: number): Omit<QualityMeasures, keyof DamageMeasures> {
+function measuresOfLuma(luma: Uint8Array, edges: Float32Array, side: number): Omit<QualityMeasures, keyof DamageMeasures> {
   let sum = 0;
   let dark = 0;
   let bright = 0;

@@ -60,6 +60,9 @@ export interface Capture extends CaptureRecord {
   withdrawn_reason: string | null;
 }
 
+/** What begins a patient reference that dermacam made for a session begun without one. */
+export const GENERATED_REF_PREFIX = 'DERMACAM-';
+
 export const SESSION_FIELDS = ['id', 'started_at', 'operator', 'patient_ref'] as const;
 
 export const CAPTURE_FIELDS = [

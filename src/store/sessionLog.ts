@@ -11,7 +11,7 @@ import { openDatabaseReadOnly, refuseForeignDatabase } from './openDatabase.js';
 import { destinationStatus, dueCaptures, recordDelivery, type DeliveryOutcome, type DestinationStatus, type WaitingCapture } from './outbox.js';
 import { makePrivate } from './privacy.js';
 import { capturesOfLesion, lesionById, lesionsOf, nextLesionLabel, patientOfCapture } from './lesions.js';
-import type { Capture, CaptureResult, Lesion, Session } from './records.js';
+import { GENERATED_REF_PREFIX, type Capture, type CaptureResult, type Lesion, type Session } from './records.js';
 import { migrate, MIGRATIONS, SchemaError } from './schema.js';
 import { BUSY_TIMEOUT_MS, describeWriteFailure, StoreError } from './storeErrors.js';
 
@@ -27,11 +27,9 @@ export const UNREFERENCED_FOLDER = 'unreferenced';
  * A pseudonym for a session begun without a patient reference: random (48 bits), so that two devices
  * or two sessions never give two people one Patient ID in a PACS, and marked as made by dermacam.
  */
-export function generatedPatientRef(): string {
+function generatedPatientRef(): string {
   return `${GENERATED_REF_PREFIX}${randomBytes(6).toString('hex').toUpperCase()}`;
 }
-
-export const GENERATED_REF_PREFIX = 'DERMACAM-';
 
 /** Clock, id sources and file system, injectable so that tests are deterministic and can inject faults. */
 export interface StoreDeps {
@@ -255,10 +253,6 @@ export class SessionLog {
   /** Lesions in the order they were added, of one patient or of all. */
   lesions(patientRef?: string): Lesion[] {
     return lesionsOf(this.db, patientRef);
-  }
-
-  lesion(id: string): Lesion | undefined {
-    return lesionById(this.db, id);
   }
 
   /** A lesion's captures, oldest first, withdrawn ones left out. */

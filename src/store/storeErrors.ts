@@ -16,7 +16,7 @@ export function describeWriteFailure(error: unknown, dataDir: string): string {
   if (code === 'EROFS' || code.startsWith('SQLITE_READONLY')) return 'the disk or the session log is read-only';
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return `another program kept the session log locked for more than ${BUSY_TIMEOUT_MS / 1000} seconds`;
   if (code === 'ENOENT' || code === 'ENOTDIR') return `the folder ${dataDir} does not exist`;
-  if (code === 'EEXIST') return `${dataDir} is a file, not a folder`;
+  if (code === 'EEXIST') return `${(error as { path?: string }).path ?? dataDir} is a file, not a folder`;
   if (code === 'EIO' || code.startsWith('SQLITE_IOERR')) return 'the disk reported an input/output error';
   if (code === 'SQLITE_NOTADB') return 'it is not a dermacam session log, or it is damaged';
   if (code.startsWith('SQLITE_CORRUPT')) return 'the session log is damaged (dermacam doctor --verify says more)';

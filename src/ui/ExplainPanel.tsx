@@ -31,18 +31,29 @@ export function ExplainPanel({
   onClose: () => void;
 }) {
   const [state, setState] = useState<ExplainState>({ status: 'working', done: 0 });
+  const [explanation, setExplanation] = useState<Explanation>();
+  // the map is computed once per capture; a resized terminal only draws it again
   useEffect(() => {
     let shown = true;
     explain(capture, (done) => shown && setState({ status: 'working', done }))
-      .then(async ({ pixels, size, map }) => {
-        const picture = await draw(await explanationPng(pixels, size, map), Math.min(columns, rows * 2), rows);
-        if (shown) setState({ status: 'shown', picture, strongest: strongestChange(map) });
-      })
+      .then((computed) => shown && setExplanation(computed))
       .catch((error: unknown) => shown && setState({ status: 'failed', message: (error as Error).message }));
     return () => {
       shown = false;
     };
-  }, [capture, explain, draw, columns, rows]);
+  }, [capture, explain]);
+  useEffect(() => {
+    if (!explanation) return;
+    let shown = true;
+    const { pixels, size, map } = explanation;
+    explanationPng(pixels, size, map)
+      .then((png) => draw(png, Math.min(columns, rows * 2), rows))
+      .then((picture) => shown && setState({ status: 'shown', picture, strongest: strongestChange(map) }))
+      .catch((error: unknown) => shown && setState({ status: 'failed', message: (error as Error).message }));
+    return () => {
+      shown = false;
+    };
+  }, [explanation, draw, columns, rows]);
   useKeys((input, key) => {
     if (input === 'q' || key.escape) onClose();
   });

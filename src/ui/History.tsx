@@ -3,7 +3,8 @@ import { Box, Text } from 'ink';
 import { useEffect, useMemo, useState } from 'react';
 import { localTime } from '../localTime.js';
 import { useKeys } from './keyRouter.js';
-import { GENERATED_REF_PREFIX, type Capture, type Session } from '../store/sessionLog.js';
+import { GENERATED_REF_PREFIX } from '../store/records.js';
+import type { Capture, Session } from '../store/sessionLog.js';
 
 /** The machine's UTC offset, as the history's header names it: `UTC+01:00`. */
 function zoneName(): string {

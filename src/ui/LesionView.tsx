@@ -1,9 +1,9 @@
 import { Box, Text } from 'ink';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { useEffect, useMemo, useState } from 'react';
-import { changeFlag, probabilityChart } from '../lesions/followUp.js';
+import { changeFlag, percent, probabilityChart } from '../lesions/followUp.js';
 import { localTime } from '../localTime.js';
+import { readRegularFile } from '../regularFile.js';
 import type { Capture, Lesion, SessionLog } from '../store/sessionLog.js';
 import { useKeys } from './keyRouter.js';
 
@@ -35,9 +35,11 @@ export function LesionView({
   const [pictures, setPictures] = useState<string[]>([]);
   useEffect(() => {
     let live = true;
-    Promise.all(shown.map(async (capture) => draw(await readFile(path.join(store.dataDir, capture.image_path)), thumbColumns, thumbRows).catch(() => '(image missing)'))).then(
-      (drawn) => live && setPictures(drawn),
-    );
+    const picture = (capture: Capture) =>
+      readRegularFile(path.join(store.dataDir, capture.image_path), { followLinks: false })
+        .then((image) => draw(image, thumbColumns, thumbRows))
+        .catch(() => '(image missing)');
+    void Promise.all(shown.map(picture)).then((drawn) => live && setPictures(drawn));
     return () => {
       live = false;
     };
@@ -73,7 +75,7 @@ export function LesionView({
 
 /** A visit's answer in a few characters: p(malignant), or why there is none. */
 function answer(capture: Capture): string {
-  return capture.p_malignant === null || capture.label === 'rejected' ? capture.label : `${Math.round(capture.p_malignant * 100)}%`;
+  return capture.p_malignant === null || capture.label === 'rejected' ? capture.label : percent(capture.p_malignant);
 }
 
 function caption(capture: Capture, latest: boolean): string {

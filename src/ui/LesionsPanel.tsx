@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { useMemo, useRef, useState } from 'react';
 import type { LesionChoice } from '../capture/captureFlow.js';
-import { answeredVisits, changeFlag } from '../lesions/followUp.js';
+import { percent, summariseVisits } from '../lesions/followUp.js';
 import type { Capture, Lesion, SessionLog } from '../store/sessionLog.js';
 import { useKeys } from './keyRouter.js';
 
@@ -26,22 +26,24 @@ export function LesionsPanel({
   onClose: () => void;
 }) {
   const lesions = useMemo(() => store.lesions(patientRef), [store, patientRef]);
+  // read once when the screen opens, not on every key press
+  const summaries = useMemo(() => lesions.map((lesion) => summariseVisits(store.capturesOfLesion(lesion.id))), [store, lesions]);
   const [selected, setSelected] = useState(() => Math.max(0, lesions.findIndex((lesion) => lesion.id === capture?.lesion_id) + 1));
   // keys can arrive faster than renders (↓ then Enter over SSH): they act on the latest row, not the rendered one
-  const latest = useRef(selected);
+  const latestRow = useRef(selected);
   const select = (row: number) => {
-    latest.current = row;
+    latestRow.current = row;
     setSelected(row);
   };
   // the first row makes a new lesion; the others are the patient's, oldest first
   const rows = lesions.length + 1;
   useKeys((input, key) => {
-    const row = latest.current;
+    const row = latestRow.current;
     if (key.escape || input === 'q') return onClose();
     if (key.upArrow) select(Math.max(0, row - 1));
     if (key.downArrow) select(Math.min(rows - 1, row + 1));
     if (key.return) onChoose(row === 0 ? { new: true, bodySite: capture?.body_site ?? null } : lesions[row - 1]!);
-    if ((key.rightArrow || input === 'v') && row > 0) onOpen(lesions[row - 1]!);
+    if (key.rightArrow && row > 0) onOpen(lesions[row - 1]!);
   });
 
   return (
@@ -54,14 +56,12 @@ export function LesionsPanel({
         + new lesion{capture?.body_site ? ` at ${capture.body_site}` : ''}
       </Text>
       {lesions.map((lesion, i) => {
-        const visits = store.capturesOfLesion(lesion.id);
-        const latest = answeredVisits(visits).at(-1);
-        const flagged = changeFlag(visits) !== undefined;
+        const { count, latest, flag } = summaries[i]!;
         return (
           <Text key={lesion.id} inverse={selected === i + 1} color={selected === i + 1 ? 'cyan' : undefined}>
-            {lesion.label.padEnd(4)} {(lesion.body_site ?? 'no site').padEnd(16)} {String(visits.length).padStart(2)} visits
-            {latest ? ` · ${Math.round(latest.p_malignant! * 100)}%` : ''}
-            {flagged ? ' · changed' : ''}
+            {lesion.label.padEnd(4)} {(lesion.body_site ?? 'no site').padEnd(16)} {String(count).padStart(2)} visits
+            {latest ? ` · ${percent(latest.p_malignant!)}` : ''}
+            {flag ? ' · changed' : ''}
             {capture && lesion.id === capture.lesion_id ? ' · this capture' : ''}
           </Text>
         );
