@@ -11,13 +11,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
+import sharp from 'sharp';
 import { activateTfjsBackend, AUTO_ORDER, type BackendName } from '../src/classifier/backend.js';
 import { loadClassifier, readVerifiedModel } from '../src/classifier/classifier.js';
 import { FLIP_SETS, type Flip } from '../src/classifier/features.js';
 import { readLayersFolder } from '../src/classifier/layersFolder.js';
 import { buildTfjsNetwork } from '../src/classifier/network.js';
 import { openNetwork } from '../src/classifier/openNetwork.js';
-import { decodePicture, normalise, preprocessImage } from '../src/classifier/preprocess.js';
+import { decodePicture, normalise, preprocessImage, type InputSpec } from '../src/classifier/preprocess.js';
+import { STILL, STILL_JPEG_QUALITY } from '../src/camera/webcam.js';
+import { readModelCard } from '../src/classifier/modelCard.js';
 import { measureCentre } from '../src/quality/measure.js';
 import { quantile } from './lib/quantile.js';
 
@@ -77,6 +80,7 @@ async function measureOne(modelDir: string, backend: BackendName, runs: number):
   const classifier = await loadClassifier({ tf: loadTf, modelDir, backend }); // includes the warm-up inference
   const loadMs = performance.now() - started;
   const image = args.image!;
+  const bytes = await readFile(image);
   started = performance.now();
   await classifier.classifyFile(image);
   const firstMs = performance.now() - started;
@@ -85,9 +89,9 @@ async function measureOne(modelDir: string, backend: BackendName, runs: number):
   const endToEnd: number[] = [];
   for (let run = 0; run < runs; run++) {
     started = performance.now();
-    // pre-processing of a still, as the app's classifier does it: the file read, its one decode, the quality gate's measures and the model's input
+    // pre-processing of a still as the app's classifier does it, from the JPEG in memory as the camera hands it over: its decode, the quality gate's measures and the model's input
     const { input } = classifier.card;
-    const { pixels } = await decodePicture(await readFile(image), input.size, { detail: input.detail, measure: measureCentre });
+    const { pixels } = await decodePicture(bytes, input.size, { detail: input.detail, measure: measureCentre });
     const prepared = normalise(pixels, input);
     const afterPreprocess = performance.now();
     await classifier.predictPixels([prepared]);
@@ -138,6 +142,30 @@ async function measureImageNetBase(baseDir: string, runs: number): Promise<[numb
   return times;
 }
 
+/**
+ * Pre-processing of the bench image and of stills like the cameras' made from it: the webcam's
+ * (src/camera/webcam.ts) and the demo camera's 640x480 at quality 90. Taken in turn, so that a
+ * slow spell of the machine falls on all of them.
+ */
+async function timeStills(image: string, input: InputSpec, runs: number): Promise<[string, [number, number]][]> {
+  const original = await readFile(image);
+  const { width, height } = await sharp(original).metadata();
+  const stills: [string, Buffer][] = [
+    [`${path.basename(image)} (${width}x${height})`, original],
+    [`a webcam still (${STILL.width}x${STILL.height}, quality ${STILL_JPEG_QUALITY})`, await sharp(original).resize(STILL.width, STILL.height).jpeg({ quality: STILL_JPEG_QUALITY }).toBuffer()],
+    ['a demo camera still (640x480, quality 90)', await sharp(original).resize(640, 480).jpeg({ quality: 90 }).toBuffer()],
+  ];
+  const times = stills.map((): number[] => []);
+  for (let run = -5; run < runs; run++) {
+    for (const [i, [, bytes]] of stills.entries()) {
+      const started = performance.now();
+      await decodePicture(bytes, input.size, { detail: input.detail, measure: measureCentre });
+      if (run >= 0) times[i]!.push(performance.now() - started);
+    }
+  }
+  return stills.map(([name], i) => [`${name}, ${Math.round(stills[i]![1].length / 1024)} KB`, percentiles(times[i]!)]);
+}
+
 function runSelf(extra: string[]): string {
   const output = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...extra], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return output.trim().split('\n').pop()!;
@@ -152,6 +180,9 @@ if (args.one) {
   const f = (x: number) => x.toFixed(1);
   const pair = ([p50, p95]: [number, number]) => `${f(p50)} / ${f(p95)}`;
   console.log(`dermacam bench: image ${args.image}, times in ms (p50 / p95)`);
+  const { input } = await readModelCard(modelDirs[0]!);
+  console.log(`pre-processing per still for ${modelDirs[0]}, from the JPEG in memory (its decode, the quality gate's measures and the model's input), the stills taken in turn:`);
+  for (const [still, times] of await timeStills(args.image!, input, Number(args.runs) * 3)) console.log(`  ${still}: ${pair(times)}`);
   const base = JSON.parse(runSelf(['--base', args['base-model']!, '--runs', args.runs!])) as [number, number];
   console.log(`yardstick: one unfused forward pass of the ImageNet base ${path.basename(args['base-model']!)} on wasm, batch 1: ${pair(base)}`);
   console.log('model | backend | runs | load | first | preprocess | inference | classify end to end | end to end / yardstick | bare forward | end to end / bare forward | forward unfolded | forward with 2 flips | with 4 flips | explanation map | peak RSS MB | size MB');

@@ -24,7 +24,8 @@ interface Shot {
 
 const PREVIEW: Shot = { width: 320, height: 240, frames: 1, skip: 0 };
 // a few frames skipped let exposure settle; two frames averaged reduce noise without blurring motion
-const STILL: Shot = { width: 1280, height: 960, frames: 2, skip: 5 };
+export const STILL: Shot = { width: 1280, height: 960, frames: 2, skip: 5 };
+export const STILL_JPEG_QUALITY = 92;
 
 /** A USB webcam through node-webcam and fswebcam; one fswebcam at a time, stdout kept clean. */
 export async function webcam(device: string): Promise<CameraSource> {
@@ -56,7 +57,7 @@ async function runFswebcam(device: string, shot: Shot, file: string): Promise<Bu
     ...shot,
     device,
     output: 'jpeg',
-    quality: 92,
+    quality: STILL_JPEG_QUALITY,
     delay: 0,
     saveShots: false,
     callbackReturn: 'location',

@@ -86,7 +86,7 @@ export async function loadClassifier({ tf, modelDir, backend: request }: LoadOpt
   async function analyse(input: string | Buffer, flips: readonly Flip[], withQuality: boolean): Promise<FlipAnalysis> {
     const image = await bytesOf(input);
     // one decode for the model and the gate; it is what refuses an unreadable picture, in a sentence for the operator
-    const measure = async (centre: RgbSquare) => (withQuality ? measureCentre(centre) : undefined);
+    const measure = (centre: RgbSquare) => (withQuality ? measureCentre(centre) : undefined);
     const { pixels, measures: quality } = await decodePicture(image, card.input.size, { detail: card.input.detail, measure });
     const { logits, activations } = await network.run([normalise(pixels, card.input)], flips);
     return {

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import sharp, { type Sharp } from 'sharp';
 import { UserError } from '../errors.js';
+import { enlargeSquare } from '../resample/enlarge.js';
+import { imageSizeInHeader } from '../imageHeader.js';
 import { describeDecodeFailure, MAX_INPUT_PIXELS, type RgbSquare } from '../images.js';
 import { measureCentre, type QualityMeasures } from '../quality/measure.js';
 
@@ -42,38 +44,27 @@ interface DecodeOptions {
 
 /**
  * Decodes an image (JPEG, PNG, WebP, ...), applies its EXIF orientation and crops its centre square.
- * A picture larger than the training images' detail is decoded once, to that detail: `measure` gets
- * that square (the quality gate's view, before the JPEG step) while the model's input is made from it,
- * JPEG-compressed and resized to `size`. A smaller picture (every training image) is resized to `size`
- * straight from the file, as in training.
+ * A picture larger than the training images' detail is brought to their state in one libvips
+ * pipeline (the centre square at that detail, JPEG-compressed at their quality) and decoded once
+ * more: `measure` (the quality gate) gets that square, as it sees a training image, and the model's
+ * input is that square enlarged to `size`. A smaller picture (every training image) is resized to
+ * `size` straight from the file, as in training.
  */
-export function decodePicture<M>(input: string | Buffer, size: number, options: DecodeOptions & { measure: (centre: RgbSquare) => Promise<M> }): Promise<DecodedPicture<M>> {
+export function decodePicture<M>(input: string | Buffer, size: number, options: DecodeOptions & { measure: (centre: RgbSquare) => M }): Promise<DecodedPicture<M>> {
   return refusingUndecodable(async () => {
-    const { open, shortSide } = await openPicture(input, options);
-    const centre = await squareOf(open(), centreSide(shortSide, size, options.detail));
-    const modelInput = options.detail && shortSide > options.detail.side ? modelSquareOf(centre, size, options.detail) : squareOf(open(), size).then((square) => square.data);
-    // side by side is safe: the measure starts from decoded pixels, which cannot fail, so libvips's
-    // one error buffer is never written by two failing pipelines at once
-    const [pixels, measures] = await Promise.all([modelInput, options.measure(centre)]);
-    return { pixels, measures };
+    const picture = await openPicture(input, options);
+    const centre = await centreOf(picture, size, options.detail);
+    const pixels = isAtDetail(picture, options.detail) ? await modelSquareOf(centre, size) : (await squareOf(picture.open(), size)).data;
+    return { pixels, measures: options.measure(centre) };
   });
 }
 
 /** The model's input pixels alone (the pixel cache of training), decoded as `decodePicture` decodes them. */
 export function decodeSquareRgb(input: string | Buffer, size: number, options: DecodeOptions = {}): Promise<Uint8Array> {
   return refusingUndecodable(async () => {
-    const { open, shortSide } = await openPicture(input, options);
-    const { detail } = options;
-    if (detail && shortSide > detail.side) return modelSquareOf(await squareOf(open(), detail.side), size, detail);
-    return (await squareOf(open(), size)).data;
-  });
-}
-
-/** The quality gate's centre square alone (fitting the gate's limits), decoded as `decodePicture` decodes it. */
-function decodeCentre(input: string | Buffer, size: number, options: DecodeOptions = {}): Promise<RgbSquare> {
-  return refusingUndecodable(async () => {
-    const { open, shortSide } = await openPicture(input, options);
-    return squareOf(open(), centreSide(shortSide, size, options.detail));
+    const picture = await openPicture(input, options);
+    if (isAtDetail(picture, options.detail)) return modelSquareOf(await centreOf(picture, size, options.detail), size);
+    return (await squareOf(picture.open(), size)).data;
   });
 }
 
@@ -82,7 +73,7 @@ function decodeCentre(input: string | Buffer, size: number, options: DecodeOptio
  * `decodePicture` gives for the model's input spec. Refuses what preprocessing refuses.
  */
 export async function measureQuality(image: string | Buffer, spec: InputSpec): Promise<QualityMeasures> {
-  return measureCentre(await decodeCentre(image, spec.size, { detail: spec.detail }));
+  return refusingUndecodable(async () => measureCentre(await centreOf(await openPicture(image, { detail: spec.detail }), spec.size, spec.detail)));
 }
 
 /** A decoding failure as one sentence for the operator. */
@@ -94,28 +85,48 @@ async function refusingUndecodable<T>(decode: () => Promise<T>): Promise<T> {
   }
 }
 
-async function openPicture(input: string | Buffer, { maxPixels = MAX_INPUT_PIXELS }: DecodeOptions): Promise<{ open: () => Sharp; shortSide: number }> {
+interface OpenPicture {
+  open: () => Sharp;
+  shortSide: number;
+}
+
+async function openPicture(input: string | Buffer, { maxPixels = MAX_INPUT_PIXELS }: DecodeOptions): Promise<OpenPicture> {
   // libvips reports damaged data it decodes anyway (bit flips, a cut-short JPEG) only as a
   // warning; such a picture shows garbage, so it is refused. No HAM10000 or ISIC image warns.
   // a file is read once: libvips would otherwise open it twice, for its size and for its pixels
   const data = typeof input === 'string' ? await readFile(input) : input;
   const open = () => sharp(data, { limitInputPixels: maxPixels, failOn: 'warning', animated: false }).rotate();
-  const { width = 0, height = 0 } = await open().metadata();
-  return { open, shortSide: Math.min(width, height) };
+  const { width, height } = imageSizeInHeader(data) ?? (await open().metadata());
+  return { open, shortSide: Math.min(width ?? 0, height ?? 0) };
 }
 
-/** The centre square's side: the training images' detail, or the model's size without one; never enlarged. */
-const centreSide = (shortSide: number, size: number, detail: InputSpec['detail']) => Math.min(detail?.side ?? size, shortSide);
+/** Whether a picture is larger than the training images' detail, and so brought to it. */
+const isAtDetail = (picture: OpenPicture, detail: InputSpec['detail']) => detail !== undefined && picture.shortSide > detail.side;
 
-/** The centre square brought to the training images' state (JPEG at their quality), then to the model's size. */
-async function modelSquareOf(centre: RgbSquare, size: number, detail: NonNullable<InputSpec['detail']>): Promise<Uint8Array> {
+/**
+ * The centre square the gate measures and the model's input is made from: at the training images'
+ * detail and JPEG-compressed as they were, or without a detail the model's size; never enlarged.
+ */
+async function centreOf(picture: OpenPicture, size: number, detail: InputSpec['detail']): Promise<RgbSquare> {
+  if (!isAtDetail(picture, detail)) return squareOf(picture.open(), Math.min(detail?.side ?? size, picture.shortSide));
+  const { side, jpeg_quality: quality } = detail!;
   // optimised Huffman tables would only shrink the bytes, which are decoded at once: the pixels are the same without them
-  const compressed = await sharp(centre.data, { raw: { width: centre.side, height: centre.side, channels: 3 } }).jpeg({ quality: detail.jpeg_quality, optimiseCoding: false }).toBuffer();
-  return (await squareOf(sharp(compressed), size)).data;
+  const compressed = await inSrgb(picture.open().resize(side, side, { fit: 'cover', position: 'centre' }))
+    .jpeg({ quality, optimiseCoding: false })
+    .toBuffer();
+  return squareOf(sharp(compressed), side);
 }
+
+/** The model's input from a centre square at the training images' detail: enlarged as libvips would, without its pipeline's start-up. */
+async function modelSquareOf(centre: RgbSquare, size: number): Promise<Uint8Array> {
+  if (size >= centre.side) return enlargeSquare(centre, size);
+  return (await squareOf(sharp(centre.data, { raw: { width: centre.side, height: centre.side, channels: 3 } }), size)).data;
+}
+
+const inSrgb = (image: Sharp) => image.removeAlpha().toColourspace('srgb');
 
 async function squareOf(image: Sharp, side: number): Promise<RgbSquare> {
-  const { data, info } = await image.resize(side, side, { fit: 'cover', position: 'centre' }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await inSrgb(image.resize(side, side, { fit: 'cover', position: 'centre' })).raw().toBuffer({ resolveWithObject: true });
   if (info.channels !== 3) throw new ImageError(`the image decoded to ${info.channels} channels instead of 3.`);
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), side };
 }

@@ -22,15 +22,19 @@ const CODE_STARTS = Float32Array.from({ length: 256 }, (_, code) => {
   return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
 });
 
+/** The code whose start is the last at or below each 1/4096 step of linear luminance: where `srgbCode` begins its search. */
+const CODE_STEPS = 4096;
+const FIRST_CODE = new Uint8Array(CODE_STEPS + 1);
+for (let step = 0, code = 0; step <= CODE_STEPS; step++) {
+  while (code < 255 && CODE_STARTS[code + 1]! <= step / CODE_STEPS) code++;
+  FIRST_CODE[step] = code;
+}
+
+/** The last 8-bit code whose start is at or below `linear`. */
 function srgbCode(linear: number): number {
-  let low = 0;
-  let high = 255;
-  while (low < high) {
-    const middle = (low + high + 1) >> 1;
-    if (CODE_STARTS[middle]! <= linear) low = middle;
-    else high = middle - 1;
-  }
-  return low;
+  let code = FIRST_CODE[Math.floor(Math.min(Math.max(linear, 0), 1) * CODE_STEPS)]!;
+  while (code < 255 && CODE_STARTS[code + 1]! <= linear) code++;
+  return code;
 }
 
 /** CIELAB's f(t), tabulated over [0, 1] and interpolated: a*, b* within 0.01 of libvips's, without three cube roots a pixel. */

@@ -1,5 +1,6 @@
-import sharp from 'sharp';
 import type { RgbSquare } from '../images.js';
+import { enlargeSquare } from '../resample/enlarge.js';
+import { shrinkSquare } from '../resample/shrink.js';
 import { lumaAndLab } from './colour.js';
 import { measuresOfDamage, type DamageMeasures } from './damage.js';
 import { laplacian } from './laplacian.js';
@@ -21,12 +22,13 @@ export interface QualityMeasures extends DamageMeasures {
   lesionContrast: number;
 }
 
-const SIDE = 128;
+/** The training images' detail (a 150-pixel centre square): the gate measures every picture at it. */
+const SIDE = 150;
 
-/** The gate's measures of a decoded centre square, brought to 128 pixels. */
-export async function measureCentre(centre: RgbSquare): Promise<QualityMeasures> {
-  const square = await sharp(centre.data, { raw: { width: centre.side, height: centre.side, channels: 3 } }).resize(SIDE, SIDE, { fit: 'cover', position: 'centre' }).raw().toBuffer();
-  const { luma, lab } = lumaAndLab(new Uint8Array(square.buffer, square.byteOffset, square.byteLength));
+/** The gate's measures of a decoded centre square, brought to 150 pixels. */
+export function measureCentre(centre: RgbSquare): QualityMeasures {
+  const square = centre.side > SIDE ? shrinkSquare(centre, SIDE) : enlargeSquare(centre, SIDE);
+  const { luma, lab } = lumaAndLab(square);
   const edges = laplacian(luma, SIDE);
   return { ...measuresOfLuma(luma, edges, SIDE), ...measuresOfDamage(luma, lab, edges, SIDE) };
 }
