@@ -1,9 +1,10 @@
 import { renderDemoLesion } from './demoLesion.js';
 import type { CameraSource } from './source.js';
 
-/** The demo loops over this many preview frames; drawing SVG is too slow to do for every frame on a Pi. */
-const LOOP_FRAMES = 90;
-const FRAME_SECONDS = 1 / 15;
+/** The demo loops over six seconds of preview frames, each drawn once: drawing SVG is too slow to do for every frame on a Pi. */
+const LOOP_FRAMES = 180;
+/** As a webcam: faster than the preview draws, so that the preview, not the camera, sets the rate on screen. */
+const FRAME_SECONDS = 1 / 30;
 
 /** The embedded default camera: a synthetic lesion that drifts slightly, on any machine. */
 export function demoCamera(now: () => number = Date.now): CameraSource {

@@ -71,7 +71,10 @@ function useTerminalSize() {
   return size;
 }
 
-export function App({ camera, flow, model, plan, store, renderFrame, canvas, previewIntervalMs = 66, outbox, onQuit }: AppProps) {
+/** 16 preview frames a second, so that timer jitter and the odd slow frame still leave 15 on screen. */
+const PREVIEW_INTERVAL_MS = 1000 / 16;
+
+export function App({ camera, flow, model, plan, store, renderFrame, canvas, previewIntervalMs = PREVIEW_INTERVAL_MS, outbox, onQuit }: AppProps) {
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize();
   // the flow holds the session; this only asks for a new frame when it changed
@@ -348,8 +351,7 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
             canvas={canvas}
             columns={previewColumns}
             rows={previewRows}
-            // slower while a capture is classified: the workers need the cores more than the preview does
-            intervalMs={result.status === 'classifying' ? 4 * previewIntervalMs : previewIntervalMs}
+            intervalMs={previewIntervalMs}
             onCameraState={keepCameraState}
           />
           <Box flexDirection="column" marginLeft={2} width={panelColumns}>

@@ -1,14 +1,13 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { CameraSource } from '../camera/source.js';
 import type { PreviewCanvas } from './previewCanvas.js';
 
 export type FrameRenderer = (image: Buffer, columns: number, rows: number) => Promise<string>;
 
 /**
- * Keeps fetching and rendering camera frames, one at a time, at most every `intervalMs` (read
- * afresh for each frame, so a change takes effect without restarting), and hands each to the
- * canvas, without a React render. A camera failure is shown as a problem and retried every
- * two seconds.
+ * Keeps fetching and rendering camera frames, one at a time, one every `intervalMs` (or as fast
+ * as they come when they take longer), and hands each to the canvas, without a React render. A
+ * camera failure is shown as a problem and retried every two seconds.
  */
 export function useCameraPreview(
   camera: CameraSource,
@@ -20,25 +19,26 @@ export function useCameraPreview(
 ) {
   const [hasFrame, setHasFrame] = useState(false);
   const [problem, setProblem] = useState<string>();
-  const interval = useRef(intervalMs);
-  interval.current = intervalMs;
   useEffect(() => {
     let live = true;
     let timer: NodeJS.Timeout | undefined;
+    // frames are due on a fixed cadence, so timer lateness does not add up; after a slow frame the cadence restarts instead of catching up in a burst
+    let due = Date.now();
     async function tick(): Promise<void> {
-      const started = Date.now();
-      let delay = interval.current;
+      let delay: number;
       try {
         const text = await render(await camera.previewFrame(), columns, rows);
         if (!live) return;
         canvas.draw(text);
         setHasFrame(true);
         setProblem(undefined);
-        delay = Math.max(0, interval.current - (Date.now() - started));
+        due = Math.max(due + intervalMs, Date.now());
+        delay = due - Date.now();
       } catch (error) {
         if (!live) return;
         setProblem((error as Error).message);
         delay = 2000;
+        due = Date.now() + delay;
       }
       timer = setTimeout(tick, delay);
     }
@@ -47,6 +47,6 @@ export function useCameraPreview(
       live = false;
       clearTimeout(timer);
     };
-  }, [camera, render, canvas, columns, rows]);
+  }, [camera, render, canvas, columns, rows, intervalMs]);
   return { hasFrame, problem };
 }

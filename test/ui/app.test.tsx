@@ -342,21 +342,17 @@ describe('App when the log refuses a change', () => {
 });
 
 describe('App preview', () => {
-  it('keeps moving while a capture is classified, at a quarter of its rate', async () => {
+  it('keeps moving at its rate while a capture is classified', async () => {
     const classifier = slowClassifier(600);
     const { stdin, lastFrame } = renderApp(classifier);
     await eventually(() => expect(canvas.frames.length).toBeGreaterThan(0));
-    const idleStart = canvas.frames.length;
-    await settle(600);
-    const idle = canvas.frames.length - idleStart;
     stdin.write(' ');
     await eventually(() => expect(lastFrame()).toContain('classifying'));
     const busyStart = canvas.frames.length;
     await settle(500);
     const busy = canvas.frames.length - busyStart;
     await eventually(() => expect(lastFrame()).toContain('REFER to a clinician'));
-    expect(busy).toBeGreaterThanOrEqual(2); // the picture still moves
-    expect(busy).toBeLessThan(idle * 0.6); // 20 ms frames idle, 80 ms while classifying
+    expect(busy).toBeGreaterThanOrEqual(10); // 20 ms frames: 25 in the half second, had the classification not slowed it
   });
 
   it('says when the camera gives no frames, withdraws the picture, and comes back when it recovers', async () => {
