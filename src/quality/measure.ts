@@ -38,7 +38,8 @@ function measuresOfLuma(luma: Uint8Array, edges: Float32Array, side: number): Om
   let sum = 0;
   let dark = 0;
   let bright = 0;
-  for (const v of luma) {
+  for (let i = 0; i < luma.length; i++) {
+    const v = luma[i]!;
     sum += v;
     if (v <= 8) dark++;
     if (v >= 247) bright++;
@@ -56,7 +57,8 @@ function measuresOfLuma(luma: Uint8Array, edges: Float32Array, side: number): Om
 function variance(values: Float32Array): number {
   let sum = 0;
   let sumSq = 0;
-  for (const l of values) {
+  for (let i = 0; i < values.length; i++) {
+    const l = values[i]!;
     sum += l;
     sumSq += l * l;
   }
@@ -70,7 +72,8 @@ function variance(values: Float32Array): number {
 function lesionExtent(luma: Uint8Array, side: number): { lesionArea: number; lesionOffset: number; lesionContrast: number } {
   const histogram = new Array<number>(256).fill(0);
   let counted = 0;
-  for (const v of luma) {
+  for (let i = 0; i < luma.length; i++) {
+    const v = luma[i]!;
     if (v > 20) {
       histogram[v]!++;
       counted++;
