@@ -93,9 +93,9 @@ interface OpenPicture {
 async function openPicture(input: string | Buffer, { maxPixels = MAX_INPUT_PIXELS }: DecodeOptions): Promise<OpenPicture> {
   // libvips reports damaged data it decodes anyway (bit flips, a cut-short JPEG) only as a
   // warning; such a picture shows garbage, so it is refused. No HAM10000 or ISIC image warns.
-  // a file is read once: libvips would otherwise open it twice, for its size and for its pixels
   const data = typeof input === 'string' ? await readFile(input) : input;
   const open = () => sharp(data, { limitInputPixels: maxPixels, failOn: 'warning', animated: false }).rotate();
+  // the size of a JPEG or PNG comes from its header, without a libvips call; turning does not change the shorter side
   const { width, height } = imageSizeInHeader(data) ?? (await open().metadata());
   return { open, shortSide: Math.min(width ?? 0, height ?? 0) };
 }

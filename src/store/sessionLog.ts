@@ -307,6 +307,11 @@ export class SessionLog {
   }
 
   /** Captures in the order they were logged, withdrawn ones included. */
+  /** The log's clock (the one that stamps captures). */
+  now(): Date {
+    return this.deps.now();
+  }
+
   captures(sessionId?: string): Capture[] {
     return (
       sessionId === undefined

@@ -6,19 +6,22 @@ import { useKeys } from './keyRouter.js';
 import { GENERATED_REF_PREFIX } from '../store/records.js';
 import type { Capture, Session } from '../store/sessionLog.js';
 
-/** The machine's UTC offset, as the history's header names it: `UTC+01:00`. */
-function zoneName(): string {
-  return `UTC${localTime(new Date().toISOString()).slice(19)}`;
+/** The machine's UTC offset at `now`, as the history's header names it: `UTC+01:00`. */
+function zoneName(now: Date): string {
+  return `UTC${localTime(now.toISOString()).slice(19)}`;
 }
 
 export interface HistorySource {
   sessions(): Session[];
   captures(sessionId: string): Capture[];
   dataDir: string;
+  /** The log's clock: what "this year" is. */
+  now(): Date;
 }
 
 const VISIBLE = 12;
-const SESSIONS_WIDTH = 30;
+/** A session row at its longest: `11-28 10:15 operator P-1234 (12)`. */
+const SESSIONS_WIDTH = 32;
 const CAPTURES_WIDTH = 30;
 /** Columns taken by the two lists and their margins, left of the thumbnail. */
 export const HISTORY_LISTS_WIDTH = SESSIONS_WIDTH + 2 + CAPTURES_WIDTH + 2;
@@ -32,6 +35,12 @@ function windowAround<T>(items: T[], selected: number): { items: T[]; offset: nu
 /** A time in this machine's zone: `2026-11-27 11:15` (the header names the zone). */
 export function localClock(iso: string, withSeconds = false): string {
   return localTime(iso).slice(withSeconds ? 11 : 0, withSeconds ? 19 : 16).replace('T', ' ');
+}
+
+/** A session's start in the list: without the year when it is this year's, so that a row fits its column. */
+function sessionClock(iso: string, now: Date): string {
+  const clock = localClock(iso);
+  return clock.slice(0, 4) === localClock(now.toISOString()).slice(0, 4) ? clock.slice(5) : clock;
 }
 
 /**
@@ -101,14 +110,14 @@ export function History({
   const captureWindow = windowAround(captures, captureIndex ?? 0);
   return (
     <Box flexDirection="column">
-      <Text bold>History · times in {zoneName()}</Text>
+      <Text bold>History · times in {zoneName(source.now())}</Text>
       <Box>
         <Box flexDirection="column" width={SESSIONS_WIDTH} marginRight={2}>
           {sessionWindow.items.map((s, i) => {
             const selected = i + sessionWindow.offset === sessionIndex;
             return (
-              <Text key={s.id} inverse={selected && captureIndex === undefined} color={selected ? 'cyan' : undefined}>
-                {localClock(s.started_at)} {s.operator.slice(0, 8)} {shortPatientRef(s.patient_ref)} ({s.captures})
+              <Text key={s.id} inverse={selected && captureIndex === undefined} color={selected ? 'cyan' : undefined} wrap="truncate-end">
+                {sessionClock(s.started_at, source.now())} {s.operator.slice(0, 8)} {shortPatientRef(s.patient_ref)} ({s.captures})
               </Text>
             );
           })}
@@ -116,7 +125,7 @@ export function History({
         <Box flexDirection="column" width={CAPTURES_WIDTH} marginRight={2}>
           {captures.length === 0 && <Text dimColor>no captures</Text>}
           {captureWindow.items.map((c, i) => (
-            <Text key={c.id} inverse={i + captureWindow.offset === captureIndex} dimColor={c.withdrawn_at !== null}>
+            <Text key={c.id} inverse={i + captureWindow.offset === captureIndex} dimColor={c.withdrawn_at !== null} wrap="truncate-end">
               {localClock(c.captured_at, true)}{' '}
               {c.withdrawn_at === null
                 ? `${c.label.padEnd(9)} ${c.p_malignant === null ? '' : `${(c.p_malignant * 100).toFixed(0)}%`} ${c.body_site ?? ''}`

@@ -245,11 +245,16 @@ describe('App', () => {
   });
 
   it('h opens the history and e exports the session as CSV', async () => {
+    const earlier = await store.startSession('operator', 'P-123456');
+    await store.addCapture(earlier.id, still, SAMPLE_RESULT);
     const { stdin, lastFrame } = renderApp();
     await settle();
     await captureOnce(stdin, lastFrame);
     stdin.write('h');
     await eventually(() => expect(lastFrame()).toContain('History'));
+    // each session on one line, however long its operator and patient ref
+    expect(lastFrame()).toMatch(/^\d\d-\d\d \d\d:\d\d operator P-1234 \(1\)/m);
+    expect(lastFrame()).toMatch(/^\d\d-\d\d \d\d:\d\d alice …[0-9A-F]{5} \(1\)/m);
     stdin.write(KEYS.escape);
     await eventually(() => expect(lastFrame()).not.toContain('History'));
     stdin.write('e');

@@ -109,7 +109,14 @@ describe('History', () => {
     S1: [sampleCapture({ id: 'c1', session_id: 'S1', label: 'benign', p_malignant: 0.12 }), sampleCapture({ id: 'c2', session_id: 'S1', body_site: 'back' })],
     S2: [sampleCapture({ id: 'c3', session_id: 'S2' }), sampleCapture({ id: 'c4', session_id: 'S2', withdrawn_at: '2026-11-27T10:05:00.000Z', withdrawn_reason: 'retake' })],
   };
-  const source = { dataDir: '/data', sessions: () => [...sessions], captures: (id: string) => captures[id] ?? [] };
+  const source = { dataDir: '/data', sessions: () => [...sessions], captures: (id: string) => captures[id] ?? [], now: () => new Date('2026-11-28T12:00:00.000Z') };
+
+  it("names the year of an earlier year's session only", () => {
+    const lastYear = { id: 'S0', started_at: '2025-12-31T12:00:00.000Z', operator: 'carol', patient_ref: 'P-9', captures: 3 };
+    const { lastFrame } = render(<History source={{ ...source, sessions: () => [...sessions, lastYear] }} onClose={vi.fn()} onAnnotate={vi.fn()} />);
+    expect(lastFrame()).toMatch(/^\d\d-\d\d \d\d:00 bob {2}\(1\)/m);
+    expect(lastFrame()).toMatch(/^2025-12-31 \d\d:\d\d carol P-9 \(3\)/m);
+  });
 
   it('lists sessions newest first, opens one, and shows the selected capture with its thumbnail', async () => {
     const thumbnail = vi.fn(async (file: string) => `THUMB ${file}`);
