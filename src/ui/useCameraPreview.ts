@@ -6,8 +6,9 @@ export type FrameRenderer = (image: Buffer, columns: number, rows: number) => Pr
 
 /**
  * Keeps fetching and rendering camera frames, one at a time, one every `intervalMs` (or as fast
- * as they come when they take longer), and hands each to the canvas, without a React render. A
- * camera failure is shown as a problem and retried every two seconds.
+ * as they come when they take longer), and hands each to the canvas, without a React render; a
+ * frame that is the last one again is not rendered again. A camera failure is shown as a problem
+ * and retried every two seconds.
  */
 export function useCameraPreview(
   camera: CameraSource,
@@ -24,10 +25,14 @@ export function useCameraPreview(
     let timer: NodeJS.Timeout | undefined;
     // frames are due on a fixed cadence, so timer lateness does not add up; after a slow frame the cadence restarts instead of catching up in a burst
     let due = Date.now();
+    let shown: { image: Buffer; text: string } | undefined;
     async function tick(): Promise<void> {
       let delay: number;
       try {
-        const text = await render(await camera.previewFrame(), columns, rows);
+        const image = await camera.previewFrame();
+        // the same picture again (a file camera, the demo's loop) is not rendered again
+        const text = shown?.image.equals(image) ? shown.text : await render(image, columns, rows);
+        shown = { image, text };
         if (!live) return;
         canvas.draw(text);
         setHasFrame(true);

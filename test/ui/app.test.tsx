@@ -360,6 +360,16 @@ describe('App preview', () => {
     expect(busy).toBeGreaterThanOrEqual(10); // 20 ms frames: 25 in the half second, had the classification not slowed it
   });
 
+  it('renders a picture only when the camera hands over a new one', async () => {
+    const { unmount } = renderApp(); // its camera gives the same still every time
+    await eventually(() => expect(canvas.frames.length).toBeGreaterThan(5));
+    expect(frames).toBe(1);
+    unmount();
+    let picture = 0;
+    renderApp(fakeClassifier(), vi.fn(), { ...camera, previewFrame: async () => Buffer.from([++picture]) });
+    await eventually(() => expect(frames).toBeGreaterThan(5));
+  });
+
   it('says when the camera gives no frames, withdraws the picture, and comes back when it recovers', async () => {
     const { CameraError } = await import('../../src/camera/source.js');
     let unplugged = false;
