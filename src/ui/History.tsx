@@ -112,7 +112,7 @@ export function History({
     <Box flexDirection="column">
       <Text bold>History · times in {zoneName(source.now())}</Text>
       <Box>
-        <Box flexDirection="column" width={SESSIONS_WIDTH} marginRight={2}>
+        <Box flexDirection="column" width={SESSIONS_WIDTH} flexShrink={0} marginRight={2}>
           {sessionWindow.items.map((s, i) => {
             const selected = i + sessionWindow.offset === sessionIndex;
             return (
@@ -122,7 +122,7 @@ export function History({
             );
           })}
         </Box>
-        <Box flexDirection="column" width={CAPTURES_WIDTH} marginRight={2}>
+        <Box flexDirection="column" width={CAPTURES_WIDTH} flexShrink={0} marginRight={2}>
           {captures.length === 0 && <Text dimColor>no captures</Text>}
           {captureWindow.items.map((c, i) => (
             <Text key={c.id} inverse={i + captureWindow.offset === captureIndex} dimColor={c.withdrawn_at !== null} wrap="truncate-end">
