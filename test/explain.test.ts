@@ -12,7 +12,7 @@ import { FIXTURES, REPO } from './helpers/paths.js';
 
 const SIZE = 32;
 
-/** A square whose cells are all grey (0) but for a bright patch at rows and columns [from, to). */
+/** A square whose cells are all grey (0) but for a bright patch at rows [from, to) and columns [from + 8, to + 8). */
 function squareWithPatch(from: number, to: number): Float32Array {
   const input = new Float32Array(SIZE * SIZE * 3);
   for (let y = from; y < to; y++) for (let x = from + 8; x < to + 8; x++) input.fill(1, (y * SIZE + x) * 3, (y * SIZE + x) * 3 + 3);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { changeFlag, probabilityChart, type Visit } from '../src/lesions/followUp.js';
 
-const visit = (day: number, p: number | null, label = 'benign'): Visit => ({ captured_at: `2026-0${day}-01T10:00:00.000Z`, p_malignant: p, threshold: 0.2, label });
+const visit = (month: number, p: number | null, label = 'benign'): Visit => ({ captured_at: `2026-0${month}-01T10:00:00.000Z`, p_malignant: p, threshold: 0.2, label });
 
 describe('following a lesion', () => {
   it('flags a crossing of the threshold, a fall below it and a notable rise, in words', () => {

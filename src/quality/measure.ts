@@ -27,7 +27,7 @@ const SIDE = 150;
 
 /** The gate's measures of a decoded centre square, brought to 150 pixels. */
 export function measureCentre(centre: RgbSquare): QualityMeasures {
-  const square = centre.side > SIDE ? shrinkSquare(centre, SIDE) : enlargeSquare(centre, SIDE);
+  const square = centre.side === SIDE ? centre.data : centre.side > SIDE ? shrinkSquare(centre, SIDE) : enlargeSquare(centre, SIDE);
   const { luma, lab } = lumaAndLab(square);
   const edges = laplacian(luma, SIDE);
   return { ...measuresOfLuma(luma, edges, SIDE), ...measuresOfDamage(luma, lab, edges, SIDE) };

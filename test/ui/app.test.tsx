@@ -83,6 +83,14 @@ function renderApp(classifier = fakeClassifier(), onQuit = vi.fn(), source: Came
   return { ...app, onQuit, classifier };
 }
 
+/** The app with one capture taken and its result on screen. */
+async function renderAppWithCapture() {
+  const app = renderApp();
+  await settle();
+  await captureOnce(app.stdin, app.lastFrame);
+  return app;
+}
+
 describe('App', () => {
   it('previews the camera, and on space classifies, logs the capture and shows the result', async () => {
     const { stdin, lastFrame, classifier } = renderApp();
@@ -137,9 +145,7 @@ describe('App', () => {
   });
 
   it('r withdraws the last capture after a confirm: the row stays, marked, and the image goes', async () => {
-    const { stdin, lastFrame } = renderApp();
-    await settle();
-    await captureOnce(stdin, lastFrame);
+    const { stdin, lastFrame } = await renderAppWithCapture();
     const file = path.join(store.dataDir, store.captures()[0]!.image_path);
     stdin.write('r');
     await eventually(() => expect(lastFrame()).toContain('[y/n]'));
@@ -166,9 +172,7 @@ describe('App', () => {
   });
 
   it('b annotates the last capture', async () => {
-    const { stdin, lastFrame } = renderApp();
-    await settle();
-    await captureOnce(stdin, lastFrame);
+    const { stdin, lastFrame } = await renderAppWithCapture();
     // typed at once after b, as over SSH: the keys wait for the form instead of being lost
     stdin.write('b');
     stdin.write('left forearm\tflat, 3 mm\r');
@@ -192,9 +196,7 @@ describe('App', () => {
   });
 
   it('l attaches the last capture to a new lesion, follows it with the next captures, and shows how it changed', async () => {
-    const { stdin, lastFrame } = renderApp();
-    await settle();
-    await captureOnce(stdin, lastFrame);
+    const { stdin, lastFrame } = await renderAppWithCapture();
     stdin.write('b');
     stdin.write('left shoulder\t\r');
     await eventually(() => expect(lastFrame()).toContain('Saved the body site and note'));
@@ -247,9 +249,7 @@ describe('App', () => {
   it('h opens the history and e exports the session as CSV', async () => {
     const earlier = await store.startSession('operator', 'P-123456');
     await store.addCapture(earlier.id, still, SAMPLE_RESULT);
-    const { stdin, lastFrame } = renderApp();
-    await settle();
-    await captureOnce(stdin, lastFrame);
+    const { stdin, lastFrame } = await renderAppWithCapture();
     stdin.write('h');
     await eventually(() => expect(lastFrame()).toContain('History'));
     // each session on one line, however long its operator and patient ref
