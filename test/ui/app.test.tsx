@@ -172,7 +172,7 @@ describe('App', () => {
   });
 
   it('b annotates the last capture', async () => {
-    const { stdin, lastFrame } = await renderAppWithCapture();
+    const { stdin } = await renderAppWithCapture();
     // typed at once after b, as over SSH: the keys wait for the form instead of being lost
     stdin.write('b');
     stdin.write('left forearm\tflat, 3 mm\r');
