@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import sharp, { type Sharp } from 'sharp';
 import { UserError } from '../errors.js';
 import { enlargeSquare } from '../resample/enlarge.js';
+import { jpegRoundTrip } from '../jpeg/roundTrip.js';
 import { imageSizeInHeader } from '../imageHeader.js';
 import { describeDecodeFailure, MAX_INPUT_PIXELS, type RgbSquare } from '../images.js';
 import { measureCentre, type QualityMeasures } from '../quality/measure.js';
@@ -44,10 +45,10 @@ interface DecodeOptions {
 
 /**
  * Decodes an image (JPEG, PNG, WebP, ...), applies its EXIF orientation and crops its centre square.
- * A picture larger than the training images' detail is brought to their state in one libvips
- * pipeline (the centre square at that detail, JPEG-compressed at their quality) and decoded once
- * more: `measure` (the quality gate) gets that square, as it sees a training image, and the model's
- * input is that square enlarged to `size`. A smaller picture (every training image) is resized to
+ * A picture larger than the training images' detail is brought to their state: one libvips
+ * pipeline decodes its centre square at that detail, and a kernel gives the pixels that square
+ * has after a JPEG round trip at their quality. `measure` (the quality gate) gets that square, as
+ * it sees a training image, and the model's input is that square enlarged to `size`. A smaller picture (every training image) is resized to
  * `size` straight from the file, as in training.
  */
 export function decodePicture<M>(input: string | Buffer, size: number, options: DecodeOptions & { measure: (centre: RgbSquare) => M }): Promise<DecodedPicture<M>> {
@@ -110,11 +111,8 @@ const isAtDetail = (picture: OpenPicture, detail: InputSpec['detail']) => detail
 async function centreOf(picture: OpenPicture, size: number, detail: InputSpec['detail']): Promise<RgbSquare> {
   if (!isAtDetail(picture, detail)) return squareOf(picture.open(), Math.min(detail?.side ?? size, picture.shortSide));
   const { side, jpeg_quality: quality } = detail!;
-  // optimised Huffman tables would only shrink the bytes, which are decoded at once: the pixels are the same without them
-  const compressed = await inSrgb(picture.open().resize(side, side, { fit: 'cover', position: 'centre' }))
-    .jpeg({ quality, optimiseCoding: false })
-    .toBuffer();
-  return squareOf(sharp(compressed), side);
+  // bit for bit what sharp's JPEG encode and decode give, without a second libvips pipeline's start-up
+  return jpegRoundTrip(await squareOf(picture.open(), side), quality);
 }
 
 /** The model's input from a centre square at the training images' detail: enlarged as libvips would, without its pipeline's start-up. */
