@@ -18,9 +18,10 @@ function quantTables(quality: number): { luma: number[]; chroma: number[] } {
 
 /**
  * libjpeg-turbo's quantisers for a quality, luma then chroma, as the kernel takes them: 64 each of
- * multipliers, corrections, shifts and steps. libjpeg-turbo divides a coefficient by its step
+ * multipliers, corrections, scales and steps. libjpeg-turbo divides a coefficient by its step
  * (times 8, as its DCT leaves coefficients 8 times too large) by multiplying with a reciprocal
- * (jcdctmgr.c compute_reciprocal), which rounds as it does, so that is reproduced.
+ * and then a scale that stands for the rest of the shift (jcdctmgr.c compute_reciprocal), which
+ * rounds as it does, so that is reproduced.
  */
 export function quantiserTables(quality: number): Int32Array {
   const { luma, chroma } = quantTables(quality);
@@ -28,7 +29,7 @@ export function quantiserTables(quality: number): Int32Array {
   [luma, chroma].forEach((table, t) => {
     table.forEach((step, i) => {
       const { multiplier, correction, shift } = reciprocalOf(step * 8);
-      for (const [k, value] of [multiplier, correction, 16 + shift, step].entries()) out[t * 256 + k * 64 + i] = value;
+      for (const [k, value] of [multiplier, correction, 2 ** (16 - shift), step].entries()) out[t * 256 + k * 64 + i] = value;
     });
   });
   return out;
