@@ -15,7 +15,7 @@ export const KERNELS_WASM = path.join(PACKAGE_ROOT, 'kernels', 'kernels.wasm');
 
 let loaded: KernelExports | undefined;
 
-/** The kernels, compiled on first use (about a millisecond: the module is 5 KB). */
+/** The kernels, compiled on first use (2-6 ms here; the module is 5 KB). */
 function kernels(): KernelExports {
   loaded ??= new WebAssembly.Instance(new WebAssembly.Module(readFileSync(KERNELS_WASM))).exports as unknown as KernelExports;
   return loaded;

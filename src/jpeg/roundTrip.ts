@@ -11,6 +11,6 @@ import { quantiserTables } from './quantisation.js';
 export function jpegRoundTrip({ data, side }: RgbSquare, quality: number): RgbSquare {
   // libvips subsamples chroma (4:2:0) below quality 90, which is what the kernel follows
   if (quality >= 90) throw new RangeError(`jpegRoundTrip follows libvips's 4:2:0 chroma, which it uses below quality 90, not at ${quality}`);
-  const pixels = runKernel([data, quantiserTables(quality)], side * side * 3, (kernels, rgb, tables) => kernels.jpegRoundTrip(rgb!, side, tables!));
+  const pixels = runKernel([data, quantiserTables(quality)], side * side * 3, (kernels, rgb, tables) => kernels.jpegRoundTrip(rgb, side, tables));
   return { data: pixels, side };
 }

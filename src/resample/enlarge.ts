@@ -18,7 +18,7 @@ const POSITIONS = 64;
 export function enlargeSquare({ data, side: n }: RgbSquare, side: number): Uint8Array {
   if (side < n) throw new RangeError(`enlargeSquare makes squares larger, not ${n} to ${side} pixels`);
   if (side === n) return data.slice(); // as sharp: no resampling at all, where libvips's formula would shift by half a pixel
-  return runKernel([data, tapsOf(n, side)], side * side * 3, (kernels, rgb, taps) => kernels.enlarge(rgb!, n, side, taps!));
+  return runKernel([data, tapsOf(n, side)], side * side * 3, (kernels, rgb, taps) => kernels.enlarge(rgb, n, side, taps));
 }
 
 /** For each output position, its four source pixels (edges extended) then their fixed-point weights, as the kernel takes them. */

@@ -152,8 +152,9 @@ export function History({
   );
 }
 
-/** Six characters of a patient reference; of a generated one (DERMACAM-…) its end, which tells sessions apart. */
+/** At most six characters of a patient reference, "…" marking a cut; of a generated one (DERMACAM-…) its end, which tells sessions apart. */
 function shortPatientRef(ref: string | null): string {
   if (!ref) return '';
-  return ref.startsWith(GENERATED_REF_PREFIX) ? `…${ref.slice(-5)}` : ref.slice(0, 6);
+  if (ref.startsWith(GENERATED_REF_PREFIX)) return `…${ref.slice(-5)}`;
+  return ref.length > 6 ? `${ref.slice(0, 5)}…` : ref;
 }

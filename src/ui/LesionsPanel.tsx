@@ -59,7 +59,7 @@ export function LesionsPanel({
         const { count, latest, flag } = summaries[i]!;
         return (
           <Text key={lesion.id} inverse={selected === i + 1} color={selected === i + 1 ? 'cyan' : undefined}>
-            {lesion.label.padEnd(4)} {(lesion.body_site ?? 'no site').padEnd(16)} {String(count).padStart(2)} visits
+            {lesion.label.padEnd(4)} {(lesion.body_site ?? 'no site').padEnd(16)} {String(count).padStart(2)} {count === 1 ? 'visit ' : 'visits'}
             {latest ? ` · ${percent(latest.p_malignant!)}` : ''}
             {flag ? ' · changed' : ''}
             {capture && lesion.id === capture.lesion_id ? ' · this capture' : ''}

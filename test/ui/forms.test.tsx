@@ -1,5 +1,6 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it, vi } from 'vitest';
+import { GENERATED_REF_PREFIX } from '../../src/store/records.js';
 import { History } from '../../src/ui/History.js';
 import { printable } from '../../src/text.js';
 import { TextForm } from '../../src/ui/TextForm.js';
@@ -116,6 +117,15 @@ describe('History', () => {
     const { lastFrame } = render(<History source={{ ...source, sessions: () => [...sessions, lastYear] }} onClose={vi.fn()} onAnnotate={vi.fn()} />);
     expect(lastFrame()).toMatch(/^\d\d-\d\d \d\d:00 bob {2}\(1\)/m);
     expect(lastFrame()).toMatch(/^2025-12-31 \d\d:\d\d carol P-9 \(3\)/m);
+  });
+
+  it('shortens a long patient reference with a mark that it was cut, and a generated one to its end', () => {
+    const long = { id: 'S3', started_at: '2026-11-27T11:00:00.000Z', operator: 'dan', patient_ref: 'MRN-0048813', captures: 1 };
+    const generated = { id: 'S4', started_at: '2026-11-27T12:00:00.000Z', operator: 'eve', patient_ref: `${GENERATED_REF_PREFIX}2026-11-27-7f3a9`, captures: 1 };
+    const { lastFrame } = render(<History source={{ ...source, sessions: () => [...sessions, long, generated] }} onClose={vi.fn()} onAnnotate={vi.fn()} />);
+    expect(lastFrame()).toMatch(/dan MRN-0… \(1\)/);
+    expect(lastFrame()).toMatch(/eve …7f3a9 \(1\)/);
+    expect(lastFrame()).toMatch(/alice P-1 \(2\)/);
   });
 
   it('lists sessions newest first, opens one, and shows the selected capture with its thumbnail', async () => {
