@@ -1,4 +1,4 @@
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,8 +11,9 @@ describe('makeFolders', () => {
     await makeFolders(deep);
     expect(statSync(deep).isDirectory()).toBe(true);
     expect(statSync(path.join(base, 'a')).mode & 0o777).toBe(0o700);
+    chmodSync(deep, 0o750); // an existing folder keeps the mode it has
     await makeFolders(deep);
-    expect(statSync(deep).mode & 0o777).toBe(0o700);
+    expect(statSync(deep).mode & 0o777).toBe(0o750);
   });
 
   it('fails with EEXIST where a file stands in the path, and fails under /proc instead of looping for good', async () => {
