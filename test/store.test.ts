@@ -84,6 +84,14 @@ describe('session log', () => {
     await log.close();
   });
 
+  it('lists sessions begun in the same millisecond in the order they were begun', async () => {
+    const log = await SessionLog.open(tempDir(), { now: () => new Date('2026-11-27T10:15:00.000Z') });
+    const begun = [];
+    for (const operator of ['carol', 'alice', 'bob', 'dave']) begun.push((await log.startSession(operator, 'P-1')).id);
+    expect(log.sessions().map((session) => session.id)).toEqual(begun);
+    await log.close();
+  });
+
   it('logs a generated patient reference for a session begun without one, a new one each time', async () => {
     const log = await SessionLog.open(tempDir());
     const [first, second] = [await log.startSession('alice'), await log.startSession('alice', '  ')];

@@ -299,7 +299,7 @@ export class SessionLog {
   }
 
   sessions(): Session[] {
-    return this.db.prepare(`${SESSIONS_WITH_COUNTS} GROUP BY s.id ORDER BY s.started_at`).all() as Session[];
+    return this.db.prepare(`${SESSIONS_WITH_COUNTS} GROUP BY s.id ORDER BY s.started_at, s.rowid`).all() as Session[];
   }
 
   session(id: string): Session | undefined {
