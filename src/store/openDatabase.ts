@@ -1,3 +1,4 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,7 +14,7 @@ const LEGACY_TABLES = ['captures', 'sessions'];
  * `application_id` is dermacam's, or it is a log from before the id (id 0, schema 1 or 2, only
  * dermacam's tables), or it is empty. A file that cannot be read yet (another process is just
  * creating the log: SQLITE_READONLY_RECOVERY, busy, or its first page half written) is looked at
- * again a few times.
+ * again a few times; one that does not begin as SQLite begins every database is refused at once.
  */
 export async function refuseForeignDatabase(file: string): Promise<void> {
   const foreign = () => new StoreError(`Cannot open the session log ${file}: it is not a dermacam session log, or it is damaged. It was left untouched.`);
@@ -38,10 +39,24 @@ function inspect(file: string): 'dermacam' | 'foreign' | 'unreadable here' | 'no
     return applicationId === APPLICATION_ID || empty || legacy ? 'dermacam' : 'foreign';
   } catch (error) {
     const code = String((error as NodeJS.ErrnoException).code);
-    if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) return 'not a database yet';
+    if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) return beginsAsSqlite(file) ? 'not a database yet' : 'foreign';
     return code === 'SQLITE_CANTOPEN' ? 'unreadable here' : 'locked';
   } finally {
     db?.close();
+  }
+}
+
+/** SQLite writes a database's first page in one go, so a file it is creating begins with its header, or with a part of it. */
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+function beginsAsSqlite(file: string): boolean {
+  const start = Buffer.alloc(SQLITE_HEADER.length);
+  const handle = openSync(file, 'r');
+  try {
+    const length = readSync(handle, start, 0, start.length, 0);
+    return start.subarray(0, length).equals(SQLITE_HEADER.subarray(0, length));
+  } finally {
+    closeSync(handle);
   }
 }
 
