@@ -46,7 +46,9 @@ describe('dermacam lesions', () => {
     expect(lines[1]).toMatch(/^L1 +P-1 +left shoulder +2 +\d{4}-\d\d-\d\d +45\.0% malignant +Crossed the threshold \(30%\) since the last visit: p\(malignant\) 10% → 45%\. +lesion-/);
     expect(lines[2]).toMatch(/^L1 +P-2 +0 /);
     const one = await runCli(['lesions', '--patient', 'P-2', '--data-dir', dir]);
-    expect(one.stdout.trimEnd().split('\n')).toHaveLength(2);
+    const oneLines = one.stdout.trimEnd().split('\n');
+    expect(oneLines).toHaveLength(2);
+    expect(oneLines[1]).toMatch(/^L1 +P-2 +0 /);
     const none = await runCli(['lesions', '--patient', 'P-9', '--data-dir', dir]);
     expect([none.code, none.stdout]).toEqual([0, '(no lesions followed for patient P-9)\n']);
   });

@@ -117,7 +117,7 @@ export function History({
             const selected = i + sessionWindow.offset === sessionIndex;
             return (
               <Text key={s.id} inverse={selected && captureIndex === undefined} color={selected ? 'cyan' : undefined} wrap="truncate-end">
-                {sessionClock(s.started_at, source.now())} {s.operator.slice(0, 8)} {shortPatientRef(s.patient_ref)} ({s.captures})
+                {sessionClock(s.started_at, source.now())} {shortened(s.operator, 8)} {shortPatientRef(s.patient_ref)} ({s.captures})
               </Text>
             );
           })}
@@ -152,9 +152,14 @@ export function History({
   );
 }
 
-/** At most six characters of a patient reference, "…" marking a cut; of a generated one (DERMACAM-…) its end, which tells sessions apart. */
+/** At most six characters of a patient reference; of a generated one (DERMACAM-…) its end, which tells sessions apart. */
 function shortPatientRef(ref: string | null): string {
   if (!ref) return '';
   if (ref.startsWith(GENERATED_REF_PREFIX)) return `…${ref.slice(-5)}`;
-  return ref.length > 6 ? `${ref.slice(0, 5)}…` : ref;
+  return shortened(ref, 6);
+}
+
+/** `text` in at most `width` characters, "…" marking a cut. */
+function shortened(text: string, width: number): string {
+  return text.length > width ? `${text.slice(0, width - 1)}…` : text;
 }

@@ -119,12 +119,14 @@ describe('History', () => {
     expect(lastFrame()).toMatch(/^2025-12-31 \d\d:\d\d carol P-9 \(3\)/m);
   });
 
-  it('shortens a long patient reference with a mark that it was cut, and a generated one to its end', () => {
+  it('shortens a long operator name and patient reference with a mark that they were cut, and a generated reference to its end', () => {
     const long = { id: 'S3', started_at: '2026-11-27T11:00:00.000Z', operator: 'dan', patient_ref: 'MRN-0048813', captures: 1 };
+    const longName = { id: 'S5', started_at: '2026-11-27T13:00:00.000Z', operator: 'alexandra.b', patient_ref: 'P-5', captures: 2 };
     const generated = { id: 'S4', started_at: '2026-11-27T12:00:00.000Z', operator: 'eve', patient_ref: `${GENERATED_REF_PREFIX}2026-11-27-7f3a9`, captures: 1 };
-    const { lastFrame } = render(<History source={{ ...source, sessions: () => [...sessions, long, generated] }} onClose={vi.fn()} onAnnotate={vi.fn()} />);
+    const { lastFrame } = render(<History source={{ ...source, sessions: () => [...sessions, long, generated, longName] }} onClose={vi.fn()} onAnnotate={vi.fn()} />);
     expect(lastFrame()).toMatch(/dan MRN-0… \(1\)/);
     expect(lastFrame()).toMatch(/eve …7f3a9 \(1\)/);
+    expect(lastFrame()).toMatch(/alexand… P-5 \(2\)/);
     expect(lastFrame()).toMatch(/alice P-1 \(2\)/);
   });
 
