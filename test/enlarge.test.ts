@@ -1,15 +1,7 @@
-import { readdirSync } from 'node:fs';
-import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { enlargeSquare } from '../src/resample/enlarge.js';
-import { FIXTURES } from './helpers/paths.js';
-
-const fixtures = readdirSync(FIXTURES).filter((name) => name.endsWith('.jpg')).slice(0, 4);
-
-async function squareOf(file: string, side: number): Promise<Uint8Array> {
-  return new Uint8Array(await sharp(path.join(FIXTURES, file)).resize(side, side, { fit: 'cover' }).raw().toBuffer());
-}
+import { differingValues, fixtureSquare, SOME_FIXTURES as fixtures } from './helpers/squares.js';
 
 const enlargedBySharp = async (data: Uint8Array, from: number, to: number) =>
   new Uint8Array(await sharp(data, { raw: { width: from, height: from, channels: 3 } }).resize(to, to, { fit: 'cover' }).raw().toBuffer());
@@ -23,11 +15,8 @@ describe('enlarging a square as libvips does', () => {
     [150, 151],
   ])('is bit for bit sharp, %i to %i pixels, on real pictures', async (from, to) => {
     for (const file of fixtures) {
-      const data = await squareOf(file, from);
-      const mine = enlargeSquare({ data, side: from }, to);
-      const theirs = await enlargedBySharp(data, from, to);
-      let differing = 0;
-      for (let i = 0; i < theirs.length; i++) if (mine[i] !== theirs[i]) differing++;
+      const data = await fixtureSquare(file, from);
+      const differing = differingValues(enlargeSquare({ data, side: from }, to), await enlargedBySharp(data, from, to));
       expect({ file, differing }).toEqual({ file, differing: 0 });
     }
   });
@@ -39,7 +28,7 @@ describe('enlarging a square as libvips does', () => {
   });
 
   it('leaves a square of its own size unchanged, and refuses to shrink', async () => {
-    const data = await squareOf(fixtures[0]!, 40);
+    const data = await fixtureSquare(fixtures[0]!, 40);
     expect(enlargeSquare({ data, side: 40 }, 40)).toEqual(data);
     expect(() => enlargeSquare({ data, side: 40 }, 39)).toThrow(RangeError);
   });

@@ -1,26 +1,16 @@
-import { readdirSync } from 'node:fs';
-import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { jpegRoundTrip } from '../src/jpeg/roundTrip.js';
-import { FIXTURES } from './helpers/paths.js';
-
-const fixtures = readdirSync(FIXTURES).filter((name) => name.endsWith('.jpg')).slice(0, 4);
-
-async function squareOf(file: string, side: number): Promise<Uint8Array> {
-  return new Uint8Array(await sharp(path.join(FIXTURES, file)).resize(side, side, { fit: 'cover' }).raw().toBuffer());
-}
+import { differingValues, fixtureSquare, SOME_FIXTURES as fixtures } from './helpers/squares.js';
 
 async function roundTripBySharp(data: Uint8Array, side: number, quality: number): Promise<Uint8Array> {
   const compressed = await sharp(data, { raw: { width: side, height: side, channels: 3 } }).jpeg({ quality }).toBuffer();
   return new Uint8Array(await sharp(compressed).raw().toBuffer());
 }
 
-function differingValues(mine: Uint8Array, theirs: Uint8Array): number {
+function differingValuesOfSameLength(mine: Uint8Array, theirs: Uint8Array): number {
   expect(mine.length).toBe(theirs.length);
-  let differing = 0;
-  for (let i = 0; i < theirs.length; i++) if (mine[i] !== theirs[i]) differing++;
-  return differing;
+  return differingValues(mine, theirs);
 }
 
 describe('a JPEG round trip computed as libjpeg-turbo computes it', () => {
@@ -34,9 +24,9 @@ describe('a JPEG round trip computed as libjpeg-turbo computes it', () => {
     [1, 75],
   ])('is bit for bit sharp on real pictures, %i pixels at quality %i', async (side, quality) => {
     for (const file of fixtures) {
-      const data = await squareOf(file, side);
+      const data = await fixtureSquare(file, side);
       const mine = jpegRoundTrip({ data, side }, quality);
-      expect({ file, side: mine.side, differing: differingValues(mine.data, await roundTripBySharp(data, side, quality)) }).toEqual({ file, side, differing: 0 });
+      expect({ file, side: mine.side, differing: differingValuesOfSameLength(mine.data, await roundTripBySharp(data, side, quality)) }).toEqual({ file, side, differing: 0 });
     }
   });
 
@@ -44,7 +34,7 @@ describe('a JPEG round trip computed as libjpeg-turbo computes it', () => {
     const side = 40;
     const data = new Uint8Array(side * side * 3);
     for (let i = 0; i < side * side; i++) data.set([[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 255], [0, 0, 0]][(i * 7 + (i >> 3)) % 5]!, i * 3);
-    expect(differingValues(jpegRoundTrip({ data, side }, 75).data, await roundTripBySharp(data, side, 75))).toBe(0);
+    expect(differingValuesOfSameLength(jpegRoundTrip({ data, side }, 75).data, await roundTripBySharp(data, side, 75))).toBe(0);
   });
 
   it('refuses the qualities at which libvips stops subsampling chroma', () => {

@@ -48,8 +48,8 @@ interface DecodeOptions {
  * A picture larger than the training images' detail is brought to their state: one libvips
  * pipeline decodes its centre square at that detail, and a kernel gives the pixels that square
  * has after a JPEG round trip at their quality. `measure` (the quality gate) gets that square, as
- * it sees a training image, and the model's input is that square enlarged to `size`. A smaller picture (every training image) is resized to
- * `size` straight from the file, as in training.
+ * it sees a training image, and the model's input is that square enlarged to `size`. A smaller
+ * picture (every training image) is resized to `size` straight from the file, as in training.
  */
 export function decodePicture<M>(input: string | Buffer, size: number, options: DecodeOptions & { measure: (centre: RgbSquare) => M }): Promise<DecodedPicture<M>> {
   return refusingUndecodable(async () => {
@@ -121,10 +121,8 @@ async function modelSquareOf(centre: RgbSquare, size: number): Promise<Uint8Arra
   return (await squareOf(sharp(centre.data, { raw: { width: centre.side, height: centre.side, channels: 3 } }), size)).data;
 }
 
-const inSrgb = (image: Sharp) => image.removeAlpha().toColourspace('srgb');
-
 async function squareOf(image: Sharp, side: number): Promise<RgbSquare> {
-  const { data, info } = await inSrgb(image.resize(side, side, { fit: 'cover', position: 'centre' })).raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await image.resize(side, side, { fit: 'cover', position: 'centre' }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
   if (info.channels !== 3) throw new ImageError(`the image decoded to ${info.channels} channels instead of 3.`);
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), side };
 }

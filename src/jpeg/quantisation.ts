@@ -24,16 +24,27 @@ function quantTables(quality: number): { luma: number[]; chroma: number[] } {
  * rounds as it does, so that is reproduced.
  */
 export function quantiserTables(quality: number): Int32Array {
-  const { luma, chroma } = quantTables(quality);
-  const out = new Int32Array(512);
-  [luma, chroma].forEach((table, t) => {
-    table.forEach((step, i) => {
-      const { multiplier, correction, shift } = reciprocalOf(step * 8);
-      for (const [k, value] of [multiplier, correction, 2 ** (16 - shift), step].entries()) out[t * 256 + k * 64 + i] = value;
-    });
-  });
-  return out;
+  let tables = quantisersByQuality.get(quality);
+  if (!tables) {
+    const { luma, chroma } = quantTables(quality);
+    tables = new Int32Array(512);
+    for (const [t, table] of [luma, chroma].entries()) {
+      for (const [i, step] of table.entries()) {
+        const { multiplier, correction, shift } = reciprocalOf(step * 8);
+        const at = t * 256 + i;
+        tables[at] = multiplier;
+        tables[at + 64] = correction;
+        tables[at + 128] = 2 ** (16 - shift);
+        tables[at + 192] = step;
+      }
+    }
+    quantisersByQuality.set(quality, tables);
+  }
+  return tables;
 }
+
+/** Every capture uses the model's one quality: its tables are worked out once. */
+const quantisersByQuality = new Map<number, Int32Array>();
 
 /** libjpeg-turbo's reciprocal for dividing 16-bit values by `divisor` with rounding. */
 function reciprocalOf(divisor: number): { multiplier: number; correction: number; shift: number } {

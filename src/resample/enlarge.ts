@@ -10,10 +10,10 @@ const POSITIONS = 64;
 /**
  * Enlarges an RGB square to `side` pixels exactly as libvips enlarges one (sharp's `resize` to a
  * larger size): Catmull-Rom bicubic, output pixel x sampled at x * n / side - 0.5, edges extended,
- * 12-bit coefficients, each source row's sum rounded before the vertical pass (the loops are a kernel,
- * kernels/enlarge.ts). Bit for bit the same
- * (test/enlarge.test.ts), so the model's input made here equals the one training made with sharp; a
- * libvips pipeline for this small step costs more in its start-up than the arithmetic.
+ * 12-bit coefficients, each source row's sum rounded before the vertical pass (the loops are a
+ * kernel, kernels/enlarge.ts). Bit for bit the same (test/enlarge.test.ts), so the model's input
+ * made here equals the one training made with sharp; a libvips pipeline for this small step costs
+ * more in its start-up than the arithmetic.
  */
 export function enlargeSquare({ data, side: n }: RgbSquare, side: number): Uint8Array {
   if (side < n) throw new RangeError(`enlargeSquare makes squares larger, not ${n} to ${side} pixels`);

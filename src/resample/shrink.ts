@@ -13,7 +13,9 @@ export function shrinkSquare({ data, side: n }: RgbSquare, side: number): Uint8A
   const rows = new Float32Array(n * rowStride);
   for (let y = 0; y < n; y++) {
     for (let x = 0; x < side; x++) {
-      let [r, g, b] = [0, 0, 0];
+      let r = 0;
+      let g = 0;
+      let b = 0;
       for (let k = 0; k < taps; k++) {
         const weight = weights[x * taps + k]!;
         const source = (y * n + first[x]! + k) * 3;

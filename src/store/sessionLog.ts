@@ -306,12 +306,12 @@ export class SessionLog {
     return this.db.prepare(`${SESSIONS_WITH_COUNTS} WHERE s.id = ? GROUP BY s.id`).get(id) as Session | undefined;
   }
 
-  /** Captures in the order they were logged, withdrawn ones included. */
   /** The log's clock (the one that stamps captures). */
   now(): Date {
     return this.deps.now();
   }
 
+  /** Captures in the order they were logged, withdrawn ones included. */
   captures(sessionId?: string): Capture[] {
     return (
       sessionId === undefined

@@ -20,7 +20,7 @@ export interface HistorySource {
 }
 
 const VISIBLE = 12;
-/** A session row at its longest: `11-28 10:15 operator P-1234 (12)`. */
+/** A session row at its longest: `11-28 10:15 operator P-123… (12)`. */
 const SESSIONS_WIDTH = 32;
 const CAPTURES_WIDTH = 30;
 /** Columns taken by the two lists and their margins, left of the thumbnail. */
@@ -108,16 +108,17 @@ export function History({
   if (sessions.length === 0) return <Text dimColor>No sessions yet. Esc to go back.</Text>;
   const sessionWindow = windowAround(sessions, sessionIndex);
   const captureWindow = windowAround(captures, captureIndex ?? 0);
+  const now = source.now();
   return (
     <Box flexDirection="column">
-      <Text bold>History · times in {zoneName(source.now())}</Text>
+      <Text bold>History · times in {zoneName(now)}</Text>
       <Box>
         <Box flexDirection="column" width={SESSIONS_WIDTH} flexShrink={0} marginRight={2}>
           {sessionWindow.items.map((s, i) => {
             const selected = i + sessionWindow.offset === sessionIndex;
             return (
               <Text key={s.id} inverse={selected && captureIndex === undefined} color={selected ? 'cyan' : undefined} wrap="truncate-end">
-                {sessionClock(s.started_at, source.now())} {shortened(s.operator, 8)} {shortPatientRef(s.patient_ref)} ({s.captures})
+                {sessionClock(s.started_at, now)} {shortened(s.operator, 8)} {shortPatientRef(s.patient_ref)} ({s.captures})
               </Text>
             );
           })}
