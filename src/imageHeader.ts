@@ -24,17 +24,32 @@ function pngSize(data: Uint8Array) {
 /** Start-of-frame markers, which carry the size: C0-CF except DHT (C4), JPG (C8) and DAC (CC). */
 const isStartOfFrame = (marker: number) => marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
 
-function jpegSize(data: Uint8Array) {
+const jpegSize = (data: Uint8Array) => jpegFrameHeader(data)?.size;
+
+const BASELINE_FRAME = 0xc0;
+
+/**
+ * Whether a JPEG is coded as DICOM's JPEG Baseline transfer syntax carries it, so that a PACS can
+ * get it byte for byte: baseline sequential (SOF0, 8 bits, Huffman), grey or three-colour. A
+ * progressive, extended, arithmetic-coded or CMYK JPEG is not.
+ */
+export function isBaselineJpeg(data: Uint8Array): boolean {
+  const frame = isJpeg(data) ? jpegFrameHeader(data) : undefined;
+  return frame?.marker === BASELINE_FRAME && (frame.components === 1 || frame.components === 3);
+}
+
+/** The first frame header of a JPEG: its start-of-frame marker, pixel size and number of colour components. */
+function jpegFrameHeader(data: Uint8Array) {
   let at = 2;
-  while (at + 9 <= data.length) {
+  while (at + 10 <= data.length) {
     if (data[at] !== 0xff) return undefined;
     const marker = data[at + 1]!;
     if (marker === 0xff) {
       at++; // fill byte
       continue;
     }
-    // a segment: marker, its length (counting itself), then for a frame: precision, height, width
-    if (isStartOfFrame(marker)) return { width: uint16(data, at + 7), height: uint16(data, at + 5) };
+    // a segment: marker, its length (counting itself), then for a frame: precision, height, width, components
+    if (isStartOfFrame(marker)) return { marker, size: { width: uint16(data, at + 7), height: uint16(data, at + 5) }, components: data[at + 9]! };
     if (marker === 0xd9 || marker === 0xda) return undefined; // end of image or start of scan before any frame
     at += 2 + uint16(data, at + 2);
   }

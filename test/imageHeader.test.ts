@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { imageSizeInHeader } from '../src/imageHeader.js';
+import { imageSizeInHeader, isBaselineJpeg } from '../src/imageHeader.js';
 import { FIXTURES } from './helpers/paths.js';
 
 const fixture = readFileSync(path.join(FIXTURES, 'ISIC_0024323.jpg'));
@@ -29,5 +29,14 @@ describe('the pixel size in an image header', () => {
     expect(imageSizeInHeader(Buffer.from([0xff, 0xd8, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77]))).toBeUndefined();
     expect(imageSizeInHeader(Buffer.alloc(0))).toBeUndefined();
     expect(imageSizeInHeader(Buffer.from('just some text, long enough to be read'))).toBeUndefined();
+  });
+
+  it("tells the JPEGs that DICOM's JPEG Baseline carries: baseline, grey or three-colour", async () => {
+    expect(isBaselineJpeg(fixture)).toBe(true);
+    expect(isBaselineJpeg(await picture(64, 48).greyscale().jpeg().toBuffer())).toBe(true);
+    expect(isBaselineJpeg(await picture(64, 48).jpeg({ progressive: true }).toBuffer())).toBe(false);
+    expect(isBaselineJpeg(await picture(64, 48).toColourspace('cmyk').jpeg().toBuffer())).toBe(false);
+    expect(isBaselineJpeg(await picture(64, 48).png().toBuffer())).toBe(false);
+    expect(isBaselineJpeg(fixture.subarray(0, 40))).toBe(false);
   });
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { isImageName } from '../images.js';
 import { readRegularFile } from '../regularFile.js';
 import { CameraError, type CameraSource } from './source.js';
-import { stillAsJpeg } from './still.js';
+import { fileStill } from './still.js';
 
 async function readImage(file: string): Promise<Buffer> {
   try {
@@ -18,7 +18,7 @@ export function fileCamera(file: string): CameraSource {
   return {
     description: `file ${file}`,
     previewFrame: () => readImage(file),
-    capture: async () => stillAsJpeg(await readImage(file), `file ${file}`),
+    capture: async () => fileStill(await readImage(file), `file ${file}`),
     stop: async () => undefined,
   };
 }
@@ -47,7 +47,7 @@ export function folderCamera(folder: string, secondsPerImage = 4, now: () => num
     previewFrame: async () => readImage(await current()),
     capture: async () => {
       const file = await current();
-      return stillAsJpeg(await readImage(file), `file ${file}`);
+      return fileStill(await readImage(file), `file ${file}`);
     },
     stop: async () => undefined,
   };
