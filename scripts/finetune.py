@@ -22,6 +22,14 @@ from torch import nn
 TAPS = [(9, 'avg'), (10, 'avg'), (11, 'avg'), (11, 'max'), (12, 'avg'), (13, 'avg'), (13, 'max')]
 STRIDE_2_BLOCKS = {2, 4, 6, 12}
 TTA = {'none': [], 'h': [3], 'v': [2], 'hv': [2, 3]}
+# augmentation -> (camera augmentation, crops, artefacts); 'lesion' is the shipped recipe (v3)
+AUGMENTATIONS = {
+    'flips': (False, None, False),
+    'camera': (True, 'narrow', False),
+    'camera-crops': (True, 'wide', False),
+    'camera-artefacts': (True, 'narrow', True),
+    'lesion': (True, 'wide', True),
+}
 
 
 def log(out, line):
@@ -178,9 +186,10 @@ def to_input(pixels_u8):
 
 # ---- camera augmentation: what a webcam does to a lesion ----
 
-def augment(x, g):
-    """x: [n, 3, s, s] in [-1, 1]. Flips and 90-degree turns, small rotation/scale/shift (reflected
-    borders, never black corners), brightness, contrast, colour cast, and sometimes blur."""
+def augment(x, g, crops='narrow'):
+    """x: [n, 3, s, s] in [-1, 1]. Flips and 90-degree turns, small rotation, a crop (narrow: scale
+    0.9-1.1, square; wide: a random resized crop over area 0.5-1.0 and aspect 3:4-4:3) and shift
+    (reflected borders, never black corners), brightness, contrast, colour cast, and sometimes blur."""
     n = x.shape[0]
     r = lambda *shape: torch.rand(*shape, generator=g)
     turned = []
@@ -193,10 +202,18 @@ def augment(x, g):
         turned.append(torch.rot90(xi, int(r(1) * 4) % 4, (1, 2)))
     x = torch.stack(turned)
     angle = (r(n) * 2 - 1) * math.radians(15)
-    scale = 1 + (r(n) * 2 - 1) * 0.1
-    shift = (r(n, 2) * 2 - 1) * 0.06
-    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
-    theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1)
+    if crops == 'wide':
+        # the sampled window's side as a fraction of the picture's: area 0.5-1.0, aspect 3:4-4:3
+        area = 0.5 + r(n) * 0.5
+        aspect = torch.exp((r(n) * 2 - 1) * math.log(4 / 3))
+        scale_x, scale_y = (area * aspect).sqrt().clamp(max=1), (area / aspect).sqrt().clamp(max=1)
+        shift = torch.stack([(r(n) * 2 - 1) * (1 - scale_x), (r(n) * 2 - 1) * (1 - scale_y)], 1) + (r(n, 2) * 2 - 1) * 0.03
+    else:
+        scale_x = scale_y = 1 / (1 + (r(n) * 2 - 1) * 0.1)
+        shift = (r(n, 2) * 2 - 1) * 0.06
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    theta = torch.stack([torch.stack([cos * scale_x, -sin * scale_y, shift[:, 0]], 1),
+                         torch.stack([sin * scale_x, cos * scale_y, shift[:, 1]], 1)], 1)
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     x = F.grid_sample(x, grid, mode='bilinear', padding_mode='reflection', align_corners=False)
     brightness = (r(n, 1, 1, 1) * 2 - 1) * 0.15
@@ -215,6 +232,84 @@ def augment(x, g):
         xb = x[blurred]
         x[blurred] = F.conv2d(F.pad(xb, (2, 2, 2, 2), mode='reflect'), kernel, groups=3)
     return x.clamp(-1, 1).contiguous(memory_format=torch.channels_last)
+
+
+# ---- artefacts: what lies around a lesion and says nothing about it ----
+
+DARK_CORNER = 20  # corner luma (0-255) below which a picture counts as framed by a dark field
+MARKING_RATE = 0.08  # each of vignette, ruler, ink ring and colour patch, on every picture alike
+
+
+def dark_cornered(pixels_u8):
+    """Whether each picture's four 8x8 corners average below DARK_CORNER in luma: a dermatoscope's field."""
+    s = pixels_u8.shape[1]
+    corners = [pixels_u8[:, a:a + 8, b:b + 8] for a in (0, s - 8) for b in (0, s - 8)]
+    luma = np.stack([c.astype(np.float32).mean((1, 2)) @ np.array([0.299, 0.587, 0.114], np.float32) for c in corners], 1)
+    return luma.mean(1) < DARK_CORNER
+
+
+def field_rates(sources, labels, framed):
+    """Per (source, class), the chance of painting a dark field onto a picture that has none, so that
+    afterwards the same share of benign and malignant pictures of a source shows one: the field then
+    says nothing of the label. The target share is the larger class's share plus 15 points."""
+    rates = {}
+    for source in np.unique(sources):
+        shares = {c: framed[(sources == source) & (labels == c)].mean() for c in (0, 1)}
+        target = min(0.6, max(shares.values()) + 0.15)
+        for c, share in shares.items():
+            rates[(int(source), c)] = float((target - share) / (1 - share))
+    return rates
+
+
+def paint_artefacts(x, g, field_chance):
+    """x: [n, 3, s, s] in [-1, 1]; field_chance: [n], the chance of a dark field for each picture.
+    Dark circular fields (tight ones, off-centre ones, and wide ones that blacken only the corners),
+    a soft vignette, a ruler at an edge, a surgical-pen ring around the centre, a colour patch."""
+    n, _, s, _ = x.shape
+    r = lambda *shape: torch.rand(*shape, generator=g)
+    c = (torch.arange(s, dtype=torch.float32) + 0.5) / s * 2 - 1
+    yy, xx = torch.meshgrid(c, c, indexing='ij')
+    x = x.clone()
+    for i in range(n):
+        if r(1) < field_chance[i]:
+            cx, cy = (r(2) * 2 - 1) * 0.15
+            radius = 0.75 + float(r(1)) * 0.7  # 1.0 touches the edges; 1.41 only the corners
+            d = ((xx - cx) ** 2 + (yy - cy) ** 2).sqrt()
+            inside = ((radius - d) / (0.01 + float(r(1)) * 0.06)).clamp(0, 1)
+            dark = -1 + float(r(1)) * 0.12
+            x[i] = x[i] * inside + dark * (1 - inside)
+        if r(1) < MARKING_RATE:
+            d2 = (xx - (r(1) * 2 - 1) * 0.2) ** 2 + (yy - (r(1) * 2 - 1) * 0.2) ** 2
+            x[i] = (x[i] + 1) * (1 - (0.25 + float(r(1)) * 0.5) * d2 / 2).clamp(0, 1) - 1
+        if r(1) < MARKING_RATE:
+            x[i] = ruler(x[i], g)
+        if r(1) < MARKING_RATE:
+            radius = 0.45 + float(r(1)) * 0.35
+            d = (((xx - (r(1) * 2 - 1) * 0.1) / (0.8 + float(r(1)) * 0.4)) ** 2 + (yy - (r(1) * 2 - 1) * 0.1) ** 2).sqrt()
+            ring = ((0.012 + float(r(1)) * 0.02) - (d - radius).abs()).clamp(min=0) > 0
+            ink = torch.tensor([-0.3, -0.6, 0.2]) + (r(3) * 2 - 1) * 0.25  # violet to blue
+            x[i] = torch.where(ring, ink[:, None, None].expand_as(x[i]), x[i])
+        if r(1) < MARKING_RATE:
+            side = int(s * (0.08 + float(r(1)) * 0.1))
+            top = 0 if r(1) < 0.5 else s - side
+            left = 0 if r(1) < 0.5 else s - side
+            x[i, :, top:top + side, left:left + side] = (r(3) * 2 - 1)[:, None, None]
+    return x.clamp(-1, 1).contiguous(memory_format=torch.channels_last)
+
+
+def ruler(xi, g):
+    """A light or dark scale bar along one edge, with ticks."""
+    r = lambda *shape: torch.rand(*shape, generator=g)
+    s = xi.shape[-1]
+    width = int(s * (0.05 + float(r(1)) * 0.07))
+    tone = 0.9 if r(1) < 0.6 else -0.85
+    bar = torch.full((3, width, s), tone)
+    spacing = max(3, int(s * (0.03 + float(r(1)) * 0.03)))
+    bar[:, : width // 2, ::spacing] = -tone
+    edge = int(r(1) * 4)
+    xi = torch.rot90(xi, edge, (1, 2)).clone()
+    xi[:, :width] = bar
+    return torch.rot90(xi, -edge, (1, 2))
 
 
 def flips_only(x, g):
@@ -316,7 +411,7 @@ def parse_args(argv=None):
     p.add_argument('--base', required=True)
     p.add_argument('--out', required=True)
     p.add_argument('--mode', choices=['all', 'last4', 'frozen'], default='all')
-    p.add_argument('--augment', choices=['camera', 'flips'], default='camera')
+    p.add_argument('--augment', choices=list(AUGMENTATIONS), default='lesion')
     p.add_argument('--epochs', type=int, default=10)
     p.add_argument('--patience', type=int, default=4)
     p.add_argument('--batch', type=int, default=32)
@@ -362,6 +457,17 @@ def main():
     isic_val = CachedSet(args.cache, 'isic-val', args.limit)
     rows = [(s, i) for s in train_sets for i in s.order]
     labels = np.array([s.labels[i] for s, i in rows], np.float32)
+    camera, crops, artefacts = AUGMENTATIONS[args.augment]
+    field_chance = np.zeros(len(rows), np.float32)
+    if artefacts:
+        sources = np.array([k for k, s in enumerate(train_sets) for _ in s.order])
+        framed = np.concatenate([dark_cornered(s.pixels[s.order]) for s in train_sets])
+        rates = field_rates(sources, labels, framed)
+        field_chance = np.where(framed, 0.0, [rates[(int(src), int(c))] for src, c in zip(sources, labels)]).astype(np.float32)
+        for (src, c), rate in sorted(rates.items()):
+            share = framed[(sources == src) & (labels == c)].mean()
+            log(args.out, f'dark field: {("ham-train", "isic-train")[src]} {("benign", "malignant")[c]} {100 * share:.1f}% framed; '
+                          f'painted onto {100 * rate:.1f}% of the rest')
     teacher = np.load(args.teacher) if args.teacher else None
     if teacher is not None and len(teacher) != len(rows):
         raise SystemExit(f'The teacher logits hold {len(teacher)} rows where the training set has {len(rows)}.')
@@ -410,10 +516,12 @@ def main():
             pixels = []
             for r in batch_rows:
                 s, i = rows[r]
-                use_jpeg = s.jpeg is not None and args.augment == 'camera' and torch.rand(1, generator=g) < args.jpeg_p
+                use_jpeg = s.jpeg is not None and camera and torch.rand(1, generator=g) < args.jpeg_p
                 pixels.append((s.jpeg if use_jpeg else s.pixels)[i])
             x = to_input(np.stack(pixels))
-            x = augment(x, g) if args.augment == 'camera' else flips_only(x, g)
+            x = augment(x, g, crops) if camera else flips_only(x, g)
+            if artefacts:
+                x = paint_artefacts(x, g, field_chance[batch_rows])
             y = torch.from_numpy(labels[batch_rows])
             logits = net(x)
             loss = F.binary_cross_entropy_with_logits(logits, y, pos_weight=pos_weight)

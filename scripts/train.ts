@@ -22,14 +22,13 @@ import { readLayersFolder } from '../src/classifier/layersFolder.js';
 import { buildTfjsNetwork } from '../src/classifier/network.js';
 import { HAM10000_DETAIL, type InputSpec } from '../src/classifier/preprocess.js';
 import { UserError } from '../src/errors.js';
-import { metricsReport, rocAuc, thresholdForSensitivity } from '../src/metrics/index.js';
+import { metricsReport } from '../src/metrics/index.js';
 import { seededRandom } from '../src/metrics/bootstrap.js';
-import { fitCalibration } from './lib/calibrate.js';
 import { listImageSet, type ImageSet, type LabelledImage } from './lib/datasets.js';
 import { evaluateOnTest, readHamMetadata } from './lib/evaluation.js';
 import { FLOAT32_WEIGHTS, saveModelFolder } from './lib/exportModel.js';
 import { buildFineTunedModel, OOD_LAYER, readFineTuneExport, type FineTuneExport } from './lib/fineTunedModel.js';
-import { checkTrainingPython, fineTune, TrainingSetupError } from './lib/finetuneRun.js';
+import { checkTrainingPython, fineTune, TrainingSetupError, type FineTuneOptions } from './lib/finetuneRun.js';
 import { measureLatency } from './lib/latency.js';
 import { writeModelCard, type CardInputs } from './lib/modelCardWriter.js';
 import { meanOverFlips, runOnCache } from './lib/networkOnCache.js';
@@ -37,10 +36,14 @@ import { refusalRates } from './lib/nonLesion.js';
 import { checkParity } from './lib/parity.js';
 import { openPixelSet, writePixelCache } from './lib/pixelCache.js';
 import { fitQualityLimits, measureImages, passRate } from './lib/qualityLimits.js';
-import { fitOutOfDistribution, fitUncertainBand, meanDistances } from './lib/refusal.js';
+import { fitOutOfDistribution, meanDistances } from './lib/refusal.js';
+import { fitPooledRules, POOLED_RULES } from './lib/pooledRules.js';
 import { exportRuntimes } from './lib/runtimeExport.js';
 import { SHARED_TRAINING_OPTIONS } from './lib/trainingOptions.js';
 import { writeTrainingReport } from './lib/trainingReport.js';
+import { TRANSFORMS } from './lib/lesionTransforms.js';
+import { classifierJudge, runRobustness } from './lib/robustness.js';
+import { limitedSample } from './lib/sample.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -49,13 +52,15 @@ const { values: args } = parseArgs({
     size: { type: 'string', default: '160' },
     epochs: { type: 'string', default: '10' },
     mode: { type: 'string', default: 'all' },
-    augment: { type: 'string', default: 'camera' },
+    augment: { type: 'string', default: 'lesion' },
     teacher: { type: 'string' },
     limit: { type: 'string' },
     ...SHARED_TRAINING_OPTIONS,
     out: { type: 'string' },
     'non-lesion': { type: 'string', multiple: true, default: [] },
     'report-dir': { type: 'string', default: 'docs/models' },
+    /** Images per val set (half malignant) in the robustness suite: 300 of each take about 7 minutes here. */
+    'robustness-images': { type: 'string', default: '300' },
   },
 });
 
@@ -134,7 +139,7 @@ async function trainModel(alpha: string, teacher: string | undefined): Promise<v
   await stage('fine-tune', () =>
     fineTune(
       {
-        cacheDir, baseDir, runDir, epochs: Number(args.epochs), mode: args.mode as 'all', augment: args.augment as 'camera', seed,
+        cacheDir, baseDir, runDir, epochs: Number(args.epochs), mode: args.mode as 'all', augment: args.augment as FineTuneOptions['augment'], seed,
         threads: Number(args.threads), limit, writeTeacherLogits: !teacher, teacherRunDir: teacher && runDirOf(teacher),
       },
       log,
@@ -178,15 +183,18 @@ async function trainModel(alpha: string, teacher: string | undefined): Promise<v
   const decision = await stage('calibration, threshold and uncertain band', async () => {
     const val = await runOnCache(network, pixels['ham-val']!, flips, undefined, 'model on HAM val');
     const isicVal = await runOnCache(network, pixels['isic-val']!, flips, undefined, 'model on isic-extra val');
-    const valLogits = meanOverFlips(val.logits);
-    const calibration = fitCalibration(Float32Array.from(valLogits), truthOf('ham-val'));
-    const valP = valLogits.map((logit) => sigmoid(calibratedLogit(logit, calibration)));
-    const threshold = thresholdForSensitivity(truthOf('ham-val'), valP, 0.9);
-    const band = fitUncertainBand(valLogits.map((logit) => calibratedLogit(logit, calibration)), threshold);
+    const sources = [
+      { name: 'ham-val', logits: meanOverFlips(val.logits), malignant: truthOf('ham-val') },
+      { name: 'isic-val', logits: meanOverFlips(isicVal.logits), malignant: truthOf('isic-val') },
+    ];
+    const { calibration, threshold, band } = fitPooledRules(sources);
     log(`flips ${flips.join(',')}; calibration T=${calibration.temperature.toFixed(4)} bias=${calibration.bias.toFixed(4)}; threshold ${threshold.toFixed(4)}; uncertain band [${band.low.toFixed(3)}, ${band.high.toFixed(3)})`);
-    const isicValAuc = rocAuc(truthOf('isic-val'), meanOverFlips(isicVal.logits));
-    const groups = pixels['ham-val']!.index.rows.map((row) => row.group);
-    return { val, isicVal, calibration, threshold, band, valReport: metricsReport(truthOf('ham-val'), valP, threshold, { groups, seed }), isicValAuc };
+    const reportOf = (source: (typeof sources)[number], groups?: string[]) =>
+      metricsReport(source.malignant, source.logits.map((logit) => sigmoid(calibratedLogit(logit, calibration))), threshold, { groups, seed });
+    const valReport = reportOf(sources[0]!, pixels['ham-val']!.index.rows.map((row) => row.group));
+    const isicValReport = reportOf(sources[1]!);
+    log(`val at the threshold: HAM sensitivity ${valReport.recall.toFixed(3)} specificity ${valReport.specificity.toFixed(3)} ECE ${valReport.ece.toFixed(3)}; isic-extra sensitivity ${isicValReport.recall.toFixed(3)} specificity ${isicValReport.specificity.toFixed(3)} ECE ${isicValReport.ece.toFixed(3)}`);
+    return { val, isicVal, calibration, threshold, band, valReport, isicValReport };
   });
 
   const ood = await stage('"not a lesion" check', async () => {
@@ -229,7 +237,7 @@ async function trainModel(alpha: string, teacher: string | undefined): Promise<v
   });
   const cardInputs: CardInputs = {
     name, alpha, input, testTimeFlips: flips, weights: saved, runtimes, fineTune: summary, setCounts,
-    calibration: { method: 'temperature-and-bias', ...decision.calibration, fitted_on: 'HAM10000 val split (lesion-disjoint)' },
+    calibration: { method: 'temperature-and-bias', ...decision.calibration, fitted_on: POOLED_RULES.calibration },
     threshold: decision.threshold,
     uncertainBand: decision.band,
     outOfDistribution: ood,
@@ -240,6 +248,17 @@ async function trainModel(alpha: string, teacher: string | undefined): Promise<v
     seed,
   };
   writeModelCard(outDir, cardInputs); // complete but for the test metrics, so that the app's classifier can load it
+
+  const robustness = await stage('shortcut and robustness suite (val)', async () => {
+    const classifier = await loadClassifier({ tf: async () => tf, modelDir: outDir, backend: 'auto' });
+    const perSet = limit ?? Number(args['robustness-images']);
+    const sets = (['ham-val', 'isic-val'] as const).map((set) => ({ name: set, images: limitedSample(images[set], perSet, seed) }));
+    const report = await runRobustness(classifierJudge(classifier), classifier.threshold, sets, TRANSFORMS, seed);
+    classifier.dispose();
+    const misses = report.rows.filter((row) => Object.values(row.meets).includes(false));
+    log(`robustness: ${report.rows.length} rows on ${perSet} images a set; ${misses.length} miss a target: ${misses.map((row) => `${row.set} ${row.transform}`).join('; ') || 'none'}`);
+    return report;
+  });
 
   const test = await stage('HAM test split (read once)', async () => {
     const classifier = await loadClassifier({ tf: async () => tf, modelDir: outDir, backend: 'wasm' });
@@ -263,8 +282,9 @@ async function trainModel(alpha: string, teacher: string | undefined): Promise<v
       ham10000_test: { ...test.evaluation.all, answered_only: test.evaluation.answered, refused: test.evaluation.refused, subgroups: test.evaluation.subgroups },
       ham10000_test_balanced: test.evaluation.balanced,
       ham10000_val: decision.valReport,
-      isic_extra_val_auc: decision.isicValAuc,
+      isic_extra_val: decision.isicValReport,
       quality_gate: quality.measured,
+      robustness,
     },
     latency: test.latency,
     provenance: provenance(),

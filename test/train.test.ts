@@ -45,12 +45,22 @@ describe('npm run train on a tiny subset (the whole pipeline: cache, fine-tune, 
     expect(card.weights_dtype).toBe('float16');
     expect(card.provenance.parity.maxAbsLogitDifference).toBeLessThanOrEqual(0.05);
     expect(Object.keys(card.provenance.stage_seconds)).toEqual([
-      'pixel cache', 'fine-tune', 'export', 'parity', 'ONNX export and parity probe', 'calibration, threshold and uncertain band', '"not a lesion" check', 'quality gate limits', 'HAM test split (read once)',
+      'pixel cache', 'fine-tune', 'export', 'parity', 'ONNX export and parity probe', 'calibration, threshold and uncertain band', '"not a lesion" check', 'quality gate limits', 'shortcut and robustness suite (val)', 'HAM test split (read once)',
     ]);
     expect(card.metrics.ham10000_test.n).toBe(12);
     expect(card.metrics.ham10000_test.subgroups.dx.length).toBeGreaterThan(0);
+    expect(card.metrics.ham10000_test.subgroups.dataset.length).toBeGreaterThan(0);
+    // calibration and threshold are fitted on both val sources, and each is reported
+    expect(card.calibration.fitted_on).toMatch(/HAM10000 val and isic-extra val pooled/);
+    expect(card.metrics.isic_extra_val.n).toBe(12);
+    // the suite ran every transform on both val sets, each beside its clean row
+    const suiteRows = card.metrics.robustness.rows as { set: string; transform: string }[];
+    expect(suiteRows.filter((row) => row.transform === 'clean').map((row) => row.set)).toEqual(['ham-val', 'isic-val']);
+    expect(suiteRows.length).toBe(2 * 20);
     expect(card.training.history).toHaveLength(2);
-    expect(readFileSync(path.join(work, 'dermacam-mnv1-075-training-report.md'), 'utf8')).toMatch(/## HAM10000 test split/);
+    const report = readFileSync(path.join(work, 'dermacam-mnv1-075-training-report.md'), 'utf8');
+    expect(report).toMatch(/## HAM10000 test split/);
+    expect(report).toMatch(/## Shortcuts and robustness \(val only\)/);
     // the model folder holds what the app loads, and nothing else
     expect(readdirSync(out).sort()).toEqual(['model-card.json', 'model.json', 'model.onnx', 'ood.bin', 'weights.bin']);
 

@@ -32,9 +32,10 @@ export interface TestEvaluation {
   balanced: MetricsReport;
   /** Only the images answered benign or malignant. */
   answered: MetricsReport;
-  refused: { rejected: number; not_a_lesion: number; uncertain: number };
-  /** By HAM10000 metadata: diagnosis, age band, sex, body site. */
-  subgroups: Record<'dx' | 'age' | 'sex' | 'localization', SubgroupRow[]>;
+  /** Refusals; a malignant lesion refused as "not a lesion" is a miss, so those are counted apart from benign ones. */
+  refused: { rejected: number; not_a_lesion: number; not_a_lesion_malignant: number; not_a_lesion_benign: number; uncertain: number };
+  /** By HAM10000 metadata: diagnosis, age band, sex, body site, and acquisition source (`dataset`: the camera and clinic). */
+  subgroups: Record<'dx' | 'age' | 'sex' | 'localization' | 'dataset', SubgroupRow[]>;
 }
 
 export function ageBand(age: string): string {
@@ -121,6 +122,8 @@ export async function evaluateOnTest(
     refused: {
       rejected: answers.filter((a) => a.label === 'rejected').length,
       not_a_lesion: answers.filter((a) => a.notALesion).length,
+      not_a_lesion_malignant: malignant.filter((a) => a.notALesion).length,
+      not_a_lesion_benign: answers.filter((a) => a.notALesion && a.image.label === 'benign').length,
       uncertain: answers.filter((a) => a.label === 'uncertain').length,
     },
     subgroups: {
@@ -128,6 +131,7 @@ export async function evaluateOnTest(
       age: subgroupRows(answers, (a) => ageBand(meta(a, 'age')), classifier.threshold, seed),
       sex: subgroupRows(answers, (a) => meta(a, 'sex'), classifier.threshold, seed),
       localization: subgroupRows(answers, (a) => meta(a, 'localization'), classifier.threshold, seed),
+      dataset: subgroupRows(answers, (a) => meta(a, 'dataset'), classifier.threshold, seed),
     },
   };
 }

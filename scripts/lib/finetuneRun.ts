@@ -11,7 +11,7 @@ export interface FineTuneOptions {
   runDir: string;
   epochs: number;
   mode: 'all' | 'last4' | 'frozen';
-  augment: 'camera' | 'flips';
+  augment: 'flips' | 'camera' | 'camera-crops' | 'camera-artefacts' | 'lesion';
   seed: number;
   threads: number;
   limit?: number;

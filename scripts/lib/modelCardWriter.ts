@@ -4,6 +4,7 @@ import type { Flip } from '../../src/classifier/features.js';
 import { CARD_FILE, CARD_SCHEMA_VERSION, type ModelCard } from '../../src/classifier/modelCard.js';
 import type { InputSpec } from '../../src/classifier/preprocess.js';
 import type { FineTuneExport } from './fineTunedModel.js';
+import { POOLED_RULES } from './pooledRules.js';
 
 export interface CardInputs {
   name: string;
@@ -25,16 +26,30 @@ export interface CardInputs {
   seed: number;
 }
 
-export const THRESHOLD_RULE = 'highest threshold with sensitivity >= 0.90 on the HAM10000 val split, on calibrated probabilities';
-
 /** Writes model-card.json (schema version CARD_SCHEMA_VERSION) into the model folder. */
+const CAMERA = 'flips and 90-degree turns; rotation up to 15 degrees (reflected borders, never black corners); brightness, contrast, colour cast; Gaussian blur (p 0.2); a JPEG re-compressed copy at quality 30-70 (p 0.25)';
+const NARROW_CROPS = 'scale 0.9-1.1, shift up to 6%';
+const WIDE_CROPS = 'random resized crops over area 0.5-1.0 and aspect 3:4-4:3';
+const ARTEFACTS =
+  'artefacts painted onto both classes: dark circular fields (tight, off-centre, or corners only) at per-source, per-class rates that leave as many benign as malignant pictures of a source framed; a vignette, a ruler at an edge, a surgical-pen ring and a colour patch, each on 8% of all pictures';
+const AUGMENTATION_TEXT: Record<string, string> = {
+  flips: 'horizontal and vertical flips',
+  camera: `${CAMERA}; ${NARROW_CROPS}`,
+  'camera-crops': `${CAMERA}; ${WIDE_CROPS}`,
+  'camera-artefacts': `${CAMERA}; ${NARROW_CROPS}; ${ARTEFACTS}`,
+  lesion: `${CAMERA}; ${WIDE_CROPS}; ${ARTEFACTS}`,
+};
+
+/** Six significant digits are more than any figure of the card means, and keep the model folder small. */
+const rounded = (_: string, v: unknown) => (typeof v !== 'number' ? v : !Number.isFinite(v) ? null : Number.isInteger(v) ? v : Number(v.toPrecision(6)));
+
 export function writeModelCard(dir: string, inputs: CardInputs): ModelCard {
   const ft = inputs.fineTune;
   const trained = ft.mode === 'all' ? 'fine-tuned end to end' : ft.mode === 'last4' ? 'last 4 blocks fine-tuned' : 'frozen';
   const card: ModelCard = {
     schema_version: CARD_SCHEMA_VERSION,
     name: inputs.name,
-    version: '2.0.0',
+    version: '3.0.0',
     date: new Date().toISOString().slice(0, 10),
     architecture: `MobileNet V1 alpha ${inputs.alpha} at ${inputs.input.size}x${inputs.input.size} (ImageNet start, ${trained}) -> average-pooled conv_pw_9..13 and max-pooled conv_pw_11, 13 -> dense ${ft.hidden} relu (dropout in training) -> dense 1 (malignant logit)`,
     base_weights: `Keras MobileNet V1 alpha ${inputs.alpha} ImageNet weights (Apache-2.0) as the starting point`,
@@ -44,7 +59,7 @@ export function writeModelCard(dir: string, inputs: CardInputs): ModelCard {
     test_time_flips: inputs.testTimeFlips,
     calibration: inputs.calibration,
     threshold: inputs.threshold,
-    threshold_rule: THRESHOLD_RULE,
+    threshold_rule: POOLED_RULES.threshold,
     uncertain_band: inputs.uncertainBand,
     out_of_distribution: inputs.outOfDistribution,
     quality_limits: inputs.qualityLimits,
@@ -58,9 +73,7 @@ export function writeModelCard(dir: string, inputs: CardInputs): ModelCard {
       split_rule: 'HAM10000 split by lesion group (lesion-disjoint train/val/test, from ../shared/data/ham10000/split.csv); isic-extra used for training, and its val split as a second view',
       method: {
         layers_trained: ft.mode,
-        augmentation: ft.augment === 'camera'
-          ? 'flips and 90-degree turns; rotation up to 15 degrees, scale 0.9-1.1, shift up to 6% (reflected borders); brightness, contrast, colour cast; Gaussian blur (p 0.2); a JPEG re-compressed copy at quality 30-70 (p 0.25)'
-          : 'horizontal and vertical flips',
+        augmentation: AUGMENTATION_TEXT[ft.augment] ?? ft.augment,
         optimiser: 'AdamW, linear warm-up then cosine decay, class-weighted loss (malignant by benign/malignant ratio)',
         selection: `best epoch by HAM10000 val AUC, raw or EMA weights (chosen: epoch ${ft.best.epoch + 1}, ${ft.best.weights})`,
         distilled_from_teacher: ft.distilled,
@@ -76,6 +89,7 @@ export function writeModelCard(dir: string, inputs: CardInputs): ModelCard {
       'Research and teaching: a second look at dermoscopic images of pigmented skin lesions by trained staff, as a reproduction and extension of a published method. Not for diagnosis.',
     limits: [
       'Trained on dermoscopic images (HAM10000, ISIC); a plain webcam image of the skin looks different, and the model has not been validated on such images. The camera augmentation narrows, but does not close, that gap.',
+      'Judged on what lies around the lesion only as far as metrics.robustness measures it (val images with a dark field, markings, other geometry and camera artefacts painted on); real frames, rulers and ink differ from those drawn.',
       'Light skin tones dominate the training data; performance on darker skin is unknown and likely worse.',
       'Seven HAM10000 diagnoses only (nv, bkl, df, vasc benign; mel, bcc, akiec malignant); other conditions are out of scope. See metrics.ham10000_test.subgroups for where it is weaker.',
       'Metrics come from one lesion-disjoint test split of about 1,000 lesions from the same sources as training; performance in a clinic will differ.',
@@ -84,6 +98,6 @@ export function writeModelCard(dir: string, inputs: CardInputs): ModelCard {
     ],
     disclaimer: 'Not a medical device. Do not use it to diagnose, treat or rule out skin cancer; see a clinician.',
   };
-  writeFileSync(path.join(dir, CARD_FILE), `${JSON.stringify(card, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
+  writeFileSync(path.join(dir, CARD_FILE), `${JSON.stringify(card, rounded, 2)}\n`);
   return card;
 }

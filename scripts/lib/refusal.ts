@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { sigmoid } from '../../src/classifier/decision.js';
 import type { ModelCard } from '../../src/classifier/modelCard.js';
 import { encodeGaussian, mahalanobis, type GaussianModel } from '../../src/classifier/outOfDistribution.js';
 import { fitGaussian } from './gaussian.js';
@@ -10,8 +9,6 @@ import { quantile } from './quantile.js';
 export const OOD_FILE = 'ood.bin';
 /** Share of HAM val lesions that the "not a lesion" check lets through: 99%, to keep its refusals of unseen lesions under 2%. */
 export const VAL_PASS = 0.99;
-/** Share of HAM val images, nearest the threshold, answered "uncertain". */
-export const UNCERTAIN_SHARE = 0.1;
 const SHRINKAGE = 0.01;
 
 /** Rows of per-flip activations (rows x dims each) as one list of vectors. */
@@ -60,19 +57,5 @@ export function fitOutOfDistribution(
       threshold_rule: `${VAL_PASS * 100}th percentile of the HAM10000 val split's distances (mean over the test-time flips)`,
       fitted_on: `${trainedOn}, every test-time flip; covariance shrinkage ${SHRINKAGE}`,
     },
-  };
-}
-
-/**
- * The "uncertain" band: calibrated probabilities around the threshold, as wide (in logit) as
- * needed to hold `UNCERTAIN_SHARE` of the HAM val images.
- */
-export function fitUncertainBand(valCalibratedLogits: number[], threshold: number): ModelCard['uncertain_band'] {
-  const thresholdLogit = Math.log(threshold / (1 - threshold));
-  const halfWidth = quantile(valCalibratedLogits.map((z) => Math.abs(z - thresholdLogit)), UNCERTAIN_SHARE);
-  return {
-    low: sigmoid(thresholdLogit - halfWidth),
-    high: sigmoid(thresholdLogit + halfWidth),
-    rule: `calibrated logit within ${halfWidth.toFixed(3)} of the threshold's: the ${UNCERTAIN_SHARE * 100}% of HAM10000 val images nearest the threshold`,
   };
 }

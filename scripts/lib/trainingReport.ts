@@ -4,6 +4,7 @@ import type { Interval, MetricsReport } from '../../src/metrics/index.js';
 import type { SubgroupRow, TestEvaluation } from './evaluation.js';
 import type { FineTuneExport } from './fineTunedModel.js';
 import type { BackendLatency } from './latency.js';
+import { robustnessTable, type RobustnessReport } from './robustness.js';
 
 const f = (x: number | null | undefined, digits = 3) => (x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
 const withCi = (value: number, ci: Interval) => `${f(value)} [${f(ci.low)}, ${f(ci.high)}]`;
@@ -44,7 +45,8 @@ export function writeTrainingReport(file: string, card: ModelCard, fineTune: Fin
     ham10000_test: MetricsReport & { answered_only: MetricsReport; refused: TestEvaluation['refused']; subgroups: TestEvaluation['subgroups'] };
     ham10000_test_balanced: MetricsReport;
     ham10000_val: MetricsReport;
-    isic_extra_val_auc: number;
+    isic_extra_val: MetricsReport;
+    robustness?: RobustnessReport;
     quality_gate: Record<string, number>;
   };
   const test = metrics.ham10000_test;
@@ -77,7 +79,7 @@ ${flips.join('\n')}
 
 Shipped with ${card.test_time_flips.length} (${card.test_time_flips.join(', ')}): the fewest flips within 0.005 of the best HAM val AUC (each flip costs a forward pass).
 
-## Export and decision rules (HAM10000 val)
+## Export and decision rules (val)
 
 - Parity, tfjs float16 against PyTorch: largest logit difference ${f(provenance.parity.maxAbsLogitDifference, 5)} over ${provenance.parity.images} HAM val images under 4 flips (limit 0.05).
 - Calibration: temperature ${f(card.calibration.temperature, 4)}, bias ${f(card.calibration.bias, 4)}. Threshold ${f(card.threshold, 4)} (${card.threshold_rule}).
@@ -91,11 +93,9 @@ Every image, at the threshold (p(malignant) is given even when the app would ref
 
 ${metricsTable(test)}
 
-Refused by the app: ${test.refused.rejected} rejected (${test.refused.not_a_lesion} as not a lesion), ${test.refused.uncertain} uncertain. The ${test.answered_only.n} answered:
+Refused by the app: ${test.refused.rejected} rejected (${test.refused.not_a_lesion} as not a lesion: ${test.refused.not_a_lesion_malignant} malignant, a miss each, and ${test.refused.not_a_lesion_benign} benign), ${test.refused.uncertain} uncertain. The ${test.answered_only.n} answered:
 
 ${metricsTable(test.answered_only)}
-
-isic-extra val AUC: ${f(metrics.isic_extra_val_auc)}.
 
 ### Where the model is weaker: HAM10000 test by subgroup (every image, at the threshold)
 
@@ -107,6 +107,8 @@ ${subgroupTable('sex', test.subgroups.sex)}
 
 ${subgroupTable('body site', test.subgroups.localization)}
 
+${subgroupTable('acquisition source (HAM10000 dataset)', test.subgroups.dataset)}
+
 ### Balanced subsample of the test split (all malignant + as many benign, seeded)
 
 | | this model | paper (image-level split) |
@@ -115,10 +117,20 @@ ${subgroupTable('body site', test.subgroups.localization)}
 | Recall | ${withCi(b.recall, b.ci.recall)} | 0.9198 |
 | FP rate | ${withCi(b.fp_rate, b.ci.fp_rate)} | 0.0965 |
 
-### HAM10000 val split (used for calibration and threshold, so optimistic)
+### Val, per source (used for calibration and threshold, so optimistic)
+
+HAM10000 val:
 
 ${metricsTable(metrics.ham10000_val)}
 
+isic-extra val:
+
+${metricsTable(metrics.isic_extra_val)}
+${metrics.robustness ? `
+## Shortcuts and robustness (val only)
+
+${robustnessTable(metrics.robustness)}
+` : ''}
 ## Cost
 
 | backend | capture p50 / p95 ms | forward p50 ms, 1 / 2 / 4 flips |
