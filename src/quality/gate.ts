@@ -1,3 +1,4 @@
+import { MIN_FIELD_AREA } from './field.js';
 import type { QualityMeasures } from './measure.js';
 
 /**
@@ -42,6 +43,9 @@ const above = (value: number, limit: number | undefined) => limit !== undefined 
 
 export function judgeQuality(m: QualityMeasures, limits: QualityLimits): QualityVerdict {
   const reasons: string[] = [];
+  // a fixed rule, not a fitted limit: a dermatoscope's circle inscribed in the square covers 0.785 of it, the
+  // smallest among the training images (ISIC extra's) 0.30
+  if (m.fieldArea < MIN_FIELD_AREA) reasons.push('the field of view is too small (a dark frame covers most of the picture)');
   if (m.sharpness < limits.minSharpness) reasons.push('too blurred');
   if (m.brightness < limits.minBrightness || m.clippedDark > limits.maxClippedDark) reasons.push('too dark');
   if (m.brightness > limits.maxBrightness || m.clippedBright > limits.maxClippedBright) reasons.push('too bright or washed out');
