@@ -20,7 +20,7 @@ import { calibratedLogit, sigmoid } from '../src/classifier/decision.js';
 import { FLIP_SETS, type Flip } from '../src/classifier/features.js';
 import { readLayersFolder } from '../src/classifier/layersFolder.js';
 import { buildTfjsNetwork } from '../src/classifier/network.js';
-import { HAM10000_DETAIL, type InputSpec } from '../src/classifier/preprocess.js';
+import { HAM10000_DETAIL, normalise, type InputSpec } from '../src/classifier/preprocess.js';
 import { UserError } from '../src/errors.js';
 import { metricsReport } from '../src/metrics/index.js';
 import { seededRandom } from '../src/metrics/bootstrap.js';
@@ -34,14 +34,14 @@ import { writeModelCard, type CardInputs } from './lib/modelCardWriter.js';
 import { meanOverFlips, runOnCache } from './lib/networkOnCache.js';
 import { refusalRates } from './lib/nonLesion.js';
 import { checkParity } from './lib/parity.js';
-import { openPixelSet, writePixelCache } from './lib/pixelCache.js';
+import { openPixelSet, writePixelCache, type CachedPixelSet } from './lib/pixelCache.js';
 import { fitQualityLimits, measureImages, passRate } from './lib/qualityLimits.js';
 import { fitOutOfDistribution, meanDistances } from './lib/refusal.js';
 import { fitPooledRules, POOLED_RULES } from './lib/pooledRules.js';
 import { exportRuntimes } from './lib/runtimeExport.js';
 import { SHARED_TRAINING_OPTIONS } from './lib/trainingOptions.js';
 import { writeTrainingReport } from './lib/trainingReport.js';
-import { TRANSFORMS } from './lib/lesionTransforms.js';
+import { paintDarkField, TRANSFORMS } from './lib/lesionTransforms.js';
 import { classifierJudge, runRobustness } from './lib/robustness.js';
 import { limitedSample } from './lib/sample.js';
 
@@ -105,6 +105,16 @@ function dataManifestSha256(dataDir: string): string {
   const hash = createHash('sha256');
   for (const file of ['MD5SUMS', 'ham10000/split.csv', 'ham10000/metadata.csv', 'isic-extra/labels.csv']) hash.update(readFileSync(path.join(dataDir, file)));
   return hash.digest('hex');
+}
+
+/**
+ * A cached set whose pictures get a dark circular field, as the fine-tuning paints them: radius
+ * 0.75-1.45 of half the side (1.41 blackens only the corners), centre up to 7.5% of the side away.
+ */
+function framed(set: CachedPixelSet, random: () => number): CachedPixelSet {
+  const side = set.index.size;
+  const pixels = (row: number) => paintDarkField({ data: set.pixels(row), width: side, height: side }, 0.75 + 0.7 * random(), [(random() * 2 - 1) * 0.075, (random() * 2 - 1) * 0.075]);
+  return { index: set.index, pixels, input: (row) => normalise(pixels(row), set.index.spec) };
 }
 
 /** The whole pipeline for one model; alpha 0.25 learns from the finished alpha 0.75 run (distillation). */
@@ -203,10 +213,14 @@ async function trainModel(alpha: string, teacher: string | undefined): Promise<v
     const sample = (set: ImageSet, n: number) => pixels[set]!.index.rows.map((_, i) => ({ i, key: random() })).sort((a, b) => a.key - b.key).slice(0, n).map(({ i }) => i).sort((a, b) => a - b);
     const perSet = limit ?? 1500;
     const train: Float32Array[][] = [];
-    for (const set of ['ham-train', 'isic-train'] as const) train.push((await runOnCache(network, pixels[set]!, flips, sample(set, perSet), `hidden layer on ${set}`)).activations!);
-    const trainActivations = flips.map((_, f) => Float32Array.from([...train[0]![f]!, ...train[1]![f]!]));
+    for (const set of ['ham-train', 'isic-train'] as const) {
+      train.push((await runOnCache(network, pixels[set]!, flips, sample(set, perSet), `hidden layer on ${set}`)).activations!);
+      // the model learnt from pictures with a dark field painted on (finetune.py), so they belong to what it knows
+      train.push((await runOnCache(network, framed(pixels[set]!, random), flips, sample(set, perSet / 2), `hidden layer on ${set}, framed`)).activations!);
+    }
+    const trainActivations = flips.map((_, f) => Float32Array.from(train.flatMap((part) => [...part[f]!])));
     const units = decision.val.activations![0]!.length / pixels['ham-val']!.index.rows.length;
-    const fitted = fitOutOfDistribution(outDir, OOD_LAYER, trainActivations, decision.val.activations!, units, `${perSet} HAM10000 train + ${perSet} ISIC extra train images (seeded sample)`);
+    const fitted = fitOutOfDistribution(outDir, OOD_LAYER, trainActivations, decision.val.activations!, units, `${perSet} HAM10000 train + ${perSet} ISIC extra train images (seeded sample), and half as many again of each with a dark circular field painted on`);
     const isicDistances = meanDistances(decision.isicVal.activations!, fitted.gaussian);
     const passes = (distances: number[]) => distances.filter((d) => d <= fitted.spec.threshold).length / distances.length;
     const measured = { ham_val_pass_rate: passes(fitted.valDistances), isic_val_pass_rate: passes(isicDistances) };

@@ -39,22 +39,28 @@ function perPixel(p: Picture, paint: (x: number, y: number, rgb: Uint8Array) => 
 }
 
 /**
- * Black outside a circle of `radius` (a share of half the shorter side, so 1 touches the long
- * edges), centred `offset` (shares of the shorter side) away from the picture's centre, with a
- * one-pixel soft edge as a real field has.
+ * The pixels with black outside a circle of `radius` (a share of half the shorter side, so 1
+ * touches the long edges), centred `offset` (shares of the shorter side) away from the picture's
+ * centre, with a one-pixel soft edge as a real field has.
  */
-function darkField(radius: number, offset: [number, number] = [0, 0]): Transform {
-  return async (p) => {
-    const side = Math.min(p.width, p.height);
-    const cx = p.width / 2 + offset[0] * side;
-    const cy = p.height / 2 + offset[1] * side;
-    const r = (radius * side) / 2;
-    return png(p, perPixel(p, (x, y, rgb) => {
+export function paintDarkField(p: Pick<Picture, 'data' | 'width' | 'height'>, radius: number, offset: readonly [number, number] = [0, 0]): Uint8Array {
+  const side = Math.min(p.width, p.height);
+  const cx = p.width / 2 + offset[0] * side;
+  const cy = p.height / 2 + offset[1] * side;
+  const r = (radius * side) / 2;
+  const out = Uint8Array.from(p.data);
+  for (let y = 0; y < p.height; y++) {
+    for (let x = 0; x < p.width; x++) {
       const inside = Math.min(1, Math.max(0, r - Math.hypot(x + 0.5 - cx, y + 0.5 - cy)));
-      for (let c = 0; c < 3; c++) rgb[c] = Math.round(rgb[c]! * inside);
-    }));
-  };
+      if (inside === 1) continue;
+      const i = 3 * (y * p.width + x);
+      for (let c = 0; c < 3; c++) out[i + c] = Math.round(out[i + c]! * inside);
+    }
+  }
+  return out;
 }
+
+const darkField = (radius: number, offset?: [number, number]): Transform => async (p) => png(p, paintDarkField(p, radius, offset));
 
 /** Black corners only: a field whose circle reaches 90% of the way to the corners of the centre square. */
 const blackCorners: Transform = (p, random) => darkField(0.9 * Math.SQRT2)(p, random);

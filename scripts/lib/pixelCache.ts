@@ -99,9 +99,10 @@ async function recompressed(pixels: Uint8Array, size: number, quality: number): 
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-/** A cached set read back: its rows, and each row's pixels as the model's input (normalised like the app's). */
+/** A cached set read back: its rows, and each row's pixels, as bytes and as the model's input (normalised like the app's). */
 export interface CachedPixelSet {
   index: PixelCacheIndex;
+  pixels(row: number): Uint8Array;
   input(row: number): Float32Array;
 }
 
@@ -109,10 +110,8 @@ export function openPixelSet(dir: string, set: ImageSet): CachedPixelSet {
   const index = JSON.parse(readFileSync(path.join(dir, `${set}.json`), 'utf8')) as PixelCacheIndex;
   const bytes = readFileSync(path.join(dir, `${set}.u8`));
   const perImage = index.size * index.size * 3;
-  return {
-    index,
-    input: (row) => normalise(bytes.subarray(row * perImage, (row + 1) * perImage), index.spec),
-  };
+  const pixels = (row: number) => bytes.subarray(row * perImage, (row + 1) * perImage);
+  return { index, pixels, input: (row) => normalise(pixels(row), index.spec) };
 }
 
 async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {

@@ -10,7 +10,7 @@ export interface QualityLimits extends Partial<DamageLimits> {
   minSharpness: number;
   minBrightness: number;
   maxBrightness: number;
-  /** Dermoscopy's black corners make a high share of dark pixels normal. */
+  /** Of the field of view: a dark frame around it (src/quality/field.ts) does not count. */
   maxClippedDark: number;
   maxClippedBright: number;
   minLesionArea: number;
