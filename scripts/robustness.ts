@@ -1,14 +1,15 @@
 /**
  * The shortcut and robustness suite on any model folder (docs/TRAINING.md):
  *   npm run robustness -- --model models/dermacam-mnv1-075 [--sets ham-val,isic-val] [--limit N] [--only <text>] [--json <file>]
- * Val sets only by default: the test split is read once, by the training pipeline.
+ * Val sets only by default: the test split is read once, by the training pipeline. `--sets
+ * fixtures` takes the 14 full-size fixtures, to see the camera transforms at a webcam's size.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadClassifier } from '../src/classifier/classifier.js';
 import type { BackendRequest } from '../src/classifier/backend.js';
 import { UserError } from '../src/errors.js';
-import { listImageSet, type ImageSet } from './lib/datasets.js';
+import { listFixtures, listImageSet, type ImageSet } from './lib/datasets.js';
 import { TRANSFORMS } from './lib/lesionTransforms.js';
 import { classifierJudge, robustnessTable, runRobustness } from './lib/robustness.js';
 import { limitedSample } from './lib/sample.js';
@@ -31,7 +32,7 @@ try {
   const transforms = TRANSFORMS.filter((t) => !args.only || t.name.includes(args.only));
   if (transforms.length === 0) throw new UserError(`No transform's name contains "${args.only}".`);
   const sets = args.sets!.split(',').map((name) => {
-    const images = listImageSet(args['data-dir']!, name as ImageSet);
+    const images = name === 'fixtures' ? listFixtures(args['data-dir']!) : listImageSet(args['data-dir']!, name as ImageSet);
     return { name, images: args.limit ? limitedSample(images, Number(args.limit), seed) : images };
   });
   const classifier = await loadClassifier({ tf: () => import('@tensorflow/tfjs'), modelDir: args.model!, backend: args.backend as BackendRequest });

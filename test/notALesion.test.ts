@@ -15,8 +15,11 @@ describe('the "not a lesion" check of the shipped model', () => {
     expect(existsSync(SKIMAGE_PHOTOS), `${SKIMAGE_PHOTOS} is missing: run .ci/run, which unpacks the python3-skimage package there`).toBe(true);
     const lines = jsonLines((await runCli(['classify', '--json', SKIMAGE_PHOTOS])).stdout).filter((line) => !('error' in line));
     expect(lines.length).toBeGreaterThanOrEqual(30);
-    const notALesion = lines.filter((line) => line.label === 'rejected' && (line.quality as { reasons: string[] }).reasons.includes(NOT_A_LESION));
-    expect(notALesion.length / lines.length).toBeGreaterThanOrEqual(0.95);
+    const rejected = lines.filter((line) => line.label === 'rejected');
+    const notALesion = rejected.filter((line) => (line.quality as { reasons: string[] }).reasons.includes(NOT_A_LESION));
+    expect(rejected.length / lines.length).toBeGreaterThanOrEqual(0.95);
+    // the check alone: v2 rejected all 33, v3 31 (the quality gate refuses the other 2); see docs/TRAINING.md
+    expect(notALesion.length / lines.length).toBeGreaterThanOrEqual(0.9);
     // on screen a refused picture gets its reasons and no probability
     const human = (await runCli(['classify', path.join(SKIMAGE_PHOTOS, 'coffee.png')])).stdout.trim().split('\n').at(-2); // the last line is the summary
     expect(human).toMatch(/coffee\.png: rejected: .*not a skin lesion.* \([\d.]+ ms\)$/);

@@ -54,9 +54,10 @@ describe('npm run train on a tiny subset (the whole pipeline: cache, fine-tune, 
     expect(card.calibration.fitted_on).toMatch(/HAM10000 val and isic-extra val pooled/);
     expect(card.metrics.isic_extra_val.n).toBe(12);
     // the suite ran every transform on both val sets, each beside its clean row
-    const suiteRows = card.metrics.robustness.rows as { set: string; transform: string }[];
-    expect(suiteRows.filter((row) => row.transform === 'clean').map((row) => row.set)).toEqual(['ham-val', 'isic-val']);
-    expect(suiteRows.length).toBe(2 * 20);
+    const suite = card.metrics.robustness as { columns: string[]; rows: (string | number)[][] };
+    expect(suite.columns.slice(0, 2)).toEqual(['set', 'transform']);
+    expect(suite.rows.filter(([, transform]) => transform === 'clean').map(([set]) => set)).toEqual(['ham-val', 'isic-val']);
+    expect(suite.rows.length).toBe(2 * 20);
     expect(card.training.history).toHaveLength(2);
     const report = readFileSync(path.join(work, 'dermacam-mnv1-075-training-report.md'), 'utf8');
     expect(report).toMatch(/## HAM10000 test split/);

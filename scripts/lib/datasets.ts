@@ -42,3 +42,13 @@ export function listImageSet(dataDir: string, set: ImageSet): LabelledImage[] {
       group: row.file!,
     }));
 }
+
+/** The 14 full-size fixtures (600x450 HAM10000 test images): for checks of the camera route, never for training or tuning. */
+export function listFixtures(dataDir: string): LabelledImage[] {
+  return readCsv(path.join(dataDir, 'fixtures', 'labels.csv')).map((row) => ({
+    id: row.image_id!,
+    file: path.join(dataDir, 'fixtures', row.file!),
+    label: row.label as Label,
+    group: row.lesion_id!,
+  }));
+}

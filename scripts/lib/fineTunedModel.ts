@@ -8,12 +8,14 @@ import { readLayersFolder } from '../../src/classifier/layersFolder.js';
 export const HIDDEN_LAYER = 'head_hidden';
 export const LOGIT_LAYER = 'head_logit';
 /**
- * The layer the "not a lesion" Gaussian watches: the average-pooled conv_pw_11. After fine-tuning,
- * the head's hidden layer no longer told photos from lesions (27% of scikit-image's photos
- * rejected at 99% of HAM val passed); conv_pw_11 rejected all of them while passing 99.5% of
- * isic-extra val (measured on the alpha-0.75 model, val and photos only).
+ * The layer the "not a lesion" Gaussian watches: the average-pooled conv_pw_9. For v2 it was
+ * conv_pw_11 (it rejected all 33 of scikit-image's photos; the head's hidden layer 27%). The v3
+ * network, trained on pictures with painted frames and markings, moved it: with a Gaussian over
+ * 1,200 + 1,200 training pictures and 600 + 600 framed ones, at 99% of 700 HAM val images
+ * passed, conv_pw_9 rejected 32 of the 33 photos, conv_pw_10 31, conv_pw_11 23, conv_pw_12 25,
+ * and each let every HAM val picture with a black field (radius 1.0) through (val and photos only).
  */
-export const OOD_LAYER = 'conv_pw_11_relu_avg_pool';
+export const OOD_LAYER = 'conv_pw_9_relu_avg_pool';
 
 /** What scripts/finetune.py writes next to its checkpoints (export.json + export.bin). */
 export interface FineTuneExport {

@@ -11,7 +11,7 @@ export interface CardInputs {
   alpha: string;
   input: InputSpec;
   testTimeFlips: Flip[];
-  weights: { sha256: string; bytes: number };
+  weights: { sha256: string; bytes: number; dtype: 'float16' | 'float32' };
   runtimes: Pick<ModelCard, 'onnx' | 'parity'>;
   fineTune: FineTuneExport;
   setCounts: Record<string, { benign: number; malignant: number }>;
@@ -43,6 +43,15 @@ const AUGMENTATION_TEXT: Record<string, string> = {
 /** Six significant digits are more than any figure of the card means, and keep the model folder small. */
 const rounded = (_: string, v: unknown) => (typeof v !== 'number' ? v : !Number.isFinite(v) ? null : Number.isInteger(v) ? v : Number(v.toPrecision(6)));
 
+/**
+ * The card as indented JSON with each array of plain values on one line (a table row, a list of
+ * flips): readable, and a third smaller than one value a line, which keeps the folder under 6 MB.
+ * Elements are split where JSON.stringify put a line break, which no string can hold.
+ */
+export function cardJson(card: unknown): string {
+  return `${JSON.stringify(card, rounded, 2).replace(/\[\n\s*([^[\]{}]*?)\n\s*\]/g, (_, inner: string) => `[${inner.split(/,\n\s*/).join(', ')}]`)}\n`;
+}
+
 export function writeModelCard(dir: string, inputs: CardInputs): ModelCard {
   const ft = inputs.fineTune;
   const trained = ft.mode === 'all' ? 'fine-tuned end to end' : ft.mode === 'last4' ? 'last 4 blocks fine-tuned' : 'frozen';
@@ -66,7 +75,7 @@ export function writeModelCard(dir: string, inputs: CardInputs): ModelCard {
     weights_sha256: inputs.weights.sha256,
     onnx: inputs.runtimes.onnx,
     parity: inputs.runtimes.parity,
-    weights_dtype: 'float16',
+    weights_dtype: inputs.weights.dtype,
     size_bytes: inputs.weights.bytes,
     training: {
       sets: inputs.setCounts,
@@ -98,6 +107,6 @@ export function writeModelCard(dir: string, inputs: CardInputs): ModelCard {
     ],
     disclaimer: 'Not a medical device. Do not use it to diagnose, treat or rule out skin cancer; see a clinician.',
   };
-  writeFileSync(path.join(dir, CARD_FILE), `${JSON.stringify(card, rounded, 2)}\n`);
+  writeFileSync(path.join(dir, CARD_FILE), cardJson(card));
   return card;
 }

@@ -165,3 +165,16 @@ export function robustnessTable(report: RobustnessReport): string {
       .map((r) => `Refused as "not a lesion" on clean ${r.set} (${r.n} images): ${f(100 * r.not_a_lesion_malignant, 1)}% of malignant (each a miss), ${f(100 * r.not_a_lesion_benign, 1)}% of benign.`),
   ].join('\n');
 }
+
+const CARD_COLUMNS = ['set', 'transform', 'n', 'auc', 'sensitivity', 'specificity', 'refused', 'median_logit_change_benign', 'median_logit_change_malignant', 'abs_p_change_median', 'abs_p_change_p95', 'refusal_flips'] as const;
+
+/** The suite as the model card keeps it: one array a row under named columns, figures to 3 digits as in the table (the model folder stays under 6 MB). */
+export function robustnessForCard(report: RobustnessReport) {
+  const figure = (value: string | number) => (typeof value === 'number' && !Number.isInteger(value) ? Number(value.toPrecision(3)) : value);
+  return {
+    threshold: report.threshold,
+    targets: report.targets,
+    columns: CARD_COLUMNS,
+    rows: report.rows.map((row) => CARD_COLUMNS.map((column) => figure(row[column]))),
+  };
+}

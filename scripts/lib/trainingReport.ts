@@ -40,13 +40,12 @@ function subgroupTable(title: string, rows: SubgroupRow[]): string {
 }
 
 /** The markdown report of one training run, from its finished model card and the fine-tuning's export. */
-export function writeTrainingReport(file: string, card: ModelCard, fineTune: FineTuneExport): void {
+export function writeTrainingReport(file: string, card: ModelCard, fineTune: FineTuneExport, robustness: RobustnessReport): void {
   const metrics = card.metrics as {
     ham10000_test: MetricsReport & { answered_only: MetricsReport; refused: TestEvaluation['refused']; subgroups: TestEvaluation['subgroups'] };
     ham10000_test_balanced: MetricsReport;
     ham10000_val: MetricsReport;
     isic_extra_val: MetricsReport;
-    robustness?: RobustnessReport;
     quality_gate: Record<string, number>;
   };
   const test = metrics.ham10000_test;
@@ -81,7 +80,7 @@ Shipped with ${card.test_time_flips.length} (${card.test_time_flips.join(', ')})
 
 ## Export and decision rules (val)
 
-- Parity, tfjs float16 against PyTorch: largest logit difference ${f(provenance.parity.maxAbsLogitDifference, 5)} over ${provenance.parity.images} HAM val images under 4 flips (limit 0.05).
+- Parity, tfjs ${card.weights_dtype} against PyTorch: largest logit difference ${f(provenance.parity.maxAbsLogitDifference, 5)} over ${provenance.parity.images} HAM val images under 4 flips (limit 0.05).
 - Calibration: temperature ${f(card.calibration.temperature, 4)}, bias ${f(card.calibration.bias, 4)}. Threshold ${f(card.threshold, 4)} (${card.threshold_rule}).
 - Uncertain band: [${f(card.uncertain_band.low, 4)}, ${f(card.uncertain_band.high, 4)}) (${card.uncertain_band.rule}).
 - "Not a lesion": Mahalanobis distance over ${card.out_of_distribution.layer}, threshold ${f(card.out_of_distribution.threshold, 2)} (${card.out_of_distribution.threshold_rule}); measured ${JSON.stringify(card.out_of_distribution.measured)}.
@@ -126,11 +125,11 @@ ${metricsTable(metrics.ham10000_val)}
 isic-extra val:
 
 ${metricsTable(metrics.isic_extra_val)}
-${metrics.robustness ? `
+
 ## Shortcuts and robustness (val only)
 
-${robustnessTable(metrics.robustness)}
-` : ''}
+${robustnessTable(robustness)}
+
 ## Cost
 
 | backend | capture p50 / p95 ms | forward p50 ms, 1 / 2 / 4 flips |
