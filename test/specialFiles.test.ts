@@ -64,8 +64,9 @@ describe('camera stills', () => {
 
   it('a corrupt still gets one sentence, not libvips text', async () => {
     const truncated = readFileSync(path.join(work, 'truncated.jpg'));
-    for (const attempt of [checkedStill(truncated, '/dev/video0'), fileCamera(path.join(work, 'truncated.jpg')).capture()]) {
-      const error = await attempt.then(() => undefined, (caught: Error) => caught);
+    // both handled at once: the second may be refused before the first is awaited
+    const attempts = [checkedStill(truncated, '/dev/video0'), fileCamera(path.join(work, 'truncated.jpg')).capture()];
+    for (const error of await Promise.all(attempts.map((attempt) => attempt.then(() => undefined, (caught: Error) => caught)))) {
       // two decodes at once share libvips's error buffer: one of them may get only "Unknown error", which reads as damaged
       expect(error?.message).toMatch(/^The picture from .* cannot be used: the image (file is truncated or corrupt|could not be decoded: it is damaged or not a picture)\.$/);
     }
