@@ -8,13 +8,12 @@
  * as raw logits: a row must improve val both clean and transformed to be kept.
  */
 import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { activateTfjsBackend } from '../src/classifier/backend.js';
 import { sigmoid } from '../src/classifier/decision.js';
-import { decodePicture, normalise, type InputSpec } from '../src/classifier/preprocess.js';
-import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { HAM10000_DETAIL } from '../src/classifier/preprocess.js';
+import { HAM10000_DETAIL, preprocessImage, type InputSpec } from '../src/classifier/preprocess.js';
 import { listImageSet, type ImageSet } from './lib/datasets.js';
 import { buildFineTunedModel, readFineTuneExport } from './lib/fineTunedModel.js';
 import { TRANSFORMS } from './lib/lesionTransforms.js';
@@ -59,8 +58,8 @@ const ROWS: Record<string, Row> = {
 /** The row's kept weights as a judge of pictures: p = sigmoid(raw logit), no refusals. */
 async function rowJudge(model: tf.LayersModel, input: InputSpec): Promise<Judge> {
   return async (picture) => {
-    const { pixels } = await decodePicture(picture, input.size, { detail: input.detail, measure: () => undefined });
-    const logit = tf.tidy(() => (model.predict(tf.tensor4d(normalise(pixels, input), [1, input.size, input.size, 3])) as tf.Tensor).dataSync()[0]!);
+    const pixels = await preprocessImage(picture, input);
+    const logit = tf.tidy(() => (model.predict(tf.tensor4d(pixels, [1, input.size, input.size, 3])) as tf.Tensor).dataSync()[0]!);
     return { p: sigmoid(logit), refused: false, notALesion: false };
   };
 }

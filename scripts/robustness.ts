@@ -7,9 +7,9 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadClassifier } from '../src/classifier/classifier.js';
-import type { BackendRequest } from '../src/classifier/backend.js';
+import { parseBackend } from '../src/commands/io.js';
 import { UserError } from '../src/errors.js';
-import { listFixtures, listImageSet, type ImageSet } from './lib/datasets.js';
+import { IMAGE_SETS, listFixtures, listImageSet, type ImageSet } from './lib/datasets.js';
 import { TRANSFORMS } from './lib/lesionTransforms.js';
 import { classifierJudge, robustnessTable, runRobustness } from './lib/robustness.js';
 import { limitedSample } from './lib/sample.js';
@@ -32,10 +32,11 @@ try {
   const transforms = TRANSFORMS.filter((t) => !args.only || t.name.includes(args.only));
   if (transforms.length === 0) throw new UserError(`No transform's name contains "${args.only}".`);
   const sets = args.sets!.split(',').map((name) => {
+    if (name !== 'fixtures' && !IMAGE_SETS.includes(name as ImageSet)) throw new UserError(`Unknown set "${name}"; choose from fixtures, ${IMAGE_SETS.join(', ')}.`);
     const images = name === 'fixtures' ? listFixtures(args['data-dir']!) : listImageSet(args['data-dir']!, name as ImageSet);
     return { name, images: args.limit ? limitedSample(images, Number(args.limit), seed) : images };
   });
-  const classifier = await loadClassifier({ tf: () => import('@tensorflow/tfjs'), modelDir: args.model!, backend: args.backend as BackendRequest });
+  const classifier = await loadClassifier({ tf: () => import('@tensorflow/tfjs'), modelDir: args.model!, backend: parseBackend(args.backend) });
   const report = await runRobustness(classifierJudge(classifier), classifier.threshold, sets, transforms, seed);
   classifier.dispose();
   console.log(`${classifier.modelId} on ${classifier.backend}\n`);

@@ -12,8 +12,8 @@ const blackField = TRANSFORMS.find((t) => t.name === 'black circular field, radi
 
 /**
  * The shortcut that classifier v2 took: a dark border meant "malignant". Painting a dermatoscope's
- * black circular field around benign HAM10000 val lesions moved v2's median calibrated logit by
- * +10.8 (p from 0.006 to 0.97). The shipped model must judge the lesion, not the frame.
+ * black circular field around these 24 benign HAM10000 val lesions moved v2's median calibrated
+ * logit by +10.2. The shipped model must judge the lesion, not the frame.
  */
 describe('the shipped model and a black circular field (HAM10000 val, benign)', () => {
   let classifier: Classifier;

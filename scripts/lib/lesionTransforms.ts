@@ -63,7 +63,7 @@ export function paintDarkField(p: Pick<Picture, 'data' | 'width' | 'height'>, ra
 const darkField = (radius: number, offset?: [number, number]): Transform => async (p) => png(p, paintDarkField(p, radius, offset));
 
 /** Black corners only: a field whose circle reaches 90% of the way to the corners of the centre square. */
-const blackCorners: Transform = (p, random) => darkField(0.9 * Math.SQRT2)(p, random);
+const blackCorners = darkField(0.9 * Math.SQRT2);
 
 /** Light falling off towards the edges, to 45% at the corners, as a cheap lens shows it. */
 const vignette: Transform = async (p) => {

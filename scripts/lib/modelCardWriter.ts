@@ -26,7 +26,6 @@ export interface CardInputs {
   seed: number;
 }
 
-/** Writes model-card.json (schema version CARD_SCHEMA_VERSION) into the model folder. */
 const CAMERA = 'flips and 90-degree turns; rotation up to 15 degrees (reflected borders, never black corners); brightness, contrast, colour cast; Gaussian blur (p 0.2); a JPEG re-compressed copy at quality 30-70 (p 0.25)';
 const NARROW_CROPS = 'scale 0.9-1.1, shift up to 6%';
 const WIDE_CROPS = 'random resized crops over area 0.5-1.0 and aspect 3:4-4:3';
@@ -52,6 +51,7 @@ export function cardJson(card: unknown): string {
   return `${JSON.stringify(card, rounded, 2).replace(/\[\n\s*([^[\]{}]*?)\n\s*\]/g, (_, inner: string) => `[${inner.split(/,\n\s*/).join(', ')}]`)}\n`;
 }
 
+/** Writes model-card.json (schema version CARD_SCHEMA_VERSION) into the model folder. */
 export function writeModelCard(dir: string, inputs: CardInputs): ModelCard {
   const ft = inputs.fineTune;
   const trained = ft.mode === 'all' ? 'fine-tuned end to end' : ft.mode === 'last4' ? 'last 4 blocks fine-tuned' : 'frozen';
