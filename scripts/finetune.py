@@ -439,6 +439,17 @@ def config_hash(args):
     return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
 
 
+def is_exported(args, run_hash, checkpoint_file):
+    """An export written after the last checkpoint, by a run with these settings (and the teacher logits asked for)."""
+    export_file = os.path.join(args.out, 'export.json')
+    if not os.path.exists(export_file) or os.path.getmtime(export_file) < os.path.getmtime(checkpoint_file):
+        return False
+    with open(export_file) as f:
+        if json.load(f).get('config_hash') != run_hash:
+            return False
+    return not args.teacher_logits or os.path.exists(os.path.join(args.out, 'teacher-logits.npy'))
+
+
 def main():
     args = parse_args()
     torch.set_num_threads(args.threads)
@@ -487,6 +498,9 @@ def main():
         saved = torch.load(checkpoint_file)
         if saved['config_hash'] != run_hash:
             raise SystemExit(f'{checkpoint_file} was made with other settings; remove {args.out} to start again.')
+        if is_exported(args, run_hash, checkpoint_file):
+            log(args.out, f'fine-tune: {args.out} is finished with these settings; reusing its export')
+            return
         net.load_state_dict(saved['net'])
         optimiser.load_state_dict(saved['optimiser'])
         ema.state = saved['ema']
@@ -593,7 +607,7 @@ def export(args, net, ham_val, isic_val, train_sets, history):
     with open(os.path.join(args.out, 'export.bin'), 'wb') as f:
         f.write(b''.join(blobs))
     summary = {
-        'input_size': ham_val.size, 'hidden': args.hidden, 'mode': args.mode, 'augment': args.augment,
+        'config_hash': config_hash(args), 'input_size': ham_val.size, 'hidden': args.hidden, 'mode': args.mode, 'augment': args.augment,
         'distilled': bool(args.teacher), 'best': best['best'], 'history': history, 'test_time_flips': tta_rows,
         'weights': manifest, 'parity': {'set': 'ham-val', 'ids': [ham_val.ids[i] for i in parity_rows], 'logits_by_flip': parity_logits},
     }

@@ -80,8 +80,14 @@ describe('npm run train on a tiny subset (the whole pipeline: cache, fine-tune, 
   it('reuses the cache and a finished fine-tuning on a rerun', async () => {
     const { code, output } = await train(trainArgs(2));
     expect(code, output).toBe(0);
-    expect(output).toMatch(/is finished; reusing its export/);
+    expect(output).toMatch(/is finished with these settings; reusing its export/);
     expect(output).not.toMatch(/pixel cache ham-train/);
+  });
+
+  it('refuses to reuse a finished fine-tuning made with other settings', async () => {
+    const { code, output } = await train([...trainArgs(2), '--augment', 'flips']);
+    expect(code).toBe(1);
+    expect(output).toMatch(/was made with other settings; remove .* to start again/);
   });
 
   it('distils the alpha 0.25 model from the finished alpha 0.75 run', async () => {

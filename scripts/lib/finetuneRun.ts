@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 /** Debian's interpreter: a python3 earlier on PATH may not see Debian's python3-torch. */
@@ -33,16 +33,10 @@ export function checkTrainingPython(): void {
 
 /**
  * Runs scripts/finetune.py and streams its lines to `log`. It resumes from the run folder's
- * checkpoint, so a rerun after a stop continues; a run whose export is newer than its last
- * checkpoint is finished and is not started again.
+ * checkpoint, so a rerun after a stop continues; a run already exported with the same settings
+ * is reused, and a run folder made with other settings is refused.
  */
 export async function fineTune(options: FineTuneOptions, log: (line: string) => void): Promise<void> {
-  const exported = path.join(options.runDir, 'export.json');
-  const checkpoint = path.join(options.runDir, 'checkpoint.pt');
-  if (existsSync(exported) && existsSync(checkpoint) && statSync(exported).mtimeMs >= statSync(checkpoint).mtimeMs) {
-    log(`fine-tune: ${options.runDir} is finished; reusing its export`);
-    return;
-  }
   const teacherLogits = options.teacherRunDir && path.join(options.teacherRunDir, 'teacher-logits.npy');
   if (teacherLogits && !existsSync(teacherLogits)) {
     throw new TrainingSetupError(`The teacher's logits ${teacherLogits} are missing: train the alpha 0.75 model first (npm run train -- --alpha 0.75).`);
