@@ -278,24 +278,58 @@ export class SessionLog {
 
   /**
    * Moves files that no capture refers to (paths relative to the data folder) into
-   * `unreferenced/`, under the write lock so that no capture is being written meanwhile, and
-   * records the move in the journal. Returns where each file went.
+   * `unreferenced/<time>/`; nothing is deleted. The journal records the moves before a file
+   * moves, so that a repair that stops half-way (killed, a failing disk) is finished by the next
+   * one, which moves what is left where the journal says. Both steps hold the write lock, so that
+   * no capture is being written meanwhile. Returns where each file went.
    */
-  async moveAside(files: string[]): Promise<{ from: string; to: string }[]> {
-    return this.write('repair', async () => {
+  async moveAside(files: string[]): Promise<Move[]> {
+    const moves = await this.write('repair', async () => {
       const referenced = this.db.prepare('SELECT 1 FROM captures WHERE image_path = ? AND withdrawn_at IS NULL');
-      const moves: { from: string; to: string }[] = [];
-      const stamp = this.deps.now().toISOString().replace(/[-:]/g, '').slice(0, 15);
-      for (const from of files) {
-        if (referenced.get(from)) continue; // its row was committed after the check
-        const to = path.join(UNREFERENCED_FOLDER, stamp, from);
-        await this.deps.fs.mkdir(path.join(this.dataDir, path.dirname(to)), { recursive: true, mode: 0o700 });
-        await this.deps.fs.rename(path.join(this.dataDir, from), path.join(this.dataDir, to));
-        moves.push({ from, to });
-      }
-      if (moves.length > 0) appendEntry(this.db, 'repair', '.', { at: this.deps.now().toISOString(), moved: moves }, this.key);
+      const strays = files.filter((file) => !referenced.get(file)); // a row may have been committed after the check
+      const unfinished = await this.unfinishedMoves(strays);
+      const folder = await this.newRepairFolder();
+      const moves = strays.map((from) => unfinished.get(from) ?? { from, to: path.join(folder, from) });
+      const planned = moves.filter(({ from }) => !unfinished.has(from));
+      if (planned.length > 0) appendEntry(this.db, 'repair', '.', { at: this.deps.now().toISOString(), moved: planned }, this.key);
       return moves;
     });
+    if (moves.length > 0) await this.write('repair', () => this.carryOut(moves), { anchored: false });
+    return moves;
+  }
+
+  /** Moves of these files that an earlier repair journaled but did not make: their destination is still free. */
+  private async unfinishedMoves(files: string[]): Promise<Map<string, Move>> {
+    const wanted = new Set(files);
+    const journaled = new Map<string, Move>();
+    for (const { body } of this.db.prepare("SELECT body FROM journal WHERE kind = 'repair' ORDER BY seq").all() as { body: string }[]) {
+      for (const move of movesIn(body)) if (wanted.has(move.from)) journaled.set(move.from, move);
+    }
+    // a taken destination means that move was made, and the file now where it came from is another one
+    for (const [from, move] of journaled) if (await exists(path.join(this.dataDir, move.to))) journaled.delete(from);
+    return journaled;
+  }
+
+  /** `unreferenced/<time>`, with a counter when an earlier repair in the same second took that name. */
+  private async newRepairFolder(): Promise<string> {
+    const stamp = this.deps.now().toISOString().replace(/[-:]/g, '').slice(0, 15);
+    let folder = path.join(UNREFERENCED_FOLDER, stamp);
+    for (let n = 2; await exists(path.join(this.dataDir, folder)); n++) folder = path.join(UNREFERENCED_FOLDER, `${stamp}-${n}`);
+    return folder;
+  }
+
+  private async carryOut(moves: Move[]): Promise<void> {
+    for (const [done, { from, to }] of moves.entries()) {
+      try {
+        await this.deps.fs.mkdir(path.join(this.dataDir, path.dirname(to)), { recursive: true, mode: 0o700 });
+        await this.deps.fs.rename(path.join(this.dataDir, from), path.join(this.dataDir, to));
+      } catch (error) {
+        if (!(await exists(path.join(this.dataDir, from)))) continue; // gone since it was listed: nothing to move
+        throw new StoreError(
+          `The repair moved ${done} of ${moves.length} files aside and stopped (${describeWriteFailure(error, this.dataDir)}); the journal records the whole move, and doctor --verify --repair finishes it.`,
+        );
+      }
+    }
   }
 
   sessions(): Session[] {
@@ -318,6 +352,18 @@ export class SessionLog {
         ? this.db.prepare('SELECT * FROM captures ORDER BY rowid')
         : this.db.prepare('SELECT * FROM captures WHERE session_id = ? ORDER BY rowid')
     ).all(...(sessionId === undefined ? [] : [sessionId])) as Capture[];
+  }
+
+  /**
+   * The same captures one row at a time, for exports of the whole log, which must not hold every
+   * row at once. The log takes no writes until the iteration ends (or is returned).
+   */
+  iterateCaptures(sessionId?: string): IterableIterator<Capture> {
+    return (
+      sessionId === undefined
+        ? this.db.prepare('SELECT * FROM captures ORDER BY rowid')
+        : this.db.prepare('SELECT * FROM captures WHERE session_id = ? ORDER BY rowid')
+    ).iterate(...(sessionId === undefined ? [] : [sessionId])) as IterableIterator<Capture>;
   }
 
   /** What tells this log from every other: the hash of its first journal entry (empty for a log with no entries yet). */
@@ -409,6 +455,33 @@ export class SessionLog {
     }
   }
 }
+
+/** A file moved aside by a repair, both paths relative to the data folder. */
+export interface Move {
+  from: string;
+  to: string;
+}
+
+/** The moves a repair entry journaled: only those into a repair's folder, whatever an edited entry says. */
+function movesIn(body: string): Move[] {
+  let moved: unknown;
+  try {
+    moved = (JSON.parse(body) as { moved?: unknown } | null)?.moved;
+  } catch {
+    return [];
+  }
+  return Array.isArray(moved) ? moved.filter(isMoveAside) : [];
+}
+
+/** Where a repair puts a file: `unreferenced/<time>[-n]/<where it was>`. */
+const REPAIR_DESTINATION = new RegExp(`^${UNREFERENCED_FOLDER}/\\d{8}T\\d{6}(?:-\\d+)?/(.+)$`);
+
+function isMoveAside(move: unknown): move is Move {
+  const { from, to } = (move ?? {}) as Partial<Record<keyof Move, unknown>>;
+  return typeof from === 'string' && typeof to === 'string' && REPAIR_DESTINATION.exec(to)?.[1] === from;
+}
+
+const exists = (file: string) => fsPromises.lstat(file).then(() => true, () => false);
 
 function cannotOpen(file: string, error: unknown): StoreError {
   const reason = error instanceof SchemaError ? error.message : `${describeWriteFailure(error, path.dirname(file))}.`;
