@@ -9,7 +9,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseScriptArgs } from './lib/scriptArgs.js';
 import * as tf from '@tensorflow/tfjs';
 import { activateTfjsBackend } from '../src/classifier/backend.js';
 import { sigmoid } from '../src/classifier/decision.js';
@@ -23,7 +23,7 @@ import { checkTrainingPython, fineTune, type FineTuneOptions } from './lib/finet
 import { SHARED_TRAINING_OPTIONS } from './lib/trainingOptions.js';
 import { writePixelCache } from './lib/pixelCache.js';
 
-const { values: args } = parseArgs({
+const { values: args } = parseScriptArgs({
   options: {
     alpha: { type: 'string', default: '0.25' },
     epochs: { type: 'string', default: '3' },

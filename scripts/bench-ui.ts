@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseScriptArgs } from './lib/scriptArgs.js';
 import { demoCamera } from '../src/camera/demoCamera.js';
 import { renderDemoLesion } from '../src/camera/demoLesion.js';
 import { fileCamera } from '../src/camera/fileCameras.js';
@@ -21,7 +21,7 @@ import { TerminalCanvas } from '../src/ui/previewCanvas.js';
 import { renderFrame } from '../src/ui/renderFrame.js';
 import { quantile } from './lib/quantile.js';
 
-const { values: args } = parseArgs({
+const { values: args } = parseScriptArgs({
   options: {
     'soak-seconds': { type: 'string', default: '300' },
     'capture-every': { type: 'string', default: '5' },

@@ -9,7 +9,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseScriptArgs } from './lib/scriptArgs.js';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { activateTfjsBackend, AUTO_ORDER, type BackendName } from '../src/classifier/backend.js';
@@ -24,7 +24,7 @@ import { readModelCard } from '../src/classifier/modelCard.js';
 import { measureCentre } from '../src/quality/measure.js';
 import { quantile } from './lib/quantile.js';
 
-const { values: args } = parseArgs({
+const { values: args } = parseScriptArgs({
   options: {
     runs: { type: 'string', default: '50' },
     // plain JavaScript takes seconds an image: a few runs show its scale without taking an hour

@@ -5,12 +5,12 @@
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseScriptArgs } from './lib/scriptArgs.js';
 import { seededRandom } from '../src/metrics/bootstrap.js';
 import { CORRUPTIONS } from './lib/corruptions.js';
 import { listImageSet } from './lib/datasets.js';
 
-const { values: args } = parseArgs({
+const { values: args } = parseScriptArgs({
   options: {
     'data-dir': { type: 'string', default: '../shared/data' },
     out: { type: 'string', default: '.cache/corruptions' },

@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseScriptArgs } from './lib/scriptArgs.js';
 import * as tf from '@tensorflow/tfjs';
 import { activateTfjsBackend } from '../src/classifier/backend.js';
 import { readVerifiedModel } from '../src/classifier/classifier.js';
@@ -17,7 +17,7 @@ import { exportRuntimes } from './lib/runtimeExport.js';
 
 const FIXTURES = '../shared/data/fixtures';
 
-const { values } = parseArgs({ options: { model: { type: 'string' } } });
+const { values } = parseScriptArgs({ options: { model: { type: 'string' } } });
 if (!values.model) {
   console.error('Name the model folder: npx tsx scripts/export-onnx.ts --model <model folder>.');
   process.exit(2);

@@ -8,13 +8,13 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseScriptArgs } from './lib/scriptArgs.js';
 import { CARD_FILE, readModelCard } from '../src/classifier/modelCard.js';
 import type { InputSpec } from '../src/classifier/preprocess.js';
 import { listImageSet } from './lib/datasets.js';
 import { fitQualityLimits, measureImages, passRate } from './lib/qualityLimits.js';
 
-const { values: args, positionals } = parseArgs({
+const { values: args, positionals } = parseScriptArgs({
   allowPositionals: true,
   options: { 'data-dir': { type: 'string', default: '../shared/data' } },
 });

@@ -8,7 +8,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseScriptArgs } from './lib/scriptArgs.js';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { readVerifiedModel } from '../src/classifier/classifier.js';
@@ -19,7 +19,7 @@ import { rocAuc } from '../src/metrics/auc.js';
 import { listImageSet } from './lib/datasets.js';
 import { quantile } from './lib/quantile.js';
 
-const { values: args } = parseArgs({ options: { model: { type: 'string', default: 'models/dermacam-mnv1-075' }, 'data-dir': { type: 'string', default: '../shared/data' } } });
+const { values: args } = parseScriptArgs({ options: { model: { type: 'string', default: 'models/dermacam-mnv1-075' }, 'data-dir': { type: 'string', default: '../shared/data' } } });
 const FIXTURES = path.join(args['data-dir']!, 'fixtures');
 const { folder, card } = await readVerifiedModel(args.model!);
 const { network, backend } = await openNetwork({ request: 'auto', modelDir: args.model!, folder, card, tf: async () => tf });

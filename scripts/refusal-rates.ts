@@ -6,14 +6,14 @@
  *   npx tsx scripts/refusal-rates.ts [--model <dir>] [--data-dir ../shared/data] <folder>...
  */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseScriptArgs } from './lib/scriptArgs.js';
 import * as tf from '@tensorflow/tfjs';
 import { loadClassifier } from '../src/classifier/classifier.js';
 import { DEFAULT_MODEL_DIR } from '../src/commands/io.js';
 import { listImageSet } from './lib/datasets.js';
 import { imageFilesIn, tallyRefusals } from './lib/nonLesion.js';
 
-const { values: args, positionals: folders } = parseArgs({
+const { values: args, positionals: folders } = parseScriptArgs({
   allowPositionals: true,
   options: { model: { type: 'string', default: DEFAULT_MODEL_DIR }, 'data-dir': { type: 'string', default: '../shared/data' } },
 });

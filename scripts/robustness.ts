@@ -5,7 +5,7 @@
  * fixtures` takes the 14 full-size fixtures, to see the camera transforms at a webcam's size.
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseScriptArgs } from './lib/scriptArgs.js';
 import { loadClassifier } from '../src/classifier/classifier.js';
 import { parseBackend } from '../src/commands/io.js';
 import { UserError } from '../src/errors.js';
@@ -14,7 +14,7 @@ import { TRANSFORMS } from './lib/lesionTransforms.js';
 import { classifierJudge, robustnessTable, runRobustness } from './lib/robustness.js';
 import { limitedSample } from './lib/sample.js';
 
-const { values: args } = parseArgs({
+const { values: args } = parseScriptArgs({
   options: {
     model: { type: 'string', default: 'models/dermacam-mnv1-075' },
     backend: { type: 'string', default: 'auto' },

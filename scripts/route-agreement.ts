@@ -6,14 +6,14 @@
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseScriptArgs } from './lib/scriptArgs.js';
 import * as tf from '@tensorflow/tfjs';
 import { fileCamera } from '../src/camera/fileCameras.js';
 import { loadClassifier, type Prediction } from '../src/classifier/classifier.js';
 import { DEFAULT_MODEL_DIR, parseBackend } from '../src/commands/io.js';
 import { readRegularFile } from '../src/regularFile.js';
 
-const { values: args } = parseArgs({
+const { values: args } = parseScriptArgs({
   options: {
     model: { type: 'string', default: DEFAULT_MODEL_DIR },
     backend: { type: 'string', default: 'auto' },

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseScriptArgs } from './lib/scriptArgs.js';
 import * as tf from '@tensorflow/tfjs';
 import { loadClassifier } from '../src/classifier/classifier.js';
 import { activateTfjsBackend } from '../src/classifier/backend.js';
@@ -45,7 +45,7 @@ import { paintDarkField, TRANSFORMS } from './lib/lesionTransforms.js';
 import { classifierJudge, robustnessForCard, runRobustness } from './lib/robustness.js';
 import { limitedSample } from './lib/sample.js';
 
-const { values: args } = parseArgs({
+const { values: args } = parseScriptArgs({
   options: {
     alpha: { type: 'string' },
     name: { type: 'string' },
