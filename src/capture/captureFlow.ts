@@ -99,6 +99,11 @@ export class CaptureFlow {
     let still: Buffer;
     let prediction;
     try {
+      await store.refuseWhenMoved(); // a log that can no longer be written takes no picture
+    } catch (error) {
+      return { kind: 'failed', message: (error as Error).message };
+    }
+    try {
       still = await camera.capture();
     } catch (error) {
       return { kind: 'failed', message: error instanceof UserError ? error.message : `The camera failed: ${(error as Error).message}` };

@@ -72,6 +72,8 @@ export class SessionLog {
     private readonly deps: StoreDeps,
     private readonly key: Buffer | undefined,
     private readonly release: () => Promise<void> = async () => undefined,
+    /** The data folder and database this writable log opened; undefined for a read-only one. */
+    private readonly opened?: OpenedFiles,
   ) {}
 
   /** Opens (or creates) the log for the app, which writes to it. */
@@ -89,6 +91,7 @@ export class SessionLog {
     await refuseForeignDatabase(file);
     await makePrivate(dataDir, file);
     let db: Database.Database | undefined;
+    let opened: OpenedFiles;
     try {
       db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
       db.pragma('journal_mode = WAL');
@@ -96,11 +99,12 @@ export class SessionLog {
       // a log without a journal yet gets its anchor first, so that a missing anchor always means a deleted one
       if ((db.pragma('user_version', { simple: true }) as number) < MIGRATIONS.length) await createAnchor(dataDir);
       migrate(db);
+      opened = await filesAt(dataDir);
     } catch (error) {
       db?.close();
       throw cannotOpen(file, error);
     }
-    const log = new SessionLog(dataDir, db, deps, overrides.key);
+    const log = new SessionLog(dataDir, db, deps, overrides.key, undefined, opened);
     await log.finishInterruptedWrites();
     return log;
   }
@@ -406,6 +410,18 @@ export class SessionLog {
   }
 
   /**
+   * Refuses, in one sentence, to write once the data folder or its database is no longer at the
+   * path it was opened from (moved, deleted or replaced while the app runs): the rows would go
+   * into a database nobody finds again, and the images into a new folder at the old path. Every
+   * write checks this first; the app also checks before it takes a picture.
+   */
+  async refuseWhenMoved(): Promise<void> {
+    if (this.opened && (await movedOrDeleted(this.dataDir, this.opened))) {
+      throw new StoreError(`The data folder ${this.dataDir} was moved or deleted while dermacam was running, so nothing more is saved: put it back, or restart dermacam.`);
+    }
+  }
+
+  /**
    * Runs one write under SQLite's write lock (waiting for other processes up to the busy
    * timeout) and one at a time in this process; then appends the new head to the anchor.
    */
@@ -413,6 +429,7 @@ export class SessionLog {
     const run = this.writeQueue.then(async () => {
       let result: T;
       try {
+        await this.refuseWhenMoved();
         this.db.exec('BEGIN IMMEDIATE');
         try {
           result = await work();
@@ -453,6 +470,36 @@ export class SessionLog {
         else await this.deps.fs.unlink(temp).catch(() => undefined);
       }
     }
+  }
+}
+
+/** A file by device and inode: what a path leads to, whatever its name. */
+interface FileId {
+  dev: bigint;
+  ino: bigint;
+}
+
+interface OpenedFiles {
+  folder: FileId;
+  database: FileId;
+}
+
+async function filesAt(dataDir: string): Promise<OpenedFiles> {
+  const folder = await fsPromises.stat(dataDir, { bigint: true });
+  return { folder, database: await fsPromises.stat(path.join(dataDir, DATABASE_FILE), { bigint: true }) };
+}
+
+const sameFile = (a: FileId, b: FileId) => a.dev === b.dev && a.ino === b.ino;
+
+/** Whether the data folder's path no longer leads to the folder and database opened there. */
+async function movedOrDeleted(dataDir: string, opened: OpenedFiles): Promise<boolean> {
+  try {
+    const now = await filesAt(dataDir);
+    return !sameFile(now.folder, opened.folder) || !sameFile(now.database, opened.database);
+  } catch (error) {
+    // another failure (no permission to look) is for the write itself to report
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR';
   }
 }
 
