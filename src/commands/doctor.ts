@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { access, open, readdir } from 'node:fs/promises';
+import { access, lstat, open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AUTO_ORDER } from '../classifier/backend.js';
@@ -11,14 +11,14 @@ import { DATABASE_FILE, SessionLog, UNREFERENCED_FOLDER } from '../store/session
 import { verifySessionLog, type Finding, type VerifyReport } from '../store/verify.js';
 import { DEFAULT_DATA_DIR, DEFAULT_MODEL_DIR, writeLine, type CommandIO } from './io.js';
 
-interface Check {
+export interface Check {
   name: string;
-  /** `absent`: an optional part that is not installed, which is not a failure. */
-  status: 'ok' | 'absent' | 'fail';
+  /** `absent`: an optional part that is not installed, which is not a failure; `note`: worth knowing, not a failure. */
+  status: 'ok' | 'absent' | 'note' | 'fail';
   detail: string;
 }
 
-const STATUS_WORD = { ok: 'ok  ', absent: '--  ', fail: 'FAIL' } as const;
+const STATUS_WORD = { ok: 'ok  ', absent: '--  ', note: 'note', fail: 'FAIL' } as const;
 
 /**
  * `dermacam doctor [--data-dir <dir>] [--model <dir>] [--verify [--repair] [--head <entry>:<sha256>]]`:
@@ -38,6 +38,7 @@ export async function doctorCommand(argv: string[], io: CommandIO): Promise<numb
     },
   });
   if ((values.repair || values.head) && !values.verify) throw new UserError('--repair and --head go with --verify.');
+  const expectedHead = values.head === undefined ? undefined : parseExpectedHead(values.head);
   const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
   const modelDir = values.model ?? DEFAULT_MODEL_DIR;
   const modelCheck = await checkModel(modelDir);
@@ -46,7 +47,7 @@ export async function doctorCommand(argv: string[], io: CommandIO): Promise<numb
     ...(await checkBackends(io, modelDir, modelCheck.model)),
     await checkCamera(),
     await checkSessionLog(dataDir),
-    ...(values.verify ? await checkLog({ dataDir, repair: values.repair, expectedHead: values.head }) : []),
+    ...(values.verify ? await checkLog({ dataDir, repair: values.repair, expectedHead }) : []),
   ];
   for (const check of checks) writeLine(io.stdout, `${STATUS_WORD[check.status]}  ${check.name.padEnd(14)}${check.detail}`);
   const failed = [...new Set(checks.filter((check) => check.status === 'fail').map((check) => check.name))];
@@ -114,14 +115,28 @@ async function onPath(command: string): Promise<boolean> {
 /** The most findings listed one per line; the rest are counted. */
 const LISTED_FINDINGS = 20;
 
-interface VerifyRequest {
-  dataDir: string;
-  repair: boolean;
-  /** `<entry>:<sha256>` kept from an earlier export: the journal must still hold that entry. */
-  expectedHead?: string;
+/** A journal head kept from an earlier export: the journal must still hold that entry. */
+interface ExpectedHead {
+  seq: number;
+  hash: string;
 }
 
-async function checkLog({ dataDir, repair, expectedHead }: VerifyRequest): Promise<Check[]> {
+function parseExpectedHead(text: string): ExpectedHead {
+  const match = /^(\d+):([0-9a-f]{64})$/.exec(text);
+  const seq = Number(match?.[1]);
+  if (!match || !Number.isSafeInteger(seq)) throw new UserError(`--head takes <entry>:<sha256> as printed by dermacam export, not "${text}".`);
+  if (seq === 0) throw new UserError(`--head names entry 0, but journal entries are numbered from 1 (dermacam export prints the head to give).`);
+  return { seq, hash: match[2]! };
+}
+
+export interface VerifyRequest {
+  dataDir: string;
+  repair: boolean;
+  expectedHead?: ExpectedHead;
+}
+
+/** What `doctor --verify` says of the session log: the open, every finding, the head, and with `repair` what was repaired. */
+export async function checkLog({ dataDir, repair, expectedHead }: VerifyRequest): Promise<Check[]> {
   if (!existsSync(path.join(dataDir, DATABASE_FILE))) return [{ name: 'log', status: 'absent', detail: 'no session log to verify' }];
   let key: Buffer | undefined;
   let log: SessionLog;
@@ -136,42 +151,68 @@ async function checkLog({ dataDir, repair, expectedHead }: VerifyRequest): Promi
   try {
     report = await verifySessionLog(log, { key });
     findings = [...report.findings, ...(expectedHead ? checkExpectedHead(log, expectedHead) : [])];
+  } catch (error) {
+    // every case known is a finding of its own; this keeps an unforeseen one a finding too, not a crash
+    return [{ name: 'log', status: 'fail', detail: `${UNFINISHED_CHECK}: ${(error as Error).message}` }];
   } finally {
     await log.close();
   }
-  const checks: Check[] = findings.slice(0, LISTED_FINDINGS).map((finding) => ({ name: 'log', status: 'fail', detail: finding.message }));
-  if (findings.length > LISTED_FINDINGS) checks.push({ name: 'log', status: 'fail', detail: `... and ${findings.length - LISTED_FINDINGS} more findings` });
+  const checks = [...findingChecks(findings), ...report.notes.map((note): Check => ({ name: 'log', status: 'note', detail: note.message }))];
   if (findings.length === 0) {
     const macs = report.keyed ? 'MACs valid' : `MACs not checked (no ${LOG_KEY_VARIABLE})`;
     checks.push({ name: 'log', status: 'ok', detail: `${report.captures} captures, ${report.head.seq} journal entries: journal, tables, images and anchor (up to entry ${report.anchored}) agree; ${macs}` });
   }
   checks.push({ name: 'log head', status: 'ok', detail: `entry ${report.head.seq}, sha256 ${report.head.hash}` });
   const unreferenced = findings.flatMap((finding) => (finding.unreferenced ? [finding.unreferenced] : []));
-  if (repair && unreferenced.length > 0) checks.push(await moveAside(dataDir, key, unreferenced));
+  const pending = report.notes.flatMap((note) => (note.pendingImage ? [note.pendingImage] : []));
+  if (repair && (unreferenced.length > 0 || pending.length > 0)) checks.push(await repairLog(dataDir, key, { unreferenced, pending }));
   return checks;
 }
 
-function checkExpectedHead(log: SessionLog, expected: string): Finding[] {
-  const match = /^(\d+):([0-9a-f]{64})$/.exec(expected);
-  if (!match) throw new UserError(`--head takes <entry>:<sha256> as printed by dermacam export, not "${expected}".`);
-  const seq = Number(match[1]);
-  const entry = log.snapshot().journal[seq - 1];
-  if (!entry) return [{ message: `the journal ends before entry ${seq}, which an earlier export vouched for: entries were removed` }];
-  return entry.hash === match[2] ? [] : [{ message: `journal entry ${seq} differs from the one an earlier export vouched for: the journal was rewritten` }];
+/** How a check that stopped on an error no finding foresaw begins. */
+export const UNFINISHED_CHECK = 'the check of the log stopped before its end';
+
+function findingChecks(findings: Finding[]): Check[] {
+  const checks = findings.slice(0, LISTED_FINDINGS).map((finding): Check => ({ name: 'log', status: 'fail', detail: finding.message }));
+  if (findings.length > LISTED_FINDINGS) checks.push({ name: 'log', status: 'fail', detail: `... and ${findings.length - LISTED_FINDINGS} more findings` });
+  return checks;
 }
 
-async function moveAside(dataDir: string, key: Buffer | undefined, files: string[]): Promise<Check> {
+function checkExpectedHead(log: SessionLog, expected: ExpectedHead): Finding[] {
+  const entry = log.snapshot().journal[expected.seq - 1];
+  if (!entry) return [{ message: `the journal ends before entry ${expected.seq}, which an earlier export vouched for: entries were removed` }];
+  return entry.hash === expected.hash ? [] : [{ message: `journal entry ${expected.seq} differs from the one an earlier export vouched for: the journal was rewritten` }];
+}
+
+/**
+ * The writable open puts committed images still in their temp files in place; then the files no
+ * capture refers to, and that are still there, are moved aside.
+ */
+async function repairLog(dataDir: string, key: Buffer | undefined, { unreferenced, pending }: { unreferenced: string[]; pending: string[] }): Promise<Check> {
   let log: SessionLog | undefined;
   try {
     log = await SessionLog.open(dataDir, { key });
-    const moves = await log.moveAside(files);
-    return { name: 'repair', status: 'ok', detail: `moved ${moves.length} file(s) no capture refers to into ${path.join(dataDir, UNREFERENCED_FOLDER)} (nothing deleted; the journal records the move)` };
+    const placed = (await Promise.all(pending.map((image) => exists(path.join(dataDir, image))))).filter(Boolean).length;
+    // a file gone since the check was put in place by the open, or moved by another repair
+    const present = await Promise.all(unreferenced.map((file) => exists(path.join(dataDir, file))));
+    const moves = await log.moveAside(unreferenced.filter((_, i) => present[i]));
+    return { name: 'repair', status: 'ok', detail: describeRepair(dataDir, placed, moves.length) };
   } catch (error) {
     return { name: 'repair', status: 'fail', detail: (error as Error).message };
   } finally {
     await log?.close();
   }
 }
+
+function describeRepair(dataDir: string, placed: number, moved: number): string {
+  const parts = [
+    ...(placed > 0 ? [`put ${placed} committed image(s) in place`] : []),
+    ...(moved > 0 || placed === 0 ? [`moved ${moved} file(s) no capture refers to into ${path.join(dataDir, UNREFERENCED_FOLDER)} (nothing deleted; the journal records the move)`] : []),
+  ];
+  return parts.join('; ');
+}
+
+const exists = (file: string) => lstat(file).then(() => true, () => false);
 
 async function checkSessionLog(dataDir: string): Promise<Check> {
   const file = path.join(dataDir, 'dermacam.db');

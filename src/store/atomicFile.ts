@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fsPromises from 'node:fs/promises';
 import path from 'node:path';
+import { readRegularFile } from '../regularFile.js';
 
 /** The file-system calls the store makes, so tests can inject failures (full disk, I/O errors). */
-export type FileSystem = Pick<typeof fsPromises, 'open' | 'rename' | 'link' | 'unlink' | 'mkdir' | 'readdir'>;
+export type FileSystem = Pick<typeof fsPromises, 'open' | 'rename' | 'link' | 'unlink' | 'mkdir' | 'readdir' | 'lstat'>;
 
 export const TEMP_SUFFIX = '.partial';
 
@@ -19,6 +20,12 @@ export function tempFileWriter(name: string): number | undefined {
 /** The file a temp file of ours stands in for: its name without the writer's suffix. */
 export function tempFileTarget(name: string): string {
   return name.replace(TEMP_NAME, '');
+}
+
+/** Whether a file holds exactly the bytes with this sha256: a temp file's content, not the pid in its name, tells whose it is. */
+export async function holdsBytes(file: string, sha256: string): Promise<boolean> {
+  const bytes = await readRegularFile(file, { followLinks: false }).catch(() => undefined);
+  return bytes !== undefined && createHash('sha256').update(bytes).digest('hex') === sha256;
 }
 
 /** Writes and flushes `data` to a new temp file beside `file`; returns the temp file's path. */
@@ -43,7 +50,7 @@ export async function writeTempFile(fs: FileSystem, file: string, data: Uint8Arr
  * fails, the temp file is left for the caller.
  */
 export async function publishTempFile(fs: FileSystem, temp: string, file: string, { replace = true } = {}): Promise<void> {
-  if (replace) await fs.rename(temp, file);
+  if (replace) await fs.rename(temp, file).catch((error: unknown) => putInPlaceElsewhere(fs, error, file));
   else {
     await fs.link(temp, file); // fails when the file exists, atomically
     await fs.unlink(temp);
@@ -54,6 +61,17 @@ export async function publishTempFile(fs: FileSystem, temp: string, file: string
   } finally {
     await folder.close();
   }
+}
+
+/**
+ * A rename whose temp file is gone while the file is there: another process put it in place.
+ * A writable open of the log does that with a committed capture's temp file once its bytes
+ * match the capture's sha256, whatever pid its name gives (a pid says nothing after a reboot).
+ */
+async function putInPlaceElsewhere(fs: FileSystem, error: unknown, file: string): Promise<void> {
+  const tempGone = (error as NodeJS.ErrnoException).code === 'ENOENT';
+  const there = tempGone && (await fs.lstat(file).then(() => true, () => false));
+  if (!there) throw error;
 }
 
 /** Writes `file` so that it is either absent or complete, even across a crash. */

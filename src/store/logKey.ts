@@ -23,8 +23,14 @@ export async function readLogKey(env: NodeJS.ProcessEnv, dataDir: string): Promi
   if (key.length < 32) throw new StoreError(`The log key ${file} holds ${key.length} bytes; it needs at least 32 random bytes (head -c 32 /dev/urandom).`);
   if (((await stat(file)).mode & 0o077) !== 0) throw new StoreError(`The log key ${file} is readable by other users; make it private with chmod 600.`);
   const [keyReal, dataReal] = await Promise.all([realpath(file), realpath(dataDir).catch(() => path.resolve(dataDir))]);
-  if (!path.relative(dataReal, keyReal).startsWith('..')) {
+  if (isInside(dataReal, keyReal)) {
     throw new StoreError(`The log key ${file} lies inside the data folder, where it protects nothing; keep it elsewhere.`);
   }
   return key;
+}
+
+/** Whether `file` lies in `folder` or below it; both are real paths. A name like `..key` inside it is inside. */
+function isInside(folder: string, file: string): boolean {
+  const relative = path.relative(folder, file);
+  return relative === '' || (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative));
 }

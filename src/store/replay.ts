@@ -19,17 +19,17 @@ export function replayJournal(entries: readonly JournalEntry[]): ReplayedLog {
   const lesions = new Map<string, Lesion>();
   const problems: string[] = [];
   for (const entry of entries) {
-    const body = JSON.parse(entry.body) as Record<string, unknown>;
     const problem = (what: string) => problems.push(`journal entry ${entry.seq} (${entry.kind} ${entry.subject}) ${what}`);
-    if (entry.kind === 'session') {
+    const body = parseBody(entry.body);
+    if (!body) problem('has a body that is not a JSON object: it was edited');
+    else if (entry.kind === 'session') {
       if (sessions.has(entry.subject)) problem('starts a session that already exists');
       else sessions.set(entry.subject, { id: entry.subject, ...(body as Omit<SessionFields, 'id'>) });
     } else if (entry.kind === 'capture') {
       if (captures.has(entry.subject)) problem('logs a capture that already exists');
       else if (!sessions.has(body.session_id as string)) problem('logs a capture of a session that was never started');
       // fields added to captures later are null in the entries written before them
-      else captures.set(entry.subject, Object.fromEntries(CAPTURE_FIELDS.map((field) => [field, body[field] ?? null])) as unknown as Capture);
-      captures.get(entry.subject)!.id = entry.subject;
+      else captures.set(entry.subject, { ...(Object.fromEntries(CAPTURE_FIELDS.map((field) => [field, body[field] ?? null])) as unknown as Capture), id: entry.subject });
     } else if (entry.kind === 'lesion') {
       if (lesions.has(entry.subject)) problem('adds a lesion that already exists');
       else lesions.set(entry.subject, { id: entry.subject, ...(body as Omit<Lesion, 'id'>) });
@@ -46,6 +46,17 @@ export function replayJournal(entries: readonly JournalEntry[]): ReplayedLog {
     }
   }
   return { sessions, captures, lesions, problems };
+}
+
+/** An entry's body as the object every kind's fields are; undefined for anything else (not JSON, null, an array, a string...). */
+function parseBody(body: string): Record<string, unknown> | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
 }
 
 function pick(body: Record<string, unknown>, keys: string[]): Record<string, unknown> {

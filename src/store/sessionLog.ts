@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { UserError } from '../errors.js';
 import { makeFolders } from '../folders.js';
 import { appendAnchor, createAnchor } from './anchor.js';
-import { publishTempFile, tempFileTarget, tempFileWriter, writeTempFile, type FileSystem } from './atomicFile.js';
+import { holdsBytes, publishTempFile, tempFileTarget, tempFileWriter, writeTempFile, type FileSystem } from './atomicFile.js';
 import { appendEntry, journalHead, type JournalEntry, type JournalHead } from './journal.js';
 import { openDatabaseReadOnly, refuseForeignDatabase } from './openDatabase.js';
 import { destinationStatus, dueCaptures, recordDelivery, type DeliveryOutcome, type DestinationStatus, type WaitingCapture } from './outbox.js';
@@ -22,6 +22,9 @@ export const DATABASE_FILE = 'dermacam.db';
 
 /** Where `doctor --verify --repair` moves files that no row refers to; they are never deleted. */
 export const UNREFERENCED_FOLDER = 'unreferenced';
+
+/** A session's id, which names its folder: `<yyyymmdd>-<hhmmss>-<random hex>[-<n>]`, as startSession makes it. */
+export const SESSION_ID_PATTERN = /^\d{8}-\d{6}-[0-9a-f]+(?:-\d+)?$/;
 
 /**
  * A pseudonym for a session begun without a patient reference: random (48 bits), so that two devices
@@ -451,23 +454,26 @@ export class SessionLog {
   }
 
   /**
-   * Image temp files whose writer is gone: the image of a committed capture is put in place (the
-   * crash came between the commit and the rename); any other is removed, its row never committed.
-   * Only ours (named with their writer's pid), only in the session folders, and only when that
-   * writer is gone: another process may be writing one at this moment.
+   * Image temp files left behind. One that holds a committed capture's missing image is put in
+   * place (the crash came between the commit and the rename), whatever pid its name gives: after
+   * a reboot that pid may run again, and a live writer's rename copes with it being done. Any
+   * other is removed once its writer is gone, its row never committed. Only ours (named with
+   * their writer's pid), only in the session folders.
    */
   private async finishInterruptedWrites(): Promise<void> {
-    const committed = this.db.prepare('SELECT 1 FROM captures WHERE image_path = ? AND withdrawn_at IS NULL');
+    const committed = this.db.prepare('SELECT image_sha256 FROM captures WHERE image_path = ? AND withdrawn_at IS NULL');
     for (const { id } of this.db.prepare('SELECT id FROM sessions').all() as { id: string }[]) {
       const folder = path.join(this.dataDir, id);
       const names = await this.deps.fs.readdir(folder).catch(() => [] as string[]);
       for (const name of names) {
         const writer = tempFileWriter(name);
-        if (writer === undefined || isAlive(writer)) continue;
+        if (writer === undefined) continue;
         const target = tempFileTarget(name);
         const temp = path.join(folder, name);
-        if (committed.get(path.join(id, target)) && !names.includes(target)) await publishTempFile(this.deps.fs, temp, path.join(folder, target)).catch(() => undefined);
-        else await this.deps.fs.unlink(temp).catch(() => undefined);
+        const row = committed.get(path.join(id, target)) as { image_sha256: string } | undefined;
+        if (row && !names.includes(target)) {
+          if (await holdsBytes(temp, row.image_sha256)) await publishTempFile(this.deps.fs, temp, path.join(folder, target), { replace: false }).catch(() => undefined);
+        } else if (!isAlive(writer)) await this.deps.fs.unlink(temp).catch(() => undefined);
       }
     }
   }

@@ -3,17 +3,24 @@ import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readRegularFile } from '../regularFile.js';
-import { readAnchor } from './anchor.js';
+import { newestAnchored, readAnchor } from './anchor.js';
 import { tempFileTarget, tempFileWriter } from './atomicFile.js';
 import { entryHash, entryMac, GENESIS_HASH, type JournalEntry, type JournalHead } from './journal.js';
-import { CAPTURE_FIELDS, LESION_FIELDS, SESSION_FIELDS } from './records.js';
+import { CAPTURE_FIELDS, LESION_FIELDS, SESSION_FIELDS, type Capture } from './records.js';
 import { replayJournal } from './replay.js';
-import { isAlive, UNREFERENCED_FOLDER, type LogSnapshot, type SessionLog } from './sessionLog.js';
+import { SESSION_ID_PATTERN, UNREFERENCED_FOLDER, type LogSnapshot, type SessionLog } from './sessionLog.js';
 
 export interface Finding {
   message: string;
   /** A file that no capture refers to, relative to the data folder: `doctor --verify --repair` moves it aside. */
   unreferenced?: string;
+}
+
+/** Something worth knowing that is not tampering. */
+export interface Note {
+  message: string;
+  /** A committed capture's image, relative to the data folder, still in its temp file: a writable open puts it in place. */
+  pendingImage?: string;
 }
 
 export interface VerifyReport {
@@ -24,6 +31,7 @@ export interface VerifyReport {
   /** Whether MACs were checked (a log key was given). */
   keyed: boolean;
   findings: Finding[];
+  notes: Note[];
 }
 
 export interface VerifyOptions {
@@ -32,26 +40,31 @@ export interface VerifyOptions {
   settleMs?: number;
 }
 
+type Anchor = NonNullable<Awaited<ReturnType<typeof readAnchor>>>;
+
 /**
  * Checks everything the log can vouch for: the journal's links (and MACs, with the key), that
  * the tables hold exactly what the journal adds up to, that the anchor's heads are in the
- * journal, every image's sha256, and that no file in a session folder lacks a row.
+ * journal, every image's sha256, and that no file in a session folder lacks a row. Whatever
+ * the data folder holds, the answer is findings, never an exception.
  */
 export async function verifySessionLog(log: SessionLog, { key, settleMs = 1000 }: VerifyOptions = {}): Promise<VerifyReport> {
   // read before the rows: the anchor and the images are written before the rows they vouch for are visible
-  const anchor = await readAnchor(log.dataDir);
-  const files = await listSessionFiles(log.dataDir);
+  const anchor = await readAnchor(log.dataDir).catch((error: Error) => error);
+  const listing = await listDataFolder(log);
   const snapshot = log.snapshot();
   const findings = [...checkJournal(snapshot.journal, key), ...checkTables(snapshot)];
-  findings.push(...checkAnchor(snapshot.journal, anchor));
-  findings.push(...(await checkImages(log, snapshot)));
-  findings.push(...(await findUnreferenced(log, files, snapshot, settleMs)));
+  findings.push(...(anchor instanceof Error ? [{ message: `the anchor file cannot be read: ${anchor.message}` }] : checkAnchor(snapshot.journal, anchor)));
+  const images = await checkImages(log, snapshot);
+  findings.push(...listing.findings, ...images.findings);
+  findings.push(...(await findUnreferenced(log, listing.files, snapshot, settleMs)));
   return {
     head: snapshot.journal.at(-1) ?? { seq: 0, hash: GENESIS_HASH },
     captures: snapshot.captures.length,
-    anchored: Math.max(0, ...(anchor?.heads.map((head) => head.seq) ?? [])),
+    anchored: anchor instanceof Error ? 0 : newestAnchored(anchor?.heads ?? []),
     keyed: key !== undefined,
     findings,
+    notes: [...images.notes, ...listing.notes],
   };
 }
 
@@ -104,77 +117,145 @@ function checkTables({ journal, sessions, captures, lesions }: LogSnapshot): Fin
   return findings;
 }
 
-function checkAnchor(journal: readonly JournalEntry[], anchor: Awaited<ReturnType<typeof readAnchor>>): Finding[] {
+function checkAnchor(journal: readonly JournalEntry[], anchor: Anchor | undefined): Finding[] {
   if (!anchor) return journal.length > 0 ? [{ message: 'the anchor file dermacam.anchor is missing: nothing vouches that the newest entries are all there' }] : [];
   const findings: Finding[] = [];
   if (anchor.badLines > 0) findings.push({ message: `the anchor file has ${anchor.badLines} line(s) that are not "<entry> <hash>": it was edited` });
-  const newest = Math.max(0, ...anchor.heads.map((head) => head.seq));
+  const newest = newestAnchored(anchor.heads);
   if (newest > journal.length) findings.push({ message: `the journal ends at entry ${journal.length}, but the anchor saw entry ${newest}: the newest entries were removed` });
   const rewritten = anchor.heads.find((head) => head.seq <= journal.length && journal[head.seq - 1]!.hash !== head.hash);
   if (rewritten) findings.push({ message: `journal entry ${rewritten.seq} is not the one the anchor saw: the journal was rewritten` });
   return findings;
 }
 
-async function checkImages(log: SessionLog, { captures }: LogSnapshot): Promise<Finding[]> {
+async function checkImages(log: SessionLog, { captures }: LogSnapshot): Promise<{ findings: Finding[]; notes: Note[] }> {
   const findings: Finding[] = [];
+  const notes: Note[] = [];
   for (const capture of captures) {
     if (capture.withdrawn_at !== null) continue; // its image was deleted; a leftover is found as unreferenced
-    const file = path.join(log.dataDir, capture.image_path);
+    const imagePath = String(capture.image_path);
+    const file = path.join(log.dataDir, imagePath);
     const read = () => readRegularFile(file, { followLinks: false });
     let image: Buffer;
     try {
       image = await read();
     } catch (error) {
-      // withdrawn since the snapshot (the withdrawal commits, then deletes the image), or just committed (the image is renamed into place next)
+      // withdrawn since the snapshot (the withdrawal commits, then deletes the image), or committed but not yet renamed into place
       if (log.captures(capture.session_id).find((row) => row.id === capture.id)?.withdrawn_at) continue;
-      if (await beingPutInPlace(file)) continue;
+      const temp = await committedTempFile(log.dataDir, capture);
+      if (temp) {
+        notes.push({ message: `capture ${capture.id}: its image ${imagePath} is committed but still in its temporary file ${path.basename(temp)}: the app's next writable open, or doctor --verify --repair, puts it in place`, pendingImage: imagePath });
+        continue;
+      }
       // or renamed into place between the read and the look for its temp file: then it is there now
       const now = await read().catch(() => undefined);
       if (!now) {
-        findings.push({ message: `capture ${capture.id}: its image ${capture.image_path} cannot be checked: ${(error as Error).message}` });
+        findings.push({ message: `capture ${capture.id}: its image ${imagePath} ${await describeUnreadable(file, error as Error)}` });
         continue;
       }
       image = now;
     }
-    if (createHash('sha256').update(image).digest('hex') !== capture.image_sha256) {
-      findings.push({ message: `capture ${capture.id}: its image ${capture.image_path} was changed` });
+    if (sha256(image) !== capture.image_sha256) findings.push({ message: `capture ${capture.id}: its image ${imagePath} was changed` });
+  }
+  return { findings, notes };
+}
+
+async function describeUnreadable(file: string, error: Error): Promise<string> {
+  const missing = await lstat(file).then(() => false, (lstatError: NodeJS.ErrnoException) => lstatError.code === 'ENOENT');
+  return missing ? 'is missing' : `cannot be checked: ${error.message}`;
+}
+
+/**
+ * A temp file of ours beside a capture's missing image that holds exactly the image's bytes:
+ * the capture was committed and its image is renamed into place next (or was not, after a crash).
+ * Its content decides, not the pid in its name: pid 1 is always alive, and a reboot reuses pids.
+ */
+async function committedTempFile(dataDir: string, capture: Capture): Promise<string | undefined> {
+  const image = String(capture.image_path);
+  const folder = path.dirname(image);
+  const names = await readdir(path.join(dataDir, folder)).catch(() => [] as string[]);
+  for (const name of names) {
+    if (tempFileWriter(name) === undefined || tempFileTarget(name) !== path.basename(image)) continue;
+    const temp = path.join(folder, name);
+    if (await holdsImageOf(dataDir, temp, capture)) return temp;
+  }
+  return undefined;
+}
+
+async function holdsImageOf(dataDir: string, file: string, capture: Capture): Promise<boolean> {
+  const bytes = await readRegularFile(path.join(dataDir, file), { followLinks: false }).catch(() => undefined);
+  return bytes !== undefined && sha256(bytes) === capture.image_sha256;
+}
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+interface DataFolderListing {
+  /** The files of the session folders, relative to the data folder. */
+  files: string[];
+  /** Session folders that cannot be listed. */
+  findings: Finding[];
+  /** The folders left alone: they are not sessions (an export, a mount point's lost+found...). */
+  notes: Note[];
+}
+
+/**
+ * The files of the data folder's session folders: those of the log's sessions, and any other
+ * named as the log names sessions (a session whose rows were deleted). Other folders, and
+ * `unreferenced/`, are not the log's: they are left alone, and not even listed.
+ */
+async function listDataFolder(log: SessionLog): Promise<DataFolderListing> {
+  const listing: DataFolderListing = { files: [], findings: [], notes: [] };
+  let entries;
+  try {
+    entries = await readdir(log.dataDir, { withFileTypes: true });
+  } catch (error) {
+    listing.findings.push({ message: `the data folder ${log.dataDir} cannot be listed: ${(error as Error).message}` });
+    return listing;
+  }
+  const sessions = new Set(log.sessions().map((session) => session.id));
+  const others: string[] = [];
+  for (const entry of entries) {
+    if (!entry.isDirectory() || entry.name === UNREFERENCED_FOLDER) continue;
+    if (!sessions.has(entry.name) && !SESSION_ID_PATTERN.test(entry.name)) {
+      others.push(entry.name);
+      continue;
+    }
+    try {
+      for (const name of await readdir(path.join(log.dataDir, entry.name))) listing.files.push(path.join(entry.name, name));
+    } catch (error) {
+      listing.findings.push({ message: `the session folder ${entry.name} cannot be listed: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` });
     }
   }
-  return findings;
+  if (others.length > 0) listing.notes.push({ message: `left alone, as they are not session folders: ${others.sort().join(', ')}` });
+  return listing;
 }
 
-/** Whether a live writer holds a temp file for this image: it has committed the row and renames the image next. */
-async function beingPutInPlace(file: string): Promise<boolean> {
-  const names = await readdir(path.dirname(file)).catch(() => [] as string[]);
-  return names.some((name) => {
-    const writer = tempFileWriter(name);
-    return writer !== undefined && isAlive(writer) && tempFileTarget(name) === path.basename(file);
-  });
-}
-
-/** Files in the data folder's subfolders (the session folders), relative to it; `unreferenced/` is left out. */
-async function listSessionFiles(dataDir: string): Promise<string[]> {
-  const files: string[] = [];
-  for (const folder of await readdir(dataDir, { withFileTypes: true })) {
-    if (!folder.isDirectory() || folder.name === UNREFERENCED_FOLDER) continue;
-    for (const name of await readdir(path.join(dataDir, folder.name))) files.push(path.join(folder.name, name));
-  }
-  return files;
-}
-
+/**
+ * Files in session folders that no capture refers to. One that looks unreferenced may be a
+ * capture being written (its temp file before the commit), so those are looked at again after
+ * `settleMs`, against the rows as they are then.
+ */
 async function findUnreferenced(log: SessionLog, files: string[], snapshot: LogSnapshot, settleMs: number): Promise<Finding[]> {
-  const unreferenced = (captures: LogSnapshot['captures'], among: string[]) => {
-    const live = new Set(captures.filter((capture) => capture.withdrawn_at === null).map((capture) => capture.image_path));
-    return among.filter((file) => {
-      const writer = tempFileWriter(file);
-      return !live.has(file) && !(writer !== undefined && isAlive(writer)); // a live writer's temp file is work in progress
-    });
-  };
-  let candidates = unreferenced(snapshot.captures, files);
+  let candidates = await unreferencedAmong(log.dataDir, files, snapshot.captures);
   if (candidates.length > 0) {
     await sleep(settleMs);
     const present = await Promise.all(candidates.map((file) => lstat(path.join(log.dataDir, file)).then(() => true, () => false)));
-    candidates = unreferenced(log.captures(), candidates.filter((_, i) => present[i]));
+    candidates = await unreferencedAmong(log.dataDir, candidates.filter((_, i) => present[i]), log.captures());
   }
   return candidates.map((file) => ({ message: `${file} is in a session folder but no capture refers to it`, unreferenced: file }));
 }
+
+/** The files that are neither a live capture's image nor a committed capture's image still in its temp file. */
+async function unreferencedAmong(dataDir: string, files: string[], captures: Capture[]): Promise<string[]> {
+  const live = new Map(captures.filter((capture) => capture.withdrawn_at === null).map((capture) => [String(capture.image_path), capture]));
+  const unreferenced: string[] = [];
+  for (const file of files) {
+    if (live.has(file)) continue;
+    const waiting = tempFileWriter(file) === undefined ? undefined : live.get(path.join(path.dirname(file), tempFileTarget(path.basename(file))));
+    if (waiting && !(await exists(path.join(dataDir, String(waiting.image_path)))) && (await holdsImageOf(dataDir, file, waiting))) continue;
+    unreferenced.push(file);
+  }
+  return unreferenced;
+}
+
+const exists = (file: string) => lstat(file).then(() => true, () => false);
