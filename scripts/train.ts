@@ -41,7 +41,8 @@ import { fitPooledRules, POOLED_RULES } from './lib/pooledRules.js';
 import { exportRuntimes } from './lib/runtimeExport.js';
 import { SHARED_TRAINING_OPTIONS } from './lib/trainingOptions.js';
 import { writeTrainingReport } from './lib/trainingReport.js';
-import { paintDarkField, TRANSFORMS } from './lib/lesionTransforms.js';
+import { TRANSFORMS } from './lib/lesionTransforms.js';
+import { darkField, marking, type Square } from './lib/trainingArtefacts.js';
 import { classifierJudge, robustnessForCard, runRobustness } from './lib/robustness.js';
 import { limitedSample } from './lib/sample.js';
 
@@ -107,13 +108,9 @@ function dataManifestSha256(dataDir: string): string {
   return hash.digest('hex');
 }
 
-/**
- * A cached set whose pictures get a dark circular field, as the fine-tuning paints them: radius
- * 0.75-1.45 of half the side (1.41 blackens only the corners), centre up to 7.5% of the side away.
- */
-function framed(set: CachedPixelSet, random: () => number): CachedPixelSet {
-  const side = set.index.size;
-  const pixels = (row: number) => paintDarkField({ data: set.pixels(row), width: side, height: side }, 0.75 + 0.7 * random(), [(random() * 2 - 1) * 0.075, (random() * 2 - 1) * 0.075]);
+/** A cached set whose pictures get an artefact painted on, as the fine-tuning paints them. */
+function painted(set: CachedPixelSet, paint: (square: Square, random: () => number) => Uint8Array, random: () => number): CachedPixelSet {
+  const pixels = (row: number) => paint({ data: set.pixels(row), side: set.index.size }, random);
   return { index: set.index, pixels, input: (row) => normalise(pixels(row), set.index.spec) };
 }
 
@@ -225,12 +222,13 @@ async function trainModel(alpha: string, teacher: string | undefined): Promise<v
     const train: Float32Array[][] = [];
     for (const set of ['ham-train', 'isic-train'] as const) {
       train.push((await runOnCache(network, pixels[set]!, flips, sample(set, perSet), `hidden layer on ${set}`)).activations!);
-      // the model learnt from pictures with a dark field painted on (finetune.py), so they belong to what it knows
-      train.push((await runOnCache(network, framed(pixels[set]!, random), flips, sample(set, perSet / 2), `hidden layer on ${set}, framed`)).activations!);
+      // the model learnt from pictures with dark fields and markings painted on (finetune.py), so they belong to what it knows
+      train.push((await runOnCache(network, painted(pixels[set]!, darkField, random), flips, sample(set, perSet / 2), `hidden layer on ${set}, framed`)).activations!);
+      train.push((await runOnCache(network, painted(pixels[set]!, marking, random), flips, sample(set, perSet / 2), `hidden layer on ${set}, marked`)).activations!);
     }
     const trainActivations = flips.map((_, f) => Float32Array.from(train.flatMap((part) => [...part[f]!])));
     const units = decision.val.activations![0]!.length / pixels['ham-val']!.index.rows.length;
-    const fitted = fitOutOfDistribution(outDir, OOD_LAYER, trainActivations, decision.val.activations!, units, `${perSet} HAM10000 train + ${perSet} ISIC extra train images (seeded sample), and half as many again of each with a dark circular field painted on`);
+    const fitted = fitOutOfDistribution(outDir, OOD_LAYER, trainActivations, decision.val.activations!, units, `${perSet} HAM10000 train + ${perSet} ISIC extra train images (seeded sample), and half as many again of each with a dark circular field painted on, and half as many with a marking (vignette, ruler, pen ring or colour patch)`);
     const isicDistances = meanDistances(decision.isicVal.activations!, fitted.gaussian);
     const passes = (distances: number[]) => distances.filter((d) => d <= fitted.spec.threshold).length / distances.length;
     const measured = { ham_val_pass_rate: passes(fitted.valDistances), isic_val_pass_rate: passes(isicDistances) };
