@@ -1,10 +1,11 @@
+import { once } from 'node:events';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { appVersion } from '../appVersion.js';
-import { writeDicomExport } from '../dicom/dicomExport.js';
 import { UserError } from '../errors.js';
-import { capturesCsv } from '../store/csvExport.js';
+import { capturesCsvChunks } from '../store/csvExport.js';
 import { writeExportFile } from '../store/exportFile.js';
+import type { Capture, Lesion, Session, SessionLog } from '../store/sessionLog.js';
 import { DEFAULT_DATA_DIR, writeLine, type CommandIO } from './io.js';
 import { openExistingLog } from './openLog.js';
 
@@ -34,27 +35,72 @@ export async function exportCommand(argv: string[], io: CommandIO): Promise<numb
     if (chosen !== undefined && !sessions.some((session) => session.id === chosen)) {
       throw new UserError(`There is no session "${chosen}"; dermacam sessions lists them.`);
     }
-    const captures = log.captures(chosen);
-    if (captures.length === 0) {
-      writeLine(io.stderr, chosen === undefined ? 'The log holds no captures yet; nothing was exported.' : `Session ${chosen} holds no captures; nothing was exported.`);
-      return 1;
-    }
-    const head = log.head();
-    if (values.dicom) {
-      const { written, withdrawn, dicomDir } = await writeDicomExport(log, values.dicom, captures, { appVersion: await appVersion(), replace: values.force });
-      const left = withdrawn > 0 ? ` (${withdrawn} withdrawn ${withdrawn === 1 ? 'capture' : 'captures'} left out)` : '';
-      writeLine(io.stderr, `Wrote ${written.length} DICOM ${written.length === 1 ? 'file' : 'files'} to ${values.dicom}${left}.`);
-      writeLine(io.stderr, dicomDir.made ? `Indexed the folder in ${path.join(values.dicom, 'DICOMDIR')}.` : `No DICOMDIR was made: ${dicomDir.why}; the files are complete without it.`);
-    } else {
-      const csv = capturesCsv(sessions, captures, log.lesions());
-      if (values.out) await writeExportFile(values.out, csv, { replace: values.force });
-      else io.stdout.write(csv);
-      if (values.out) writeLine(io.stderr, `Wrote ${captures.length} captures to ${values.out}.`);
-    }
     // kept with the export, the head lets dermacam doctor --verify later show that no entry up to it was removed
+    const head = log.head();
+    const captures = log.iterateCaptures(chosen);
+    try {
+      const first = captures.next();
+      if (first.done) {
+        writeLine(io.stderr, chosen === undefined ? 'The log holds no captures yet; nothing was exported.' : `Session ${chosen} holds no captures; nothing was exported.`);
+        return 1;
+      }
+      const all = withFirst(first.value, captures);
+      if (values.dicom) await exportDicom(log, values.dicom, all, values.force, io);
+      else await exportCsv(sessions, all, log.lesions(), values, io);
+    } finally {
+      captures.return?.();
+    }
     writeLine(io.stderr, `Log head: entry ${head.seq}, sha256 ${head.hash}.`);
     return 0;
   } finally {
     await log.close();
   }
+}
+
+/** The items of an iterator of which the first has been taken already. */
+function* withFirst<T>(first: T, rest: IterableIterator<T>): Generator<T> {
+  yield first;
+  yield* rest;
+}
+
+async function exportDicom(log: SessionLog, dir: string, captures: Iterable<Capture>, replace: boolean, io: CommandIO): Promise<void> {
+  // loaded only here: sharp and dcmjs add 25 MB to a process that exports CSV
+  const { writeDicomExport } = await import('../dicom/dicomExport.js');
+  const { written, withdrawn, dicomDir } = await writeDicomExport(log, dir, captures, { appVersion: await appVersion(), replace });
+  const left = withdrawn > 0 ? ` (${withdrawn} withdrawn ${withdrawn === 1 ? 'capture' : 'captures'} left out)` : '';
+  writeLine(io.stderr, `Wrote ${written.length} DICOM ${written.length === 1 ? 'file' : 'files'} to ${dir}${left}.`);
+  writeLine(io.stderr, dicomDir.made ? `Indexed the folder in ${path.join(dir, 'DICOMDIR')}.` : `No DICOMDIR was made: ${dicomDir.why}; the files are complete without it.`);
+}
+
+/** The CSV, written as the captures are read: to --out (whole or not at all), or to stdout. */
+async function exportCsv(sessions: Session[], captures: Iterable<Capture>, lesions: Lesion[], { out, force }: { out?: string; force: boolean }, io: CommandIO): Promise<void> {
+  let count = 0;
+  const chunks = capturesCsvChunks(sessions, counted(captures, () => count++), lesions);
+  if (out === undefined) return writeChunks(io.stdout, chunks);
+  await writeExportFile(out, chunks, { replace: force });
+  writeLine(io.stderr, `Wrote ${count} captures to ${out}.`);
+}
+
+/** The items, calling `onEach` as each is taken. */
+function* counted<T>(items: Iterable<T>, onEach: () => void): Generator<T> {
+  for (const item of items) {
+    onEach();
+    yield item;
+  }
+}
+
+/**
+ * Writes chunks to a stream, waiting for it to drain when its buffer is full, so that a slow reader
+ * never makes the export pile up in memory. A reader that has gone (`export | head`) ends the
+ * writing quietly, as it ends any filter's; any other failure of the stream is thrown.
+ */
+async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterable<string>): Promise<void> {
+  let failure: NodeJS.ErrnoException | undefined;
+  // left in place: an error reported after the last write must not end the process with a stack trace
+  stream.on('error', (error: NodeJS.ErrnoException) => (failure ??= error));
+  for (const chunk of chunks) {
+    if (!stream.write(chunk)) await once(stream, 'drain').catch(() => undefined); // the listener above keeps the error
+    if (failure) break;
+  }
+  if (failure && failure.code !== 'EPIPE') throw failure;
 }

@@ -48,12 +48,13 @@ export async function objectOf(log: SessionLog, logIdentity: string, session: Se
  * Writes captures as a DICOM file set: `<dir>/DICOM/<session>/<capture>` (names from `fileSetName`),
  * each file private (0600) and whole or absent, indexed by `<dir>/DICOMDIR` where `makeDicomDir`
  * can make one. An existing file is replaced only with `replace`: the same capture always gives the
- * same object, so a second export changes nothing a PACS would see.
+ * same object, so a second export changes nothing a PACS would see. The captures are taken one at
+ * a time, so that they may come straight from the log (`iterateCaptures`).
  */
 export async function writeDicomExport(
   log: SessionLog,
   dir: string,
-  captures: Capture[],
+  captures: Iterable<Capture>,
   { appVersion, replace = false, makeDicomDir = dcmtkDicomDir() }: { appVersion: string; replace?: boolean; makeDicomDir?: DicomDirMaker },
 ): Promise<DicomExportResult> {
   const sessions = new Map(log.sessions().map((session) => [session.id, session]));
