@@ -133,10 +133,12 @@ export interface VerifyRequest {
   dataDir: string;
   repair: boolean;
   expectedHead?: ExpectedHead;
+  /** How long to wait for captures that may be committing (verifySessionLog's default when left out). */
+  settleMs?: number;
 }
 
 /** What `doctor --verify` says of the session log: the open, every finding, the head, and with `repair` what was repaired. */
-export async function checkLog({ dataDir, repair, expectedHead }: VerifyRequest): Promise<Check[]> {
+export async function checkLog({ dataDir, repair, expectedHead, settleMs }: VerifyRequest): Promise<Check[]> {
   if (!existsSync(path.join(dataDir, DATABASE_FILE))) return [{ name: 'log', status: 'absent', detail: 'no session log to verify' }];
   let key: Buffer | undefined;
   let log: SessionLog;
@@ -149,7 +151,7 @@ export async function checkLog({ dataDir, repair, expectedHead }: VerifyRequest)
   let report: VerifyReport;
   let findings: Finding[];
   try {
-    report = await verifySessionLog(log, { key });
+    report = await verifySessionLog(log, { key, settleMs });
     findings = [...report.findings, ...(expectedHead ? checkExpectedHead(log, expectedHead) : [])];
   } catch (error) {
     // every case known is a finding of its own; this keeps an unforeseen one a finding too, not a crash
