@@ -6,9 +6,10 @@ import { Writable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportCommand } from '../src/commands/export.js';
-import { capturesCsv, capturesCsvChunks, CSV_COLUMNS } from '../src/store/csvExport.js';
+import { capturesCsv, capturesCsvChunks, CSV_COLUMNS, neutraliseCell } from '../src/store/csvExport.js';
 import { writeExportFile } from '../src/store/exportFile.js';
 import { SessionLog, type Capture, type CaptureResult } from '../src/store/sessionLog.js';
+import { escapeControlCharacters } from '../src/text.js';
 import { runCli } from './helpers/cli.js';
 import { CLI } from './helpers/paths.js';
 
@@ -17,6 +18,8 @@ const result: CaptureResult = {
   p_malignant: 0.2, label: 'benign', threshold: 0.3, model_name: 'm', model_sha256: 'a'.repeat(64),
   backend: 'wasm', latency_ms: 10, quality: { ok: true, reasons: [] },
 };
+/** Every C0 and C1 control character, DEL included. */
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** A log of `count` captures in two sessions, each with a long camera path: many chunks of CSV rows, and many times a pipe's buffer. */
 async function makeLog(count: number): Promise<string> {
@@ -127,5 +130,41 @@ describe('CSV chunks', () => {
     })();
     await expect(writeExportFile(broken, failing)).rejects.toThrow(/^The export was not written: .*No file was left at /);
     expect(readdirSync(folder)).toEqual(['whole.csv']);
+  });
+});
+
+describe('control characters in an export', () => {
+  it('reach neither stdout nor the file raw: escaped as in messages, line feeds and tabs kept, formulas still neutralised', async () => {
+    const dir = tempDir('dermacam-export-controls-');
+    const log = await SessionLog.open(dir);
+    const session = await log.startSession('op\u0007erator', '=HYPERLINK("x")');
+    const capture = await log.addCapture(session.id, Buffer.from('jpeg'), { ...result, camera: 'file:/tmp/\u001b[31mred\u009b2J\u007f.jpg' });
+    await log.annotate(capture.id, { note: 'line one\nline two\tafter a tab\roverwritten' });
+    await log.close();
+
+    const printed = await runCli(['export', '--all', '--data-dir', dir]);
+    expect(printed.code).toBe(0);
+    // the only control characters left: the CRLF record ends, and the note's line feed and tab
+    expect(printed.stdout.replaceAll('\r\n', '').replace('line one\nline two\tafter', '')).not.toMatch(CONTROLS);
+    const [row] = parse(printed.stdout, { columns: true }) as Record<string, string>[];
+    expect(row).toMatchObject({
+      camera: 'file:/tmp/\\u001b[31mred\\u009b2J\\u007f.jpg',
+      operator: 'op\\u0007erator',
+      note: 'line one\nline two\tafter a tab\\roverwritten',
+      patient_ref: `'=HYPERLINK("x")`,
+    });
+    const out = path.join(dir, 'export.csv');
+    await runCli(['export', '--all', '--out', out, '--data-dir', dir]);
+    expect(readFileSync(out, 'utf8')).toBe(printed.stdout);
+  });
+
+  it('cannot start a formula: a leading tab still gets the apostrophe, a leading carriage return is escaped', () => {
+    expect(neutraliseCell('\t=1+1')).toBe("'\t=1+1");
+    expect(neutraliseCell('\r=1+1')).toBe('\\r=1+1');
+    expect(neutraliseCell('\u001b=1+1')).toBe('\\u001b=1+1');
+  });
+
+  it('are escaped in messages too, DEL and C1 (CSI is U+009B) included, which JSON leaves raw', () => {
+    expect(escapeControlCharacters('a\u001bb\u009bc\u007fd\ne\u00e9')).toBe('a\\u001bb\\u009bc\\u007fd\\ne\u00e9');
   });
 });

@@ -1,5 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import { localTime } from '../localTime.js';
+import { escapeControlCharacters } from '../text.js';
 import type { Capture, Lesion, Session } from './sessionLog.js';
 
 export const CSV_COLUMNS = [
@@ -20,14 +21,25 @@ const ROWS_PER_CHUNK = 100;
 const round = (value: number | null, digits: number) => (value === null ? null : Number(value.toFixed(digits)));
 
 /**
- * A cell that a spreadsheet would run as a formula (starting with = + - @, or a tab or carriage
- * return) gets a leading apostrophe. Numbers are written as numbers and left alone.
+ * Control characters other than a line feed or a tab. They are written as escapes (ESC as \u001b)
+ * in every export, file or stdout alike, so that `export > file.csv` and `--out file.csv` give the same
+ * bytes: such a character has no place in a clinical record (the app removes them from typed text;
+ * they come from a camera path or a hand-edited log), and raw it would steer the terminal that
+ * shows the export. A lone carriage return is escaped too: it could overwrite a line already shown.
+ * Line feeds stay, quoted, as CSV allows: notes may have several lines.
+ */
+const TERMINAL_CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * A cell that a spreadsheet would run as a formula (starting with = + - @ or a tab) gets a leading
+ * apostrophe; a leading carriage return, the other such start, is escaped with the other control
+ * characters (see TERMINAL_CONTROLS). Numbers are written as numbers and left alone.
  */
 export function neutraliseCell(value: unknown): string | number {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') return value;
-  const text = String(value);
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  const text = String(value).replace(TERMINAL_CONTROLS, (character) => escapeControlCharacters(character));
+  return /^[=+\-@\t]/.test(text) ? `'${text}` : text;
 }
 
 /** One capture's row: its fields, its session's and its lesion's label, in CSV_COLUMNS order. */
