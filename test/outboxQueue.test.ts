@@ -1,28 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeOutbox } from '../src/outbox/status.js';
 import { DeliveryError } from '../src/outbox/delivery.js';
 import { deliverDue, retryDelayMs, type Route } from '../src/outbox/sender.js';
-import { SessionLog, type CaptureResult } from '../src/store/sessionLog.js';
-import { readFileSync } from 'node:fs';
-import { FIXTURES } from './helpers/paths.js';
-
-const result: CaptureResult = {
-  p_malignant: 0.2, label: 'benign', threshold: 0.166, model_name: 'm', model_sha256: 'a'.repeat(64), backend: 'onnx', latency_ms: 1, quality: { ok: true, reasons: [] },
-};
-const jpeg = readFileSync(path.join(FIXTURES, 'ISIC_0024358.jpg'));
-
-/** A log at a clock the test moves, with `count` captures. */
-async function logWith(count: number) {
-  let now = new Date('2026-11-27T10:00:00Z');
-  const log = await SessionLog.open(mkdtempSync(path.join(os.tmpdir(), 'dermacam-queue-')), { now: () => now });
-  const session = await log.startSession('op', 'PT-1');
-  const captures = [];
-  for (let i = 0; i < count; i++) captures.push(await log.addCapture(session.id, jpeg, result));
-  return { log, captures, clock: { now: () => now, advance: (ms: number) => (now = new Date(now.getTime() + ms)) } };
-}
+import { outboxLogWith as logWith } from './helpers/outboxLog.js';
 
 /** A destination that records what it was sent and fails while `down` says so. */
 function fakeRoute(name: string, down: () => boolean | string) {
@@ -33,6 +13,7 @@ function fakeRoute(name: string, down: () => boolean | string) {
       const failure = down();
       if (failure) throw new DeliveryError(typeof failure === 'string' ? failure : 'Nothing answers at pacs:104 (connection refused).');
       sent.push(uid);
+      return {};
     },
   };
   return { route, sent };
@@ -44,14 +25,14 @@ describe('the outbox queue', () => {
     await log.withdrawCapture(captures[3]!.id, 'retake');
     let down = true;
     const { route, sent } = fakeRoute('pacs', () => down);
-    expect(await deliverDue(log, [route], { appVersion: '0.1.0', now: clock.now })).toEqual({ sent: 0, failed: 1 });
+    expect(await deliverDue(log, [route], { appVersion: '0.1.0', now: clock.now })).toEqual({ sent: 0, failed: 1, refused: 0 });
     expect(log.deliveryStatus('pacs')).toMatchObject({ sent: 0, waiting: 3, failing: 1, lastError: 'Nothing answers at pacs:104 (connection refused).' });
     down = false;
-    expect(await deliverDue(log, [route], { appVersion: '0.1.0', now: clock.now })).toEqual({ sent: 0, failed: 0 }); // still waiting out its retry time
+    expect(await deliverDue(log, [route], { appVersion: '0.1.0', now: clock.now })).toEqual({ sent: 0, failed: 0, refused: 0 }); // still waiting out its retry time
     clock.advance(retryDelayMs(1));
-    expect(await deliverDue(log, [route], { appVersion: '0.1.0', now: clock.now })).toEqual({ sent: 3, failed: 0 });
+    expect(await deliverDue(log, [route], { appVersion: '0.1.0', now: clock.now })).toEqual({ sent: 3, failed: 0, refused: 0 });
     expect(new Set(sent).size).toBe(3);
-    expect(await deliverDue(log, [route], { appVersion: '0.1.0', now: clock.now })).toEqual({ sent: 0, failed: 0 });
+    expect(await deliverDue(log, [route], { appVersion: '0.1.0', now: clock.now })).toEqual({ sent: 0, failed: 0, refused: 0 });
     expect(log.deliveryStatus('pacs')).toMatchObject({ sent: 3, waiting: 0, failing: 0 });
     await log.close();
   });
@@ -62,7 +43,7 @@ describe('the outbox queue', () => {
     const { route, sent } = fakeRoute('pacs', () => (tries++ === 0 ? 'pacs refused the picture (C-STORE status 0xa900).' : false));
     await deliverDue(log, [route], { appVersion: '0.1.0', now: clock.now }); // the oldest fails
     clock.advance(retryDelayMs(1));
-    expect(await deliverDue(log, [route], { appVersion: '0.1.0', now: clock.now })).toEqual({ sent: 3, failed: 0 });
+    expect(await deliverDue(log, [route], { appVersion: '0.1.0', now: clock.now })).toEqual({ sent: 3, failed: 0, refused: 0 });
     expect(sent).toHaveLength(3);
     await log.close();
   });
@@ -72,8 +53,8 @@ describe('the outbox queue', () => {
     expect(describeOutbox([])).toBeUndefined();
     expect(
       describeOutbox([
-        { name: 'web', sent: 5, waiting: 0, failing: 0 },
-        { name: 'dimse', sent: 1, waiting: 2, failing: 2, lastError: 'Nothing answers at pacs:104 (connection refused).' },
+        { name: 'web', sent: 5, waiting: 0, failing: 0, needsAttention: 0, warned: 0 },
+        { name: 'dimse', sent: 1, waiting: 2, failing: 2, lastError: 'Nothing answers at pacs:104 (connection refused).', needsAttention: 0, warned: 0 },
       ]),
     ).toBe('web: all sent · dimse: 2 waiting (Nothing answers at pacs:104 (connection refused))');
   });

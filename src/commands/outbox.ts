@@ -3,13 +3,16 @@ import { parseArgs } from 'node:util';
 import { appVersion } from '../appVersion.js';
 import { localTime } from '../localTime.js';
 import { CONFIG_FILE, readDestinations, type Destination } from '../outbox/config.js';
-import { deliverDue, routeTo } from '../outbox/sender.js';
+import { deliverTo, routeTo, type Route } from '../outbox/sender.js';
+import { nextTryFrom, type DestinationStatus } from '../store/outbox.js';
+import type { SessionLog } from '../store/sessionLog.js';
 import { DEFAULT_DATA_DIR, writeLine, type CommandIO } from './io.js';
 import { openExistingLog } from './openLog.js';
 
 /**
  * `dermacam outbox [--retry] [--config <file>] [--data-dir <dir>]`: how each PACS destination stands;
- * with --retry, sends every waiting capture now, whatever its retry time. Exit 1 while any capture still waits.
+ * with --retry, puts back what destinations refused and sends every waiting capture now, whatever its retry
+ * time. Exit 1 while any capture still waits or needs attention.
  */
 export async function outboxCommand(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parseArgs({
@@ -27,25 +30,41 @@ export async function outboxCommand(argv: string[], io: CommandIO): Promise<numb
   if (!log) return 1;
   try {
     if (values.retry) {
-      const routes = destinations.map((destination) => routeTo(destination));
       const version = await appVersion();
-      // pass after pass while pictures still go out; a destination that fails is left until the next run
-      for (;;) {
-        const { sent } = await deliverDue(log, routes, { appVersion: version, ignoreBackoff: true });
-        if (sent === 0) break;
-      }
+      await Promise.all(destinations.map((destination) => retryAll(log, routeTo(destination), version)));
     }
-    let waiting = 0;
+    let unsent = 0;
     for (const destination of destinations) {
       const status = log.deliveryStatus(destination.name);
-      waiting += status.waiting;
-      const failure = status.failing > 0 && status.lastError ? ` Last failure: ${status.lastError} Next try ${localTime(status.nextTryAt!).slice(0, 19).replace('T', ' ')}.` : '';
-      writeLine(io.stdout, `${destination.name} (${describeDestination(destination)}): ${status.sent} sent, ${status.waiting} waiting.${failure}`);
+      unsent += status.waiting + status.needsAttention;
+      writeLine(io.stdout, `${destination.name} (${describeDestination(destination)}): ${status.sent} sent, ${status.waiting} waiting.${describeProblems(status)}`);
     }
-    return waiting === 0 ? 0 : 1;
+    return unsent === 0 ? 0 : 1;
   } finally {
     await log.close();
   }
+}
+
+/** Puts back what the destination refused, then pass after pass while pictures still go; a destination that fails is left until the next run. */
+async function retryAll(log: SessionLog, route: Route, version: string): Promise<void> {
+  await log.requeueRefused(route.destination.name);
+  for (;;) {
+    const { sent, failed, refused } = await deliverTo(log, route, { appVersion: version, ignoreBackoff: true });
+    if (failed > 0 || sent + refused === 0) return;
+  }
+}
+
+function describeProblems(status: DestinationStatus): string {
+  const parts: string[] = [];
+  if (status.failing > 0 && status.lastError) {
+    const nextTry = localTime(nextTryFrom(status.nextTryAt!, new Date()).toISOString()).slice(0, 19).replace('T', ' ');
+    parts.push(`Last failure: ${status.lastError} Next try ${nextTry}.`);
+  }
+  if (status.needsAttention > 0) {
+    parts.push(`${status.needsAttention} refused for good, which need${status.needsAttention === 1 ? 's' : ''} attention: ${status.lastRefusal} "dermacam outbox --retry" sends them again.`);
+  }
+  if (status.warned > 0) parts.push(`${status.warned} stored with a warning: ${status.lastWarning}`);
+  return parts.map((part) => ` ${part}`).join('');
 }
 
 function describeDestination(destination: Destination): string {

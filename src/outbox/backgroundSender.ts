@@ -1,45 +1,57 @@
 import type { SessionLog } from '../store/sessionLog.js';
 import type { Destination } from './config.js';
-import { deliverDue, routeTo } from './sender.js';
-import type { BackgroundSender } from './status.js';
+import { deliverTo, routeTo, type Route } from './sender.js';
+import type { BackgroundSender, DestinationSummary } from './status.js';
 
-/** Starts sending to `destinations` in the background: a pass at once, then one every `intervalMs`. */
-export function startBackgroundSender(log: SessionLog, destinations: Destination[], { appVersion, intervalMs = 5000 }: { appVersion: string; intervalMs?: number }): BackgroundSender {
-  const routes = destinations.map((destination) => routeTo(destination));
+/**
+ * Starts sending to `destinations` in the background, each destination on its own: a pass at once, then one
+ * `intervalMs` after the last ended, so a destination that is slow or stuck holds up no other. `stop()` ends
+ * in-flight sends at once (closing their connections), so that quitting never waits on the network.
+ */
+export function startBackgroundSender(
+  log: SessionLog,
+  destinations: Destination[],
+  { appVersion, intervalMs = 5000, routes = destinations.map((destination) => routeTo(destination)) }: { appVersion: string; intervalMs?: number; routes?: Route[] },
+): BackgroundSender {
   const listeners = new Set<() => void>();
-  const read = () => routes.map(({ destination }) => ({ name: destination.name, ...log.deliveryStatus(destination.name) }));
-  let statuses = read();
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let current: Promise<void> = Promise.resolve();
+  const read = (route: Route): DestinationSummary => ({ name: route.destination.name, ...log.deliveryStatus(route.destination.name) });
+  const statuses = routes.map(read);
+  const stopping = new AbortController();
+  const rest = () =>
+    new Promise<void>((resume) => {
+      const done = () => {
+        clearTimeout(timer);
+        stopping.signal.removeEventListener('abort', done);
+        resume();
+      };
+      const timer = setTimeout(done, intervalMs);
+      stopping.signal.addEventListener('abort', done);
+    });
 
-  const pass = async () => {
-    try {
-      await deliverDue(log, routes, { appVersion });
-      statuses = read();
-    } catch {
-      // the log could not record (disk full, say): the captures stay waiting, and the next pass tries again
+  const loop = async (route: Route, index: number) => {
+    while (!stopping.signal.aborted) {
+      try {
+        await deliverTo(log, route, { appVersion, signal: stopping.signal });
+        statuses[index] = read(route);
+      } catch {
+        // the log could not record (disk full, say): the captures stay waiting, and the next pass tries again
+      }
+      if (stopping.signal.aborted) return;
+      listeners.forEach((listener) => listener());
+      await rest();
     }
-    listeners.forEach((listener) => listener());
   };
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      current = pass().finally(schedule);
-    }, intervalMs);
-  };
-  current = pass().finally(schedule);
+  const loops = Promise.all(routes.map(loop));
 
   return {
-    statuses: () => statuses,
+    statuses: () => [...statuses],
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await current;
+      stopping.abort(new Error('The outbox stopped.'));
+      await loops;
     },
   };
 }

@@ -1,9 +1,10 @@
 import dcmjs from 'dcmjs';
 import dimse from 'dcmjs-dimse';
 import type { CStoreDestination } from './config.js';
-import { DeliveryError, describeNetworkFailure, type SendObject } from './delivery.js';
+import { DeliveryError, describeNetworkFailure, Refusal, type SendObject, type Stored } from './delivery.js';
+import { classifyStatus, describeStatus } from './dimseStatus.js';
 
-const { Client, Dataset, requests, constants, log } = dimse;
+const { Client, Dataset, requests, log } = dimse;
 log.setLevel('silent'); // it logs every connection to the console, which is the app's screen
 
 /** A Part 10 file's bytes as dcmjs-dimse's dataset, in the file's transfer syntax. */
@@ -13,18 +14,40 @@ function datasetOf(object: Uint8Array) {
   return new Dataset(DicomMetaDictionary.naturalizeDataset(file.dict), DicomMetaDictionary.naturalizeDataset(file.meta).TransferSyntaxUID as string);
 }
 
-/** DIMSE C-STORE: one association per object, as a storage SCU with the destination's AE titles. */
+/** The association's socket, which dcmjs-dimse does not expose: its abort sends an A-ABORT but leaves the socket open. */
+function closeAssociation(client: InstanceType<typeof Client>): void {
+  const network = (client as unknown as { network?: { socket?: { destroy(): void } } }).network;
+  try {
+    client.abort();
+  } catch {
+    // no association yet: there is only the socket to close
+  }
+  network?.socket?.destroy();
+}
+
+/**
+ * DIMSE C-STORE: one association per object, as a storage SCU with the destination's AE titles. The whole
+ * exchange has `timeoutMs`, and `signal` ends it at once.
+ */
 export function cStoreSender(destination: CStoreDestination, { timeoutMs = 30_000 } = {}): SendObject {
   const where = `${destination.calledAe}@${destination.host}:${destination.port}`;
-  return (object) =>
+  return (object, _sopInstanceUid, signal) =>
     new Promise((resolve, reject) => {
-      let outcome: DeliveryError | 'stored' | undefined;
+      let outcome: DeliveryError | Stored | undefined;
       const client = new Client();
       const request = new requests.CStoreRequest(datasetOf(object));
+      const deadline = AbortSignal.timeout(timeoutMs);
+      const stop = AbortSignal.any([signal, deadline]);
+      const abort = () => {
+        closeAssociation(client);
+        reject(signal.aborted ? signal.reason : new DeliveryError(`${where} did not finish storing within ${timeoutMs / 1000} s.`));
+      };
       request.on('response', (response) => {
         const status = response.getStatus();
-        if (status === constants.Status.Success || status === constants.Status.DuplicateSOPInstance) outcome = 'stored';
-        else outcome ??= new DeliveryError(`${where} refused the picture (C-STORE status 0x${status.toString(16).padStart(4, '0')}).`);
+        const meaning = classifyStatus(status);
+        if (meaning === 'stored') outcome = {};
+        else if (meaning === 'warning') outcome = { warning: `${where} stored the picture with a warning (C-STORE status ${describeStatus(status)}).` };
+        else outcome ??= new (meaning === 'refused' ? Refusal : DeliveryError)(`${where} refused the picture (C-STORE status ${describeStatus(status)}).`);
       });
       client.on('associationRejected', () => {
         outcome ??= new DeliveryError(`${where} refused the association: check the AE titles ("${destination.callingAe}" calling "${destination.calledAe}").`);
@@ -33,9 +56,13 @@ export function cStoreSender(destination: CStoreDestination, { timeoutMs = 30_00
         outcome ??= new DeliveryError(describeNetworkFailure(error, where));
       });
       client.on('closed', () => {
-        if (outcome === 'stored') resolve();
-        else reject(outcome ?? new DeliveryError(`${where} closed the connection without storing the picture.`));
+        stop.removeEventListener('abort', abort);
+        if (outcome === undefined) reject(new DeliveryError(`${where} closed the connection without storing the picture.`));
+        else if (outcome instanceof DeliveryError) reject(outcome);
+        else resolve(outcome);
       });
+      if (stop.aborted) return abort();
+      stop.addEventListener('abort', abort, { once: true });
       client.addRequest(request);
       client.send(destination.host, destination.port, destination.callingAe, destination.calledAe, {
         connectTimeout: timeoutMs,

@@ -1,8 +1,19 @@
-/** Sends one DICOM object (a Part 10 file's bytes); rejects with a DeliveryError in one sentence. */
-export type SendObject = (object: Uint8Array, sopInstanceUid: string) => Promise<void>;
+/** What a destination said on storing an object: nothing more, or a warning worth keeping. */
+export interface Stored {
+  warning?: string;
+}
 
-/** Why a picture did not reach a destination, in one sentence for the status line. */
+/**
+ * Sends one DICOM object (a Part 10 file's bytes) and resolves once the destination has stored it.
+ * Rejects with a DeliveryError (or a Refusal) in one sentence, or on `signal`'s abort.
+ */
+export type SendObject = (object: Uint8Array, sopInstanceUid: string, signal: AbortSignal) => Promise<Stored>;
+
+/** Why a picture did not reach a destination this time, in one sentence for the status line; it is tried again later. */
 export class DeliveryError extends Error {}
+
+/** The destination refused the picture for good: trying it again unchanged would give the same answer. */
+export class Refusal extends DeliveryError {}
 
 const TLS_FAILURE = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/;
 

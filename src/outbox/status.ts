@@ -15,13 +15,18 @@ export interface BackgroundSender {
   stop(): Promise<void>;
 }
 
-/** The status line's words for the destinations: "pacs: all sent", or how many wait and why. */
+/**
+ * The status line's words for the destinations: "pacs: all sent", how many wait and why, and how many a
+ * destination refused for good ("2 need attention: outbox --retry"), which nothing sends again by itself.
+ */
 export function describeOutbox(statuses: DestinationSummary[]): string | undefined {
   if (statuses.length === 0) return undefined;
   return statuses
-    .map(({ name, waiting, failing, lastError }) => {
-      if (waiting === 0) return `${name}: all sent`;
-      return `${name}: ${waiting} waiting${failing > 0 && lastError ? ` (${lastError.replace(/\.$/, '')})` : ''}`;
+    .map(({ name, waiting, failing, lastError, needsAttention }) => {
+      const attention = needsAttention > 0 ? `${needsAttention} need${needsAttention === 1 ? 's' : ''} attention (dermacam outbox)` : '';
+      if (waiting === 0) return `${name}: ${attention || 'all sent'}`;
+      const why = failing > 0 && lastError ? ` (${lastError.replace(/\.$/, '')})` : '';
+      return `${name}: ${waiting} waiting${why}${attention ? `, ${attention}` : ''}`;
     })
     .join(' · ');
 }

@@ -3,53 +3,70 @@ import http from 'node:http';
 import https from 'node:https';
 import type { DicomWebDestination } from './config.js';
 import { DeliveryError, describeNetworkFailure, type SendObject } from './delivery.js';
+import { readStowReply } from './stowReply.js';
+
+/** Limits on one STOW-RS exchange: a reply is a small DICOM JSON or XML document, and nothing may wait without end. */
+export interface ExchangeLimits {
+  /** The whole exchange: connecting, posting, and reading the reply to its end. */
+  timeoutMs?: number;
+  maxReplyBytes?: number;
+}
 
 /** DICOMweb STOW-RS: one object per POST to `<url>/studies`, as multipart/related. */
-export function stowRsSender(destination: DicomWebDestination, { timeoutMs = 30_000 } = {}): SendObject {
+export function stowRsSender(destination: DicomWebDestination, { timeoutMs = 30_000, maxReplyBytes = 1 << 20 }: ExchangeLimits = {}): SendObject {
   const root = destination.url.href.endsWith('/') ? destination.url.href : `${destination.url.href}/`;
   const target = new URL('studies', root);
   const where = target.host;
-  return (object, sopInstanceUid) =>
+  return (object, sopInstanceUid, signal) =>
     new Promise((resolve, reject) => {
+      const deadline = AbortSignal.timeout(timeoutMs);
+      const stop = AbortSignal.any([signal, deadline]);
       const boundary = `dermacam-${randomUUID()}`;
       const body = Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), object, Buffer.from(`\r\n--${boundary}--\r\n`)]);
-      const options = {
+      const options: https.RequestOptions = {
         method: 'POST',
         headers: {
           'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}`,
-          Accept: 'application/dicom+json',
+          Accept: 'application/dicom+json, application/dicom+xml;q=0.9',
           'Content-Length': body.length,
         },
-        timeout: timeoutMs,
+        // a connection of its own, closed after the reply: nothing idles in a pool to keep the process alive after q
+        agent: false,
         ...(destination.ca ? { ca: destination.ca } : {}),
       };
+      let settled = false;
+      const settle = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        stop.removeEventListener('abort', abort);
+        request.destroy();
+        outcome();
+      };
+      const abort = () =>
+        settle(() => reject(signal.aborted ? signal.reason : new DeliveryError(`${where} did not finish its reply within ${timeoutMs / 1000} s.`)));
       const request = (target.protocol === 'https:' ? https : http).request(target, options, (response) => {
         const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', (error) => reject(new DeliveryError(describeNetworkFailure(error, where))));
-        response.on('end', () => {
-          const status = response.statusCode ?? 0;
-          if (status !== 200) {
-            reject(new DeliveryError(`${where} refused the picture (HTTP ${status}${response.statusMessage ? ` ${response.statusMessage}` : ''}).`));
-            return;
-          }
-          const failed = failedInstances(Buffer.concat(chunks).toString('utf8'));
-          if (failed.includes(sopInstanceUid)) reject(new DeliveryError(`${where} answered that it did not store the picture.`));
-          else resolve();
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxReplyBytes) settle(() => reject(new DeliveryError(`${where} sent a reply of more than ${maxReplyBytes >> 10} KiB, which is not a STOW-RS response.`)));
+          else chunks.push(chunk);
         });
+        response.on('error', (error) => settle(() => reject(new DeliveryError(describeNetworkFailure(error, where)))));
+        response.on('end', () =>
+          settle(() => {
+            try {
+              const reply = { status: response.statusCode ?? 0, statusMessage: response.statusMessage, contentType: response.headers['content-type'], body: Buffer.concat(chunks) };
+              resolve(readStowReply(reply, sopInstanceUid, where));
+            } catch (error) {
+              reject(error);
+            }
+          }),
+        );
       });
-      request.on('timeout', () => request.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
-      request.on('error', (error) => reject(new DeliveryError(describeNetworkFailure(error, where))));
+      request.on('error', (error) => settle(() => reject(new DeliveryError(describeNetworkFailure(error, where)))));
+      if (stop.aborted) return abort();
+      stop.addEventListener('abort', abort);
       request.end(body);
     });
-}
-
-/** The SOP Instance UIDs listed in a STOW-RS answer's Failed SOP Sequence (0008,1198). */
-function failedInstances(answer: string): string[] {
-  try {
-    const items = (JSON.parse(answer) as Record<string, { Value?: Record<string, { Value?: string[] }>[] }>)['00081198']?.Value ?? [];
-    return items.flatMap((item) => item['00081155']?.Value ?? []);
-  } catch {
-    return []; // an answer that is not JSON says nothing about failures; the status said stored
-  }
 }

@@ -106,6 +106,9 @@ export const MIGRATIONS: readonly Migration[] = [
    CREATE INDEX lesions_by_patient ON lesions(patient_ref);
    ALTER TABLE captures ADD COLUMN lesion_id TEXT REFERENCES lesions(id);
    CREATE INDEX captures_by_lesion ON captures(lesion_id);`,
+  // 7: what a destination said beyond "stored": the warning it stored with, and a refusal that waits for a person
+  `ALTER TABLE outbox ADD COLUMN warning TEXT;
+   ALTER TABLE outbox ADD COLUMN refused_at TEXT;`,
 ];
 
 /** Whether schema 2's capture chain held when the journal took over ("intact", or where it broke); undefined for an empty log. */

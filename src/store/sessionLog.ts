@@ -8,7 +8,7 @@ import { appendAnchor, createAnchor } from './anchor.js';
 import { holdsBytes, publishTempFile, tempFileTarget, tempFileWriter, writeTempFile, type FileSystem } from './atomicFile.js';
 import { appendEntry, journalHead, type JournalEntry, type JournalHead } from './journal.js';
 import { openDatabaseReadOnly, refuseForeignDatabase } from './openDatabase.js';
-import { destinationStatus, dueCaptures, recordDelivery, type DeliveryOutcome, type DestinationStatus, type WaitingCapture } from './outbox.js';
+import { destinationStatus, dueCaptures, recordDelivery, requeueRefused, type DeliveryOutcome, type DestinationStatus, type WaitingCapture } from './outbox.js';
 import { makePrivate } from './privacy.js';
 import { capturesOfLesion, lesionById, lesionsOf, nextLesionLabel, patientOfCapture } from './lesions.js';
 import { GENERATED_REF_PREFIX, type Capture, type CaptureResult, type Lesion, type Session } from './records.js';
@@ -400,6 +400,11 @@ export class SessionLog {
   /** Records one attempt at sending a capture; not journaled, and not anchored: it changes no record. */
   async recordDelivery(capture: { id: string; sopInstanceUid: string }, destination: string, outcome: DeliveryOutcome): Promise<void> {
     await this.write('delivery record', () => recordDelivery(this.db, capture, destination, outcome, this.deps.now()), { anchored: false });
+  }
+
+  /** Puts the captures `destination` refused for good back in the queue (`outbox --retry`); returns how many. */
+  async requeueRefused(destination: string): Promise<number> {
+    return this.write('delivery requeue', () => requeueRefused(this.db, destination), { anchored: false });
   }
 
   deliveryStatus(destination: string): DestinationStatus {
