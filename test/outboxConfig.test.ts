@@ -1,13 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readDestinations } from '../src/outbox/config.js';
+import { readDestinations, type DicomWebDestination } from '../src/outbox/config.js';
 
 const folder = mkdtempSync(path.join(os.tmpdir(), 'dermacam-config-'));
-function configWith(destinations: unknown): string {
+function configWith(destinations: unknown, mode = 0o644): string {
   const file = path.join(folder, `config-${Math.random().toString(36).slice(2)}.json`);
-  writeFileSync(file, JSON.stringify({ destinations }));
+  writeFileSync(file, JSON.stringify({ destinations }), { mode });
+  chmodSync(file, mode);
   return file;
 }
 
@@ -46,4 +47,43 @@ describe('the outbox configuration', () => {
     writeFileSync(notJson, '{ destinations: ');
     await expect(readDestinations(notJson)).rejects.toThrow(/is not valid JSON/);
   });
+
+  it('takes Basic and Bearer credentials from fields or from files of mode 0600, and never keeps them in the url (D9)', async () => {
+    writeFileSync(path.join(folder, 'password'), 's3cret\n', { mode: 0o600 });
+    writeFileSync(path.join(folder, 'token'), 'tok-123', { mode: 0o600 });
+    const basic = `Basic ${Buffer.from('dermacam:s3cret').toString('base64')}`;
+    const destinations = (await readDestinations(
+      configWith(
+        [
+          { name: 'fields', dicomweb: { url: 'https://pacs/dicom-web', user: 'dermacam', password: 's3cret' } },
+          { name: 'file', dicomweb: { url: 'https://pacs/dicom-web', user: 'dermacam', passwordFile: 'password' } },
+          { name: 'bearer', dicomweb: { url: 'https://pacs/dicom-web', token: 'tok-123' } },
+          { name: 'bearer-file', dicomweb: { url: 'https://pacs/dicom-web', tokenFile: 'token' } },
+          { name: 'old-way', dicomweb: { url: 'https://dermacam:s3cret@pacs/dicom-web' } },
+        ],
+        0o600,
+      ),
+    )) as DicomWebDestination[];
+    expect(destinations.map((destination) => destination.authorization)).toEqual([basic, basic, 'Bearer tok-123', 'Bearer tok-123', basic]);
+    for (const destination of destinations) expect(destination.url.href).toBe('https://pacs/dicom-web');
+  });
+
+  it('refuses a secret that others can read, in one sentence (D9)', async () => {
+    writeFileSync(path.join(folder, 'open-password'), 's3cret', { mode: 0o644 });
+    chmodSync(path.join(folder, 'open-password'), 0o640);
+    await expect(readDestinations(configWith([{ name: 'a', dicomweb: { url: 'https://pacs', user: 'u', passwordFile: 'open-password' } }], 0o600))).rejects.toThrow(
+      /^The password file .*open-password holds a secret that others can read \(mode 0640\); chmod 600 it\.$/,
+    );
+    await expect(readDestinations(configWith([{ name: 'a', dicomweb: { url: 'https://pacs', token: 't' } }], 0o644))).rejects.toThrow(
+      /^The configuration .*\.json holds a secret that others can read \(mode 0644\); chmod 600 it, or put the token in a "tokenFile" of mode 0600\.$/,
+    );
+    const refusals: [unknown, RegExp][] = [
+      [{ url: 'https://pacs', user: 'u' }, /has a "user" but no "password" or "passwordFile"/],
+      [{ url: 'https://pacs', password: 'p' }, /has a password but no "user"/],
+      [{ url: 'https://pacs', user: 'u', password: 'p', token: 't' }, /has both a password and a token/],
+      [{ url: 'https://pacs', user: 'u', passwordFile: 'absent' }, /password file .*absent of the destination "a" cannot be read \(ENOENT\)/],
+    ];
+    for (const [dicomweb, why] of refusals) await expect(readDestinations(configWith([{ name: 'a', dicomweb }], 0o600))).rejects.toThrow(why);
+  });
 });
+

@@ -1,10 +1,12 @@
 import type http from 'node:http';
+import tls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { captureUids } from '../src/dicom/captureObject.js';
-import type { Destination } from '../src/outbox/config.js';
+import type { Destination, DicomWebDestination } from '../src/outbox/config.js';
 import { classifyStatus } from '../src/outbox/dimseStatus.js';
 import { deliverDue, retryDelayMs, routeTo } from '../src/outbox/sender.js';
 import { describeOutbox } from '../src/outbox/status.js';
+import { trustedCertificates } from '../src/outbox/stowRs.js';
 import type { SessionLog } from '../src/store/sessionLog.js';
 import type { Capture } from '../src/store/records.js';
 import { startFakePacs, stowJson, type FakeRequest } from './helpers/fakePacs.js';
@@ -24,7 +26,7 @@ async function stowSetup(count: number, answer: (uid: string, request: FakeReque
   const uids = setup.captures.map((capture) => uidOf(setup.log, capture));
   const pacs = await startFakePacs((request, response) => answer(uids.find((uid) => request.body.includes(uid))!, request, response));
   cleanups.push(() => setup.log.close(), () => pacs.close());
-  const destination: Destination = { name: 'pacs', kind: 'dicomweb', url: new URL(pacs.url) };
+  const destination: DicomWebDestination = { name: 'pacs', kind: 'dicomweb', url: new URL(pacs.url) };
   const pass = () => deliverDue(setup.log, [routeTo(destination)], { appVersion: '0.1.0', now: setup.clock.now, ignoreBackoff: true });
   return { ...setup, uids, pacs, destination, pass };
 }
@@ -151,5 +153,94 @@ describe('a clock that goes forward and back (D8)', () => {
     down = false;
     expect(await background()).toEqual({ sent: 1, failed: 0, refused: 0 });
     expect(retryDelayMs(100)).toBe(600_000);
+  });
+});
+
+describe('limits on a reply, and destinations on their own (D7)', () => {
+  it('ends a reply that drips one byte at a time at the exchange\'s deadline', async () => {
+    const { log, destination, clock } = await stowSetup(1, (_uid, _request, response) => {
+      response.writeHead(200, { 'Content-Type': 'application/dicom+json' });
+      const drip = setInterval(() => response.write(' '), 100);
+      response.on('close', () => clearInterval(drip));
+    });
+    const started = Date.now();
+    expect(await deliverDue(log, [routeTo(destination, { timeoutMs: 1000 })], { appVersion: '0.1.0', now: clock.now })).toEqual({ sent: 0, failed: 1, refused: 0 });
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect(log.deliveryStatus('pacs').lastError).toMatch(/^127\.0\.0\.1:\d+ did not finish its reply within 1 s\.$/);
+  });
+
+  it('stops reading an endless reply at 1 MiB', async () => {
+    const { log, destination, clock } = await stowSetup(1, (_uid, _request, response) => {
+      response.writeHead(200, { 'Content-Type': 'application/dicom+json' });
+      const block = Buffer.alloc(64 << 10, 0x20);
+      const pour = () => {
+        while (!response.destroyed && response.write(block));
+      };
+      response.on('drain', pour);
+      pour();
+    });
+    const before = process.memoryUsage().rss;
+    expect(await deliverDue(log, [routeTo(destination)], { appVersion: '0.1.0', now: clock.now })).toEqual({ sent: 0, failed: 1, refused: 0 });
+    expect(log.deliveryStatus('pacs').lastError).toMatch(/sent a reply of more than 1024 KiB, which is not a STOW-RS response\.$/);
+    expect(process.memoryUsage().rss - before).toBeLessThan(64 << 20);
+  });
+
+  it('sends to each destination on its own: one that hangs holds up no other', async () => {
+    const { log, clock, uids } = await outboxLogWith(3).then((setup) => ({ ...setup, uids: setup.captures.map((capture) => uidOf(setup.log, capture)) }));
+    cleanups.push(() => log.close());
+    const stuck = await startFakePacs(() => undefined); // never answers
+    const storedAt: number[] = [];
+    const working = await startFakePacs((request, response) => {
+      storedAt.push(Date.now());
+      reply(response, 200, 'application/dicom+json', stowJson({ stored: [{ uid: uids.find((uid) => request.body.includes(uid))! }] }));
+    });
+    cleanups.push(() => stuck.close(), () => working.close());
+    const routes = [
+      routeTo({ name: 'stuck', kind: 'dicomweb', url: new URL(stuck.url) }, { timeoutMs: 3000 }),
+      routeTo({ name: 'working', kind: 'dicomweb', url: new URL(working.url) }),
+    ];
+    const started = Date.now();
+    expect(await deliverDue(log, routes, { appVersion: '0.1.0', now: clock.now })).toEqual({ sent: 3, failed: 1, refused: 0 });
+    expect(storedAt).toHaveLength(3);
+    expect(Math.max(...storedAt) - started).toBeLessThan(1500);
+  });
+
+  it('stops at once, in-flight sends and all, and sends nothing after (the app\'s q)', async () => {
+    const { startBackgroundSender } = await import('../src/outbox/backgroundSender.js');
+    const { log } = await outboxLogWith(2);
+    cleanups.push(() => log.close());
+    const stuck = await startFakePacs(() => undefined);
+    const scp = await startFakeScp(() => undefined);
+    cleanups.push(() => stuck.close(), () => scp.close());
+    const destinations: Destination[] = [
+      { name: 'web', kind: 'dicomweb', url: new URL(stuck.url) },
+      { name: 'dimse', kind: 'cstore', host: '127.0.0.1', port: scp.port, calledAe: 'PACS', callingAe: 'DERMACAM' },
+    ];
+    const sender = startBackgroundSender(log, destinations, { appVersion: '0.1.0', intervalMs: 50 });
+    await expect.poll(() => stuck.requests.length, { timeout: 5000 }).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the C-STORE is in flight too
+    const started = Date.now();
+    await sender.stop();
+    expect(Date.now() - started).toBeLessThan(2000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(stuck.requests).toHaveLength(1);
+    // what was in flight is not a failure of the destination: it waits as before
+    expect(log.deliveryStatus('web')).toMatchObject({ sent: 0, waiting: 2, failing: 0 });
+    expect(log.deliveryStatus('dimse')).toMatchObject({ sent: 0, waiting: 2, failing: 0 });
+  });
+});
+
+describe('credentials and trust (D9)', () => {
+  it('sends the configured Authorization header, and a "ca" file adds to the system\'s trusted certificates', async () => {
+    const { pass, pacs, log, destination } = await stowSetup(1, (uid, request, response) =>
+      request.headers.authorization === 'Bearer tok-123' ? reply(response, 200, 'application/dicom+json', stowJson({ stored: [{ uid }] })) : reply(response, 401, 'text/plain', 'who?'),
+    );
+    destination.authorization = 'Bearer tok-123';
+    expect(await pass()).toEqual({ sent: 1, failed: 0, refused: 0 });
+    expect(pacs.requests[0]!.headers.authorization).toBe('Bearer tok-123');
+    expect(log.deliveryStatus('pacs').sent).toBe(1);
+    const trusted = trustedCertificates(Buffer.from('-----BEGIN CERTIFICATE-----\nclinic\n-----END CERTIFICATE-----\n'));
+    expect(trusted).toEqual(expect.arrayContaining([...tls.rootCertificates]));
+    expect(trusted.at(-1)).toContain('clinic');
   });
 });

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { UserError } from '../errors.js';
@@ -13,6 +13,8 @@ export interface DicomWebDestination {
   url: URL;
   /** PEM certificates to trust for an HTTPS url, besides the system's. */
   ca?: Buffer;
+  /** The Authorization header's value (Basic or Bearer), never printed. */
+  authorization?: string;
 }
 
 export interface CStoreDestination {
@@ -47,24 +49,24 @@ export async function readDestinations(file: string, { required = false } = {}):
   if (!Array.isArray(entries)) throw new ConfigError(`The configuration ${file} has no "destinations" list.`);
   const destinations: Destination[] = [];
   for (const [index, entry] of entries.entries()) {
-    const destination = await parseDestination(entry as Record<string, unknown>, `destination ${index + 1} in ${file}`, path.dirname(file));
+    const destination = await parseDestination(entry as Record<string, unknown>, `destination ${index + 1} in ${file}`, file);
     if (destinations.some((other) => other.name === destination.name)) throw new ConfigError(`Two destinations in ${file} are named "${destination.name}".`);
     destinations.push(destination);
   }
   return destinations;
 }
 
-async function parseDestination(entry: Record<string, unknown>, where: string, baseDir: string): Promise<Destination> {
+async function parseDestination(entry: Record<string, unknown>, where: string, file: string): Promise<Destination> {
   const name = entry?.name;
   if (typeof name !== 'string' || !/^[A-Za-z0-9._-]{1,32}$/.test(name)) throw new ConfigError(`The ${where} needs a "name" of 1-32 letters, digits, dots, dashes or underscores.`);
   const here = `destination "${name}"`;
   if (entry.dicomweb && entry.cstore) throw new ConfigError(`The ${here} has both "dicomweb" and "cstore"; give each its own destination.`);
-  if (entry.dicomweb) return { name, kind: 'dicomweb', ...(await parseDicomWeb(entry.dicomweb as Record<string, unknown>, here, baseDir)) };
+  if (entry.dicomweb) return { name, kind: 'dicomweb', ...(await parseDicomWeb(entry.dicomweb as Record<string, unknown>, here, file)) };
   if (entry.cstore) return { name, kind: 'cstore', ...parseCStore(entry.cstore as Record<string, unknown>, here) };
   throw new ConfigError(`The ${here} needs "dicomweb" (a STOW-RS url) or "cstore" (host, port and AE titles).`);
 }
 
-async function parseDicomWeb(settings: Record<string, unknown>, here: string, baseDir: string): Promise<Omit<DicomWebDestination, 'name' | 'kind'>> {
+async function parseDicomWeb(settings: Record<string, unknown>, here: string, file: string): Promise<Omit<DicomWebDestination, 'name' | 'kind'>> {
   let url: URL;
   try {
     url = new URL(String(settings.url));
@@ -74,12 +76,59 @@ async function parseDicomWeb(settings: Record<string, unknown>, here: string, ba
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`The ${here} url must start with https:// (or http:// on this machine only).`);
   // patient pictures never cross a network in clear text
   if (url.protocol === 'http:' && !isLoopback(url.hostname)) throw new ConfigError(`The ${here} sends over plain http to ${url.hostname}; use https (plain http is allowed to this machine only).`);
-  if (settings.ca === undefined) return { url };
-  const caFile = path.resolve(baseDir, String(settings.ca));
+  const authorization = await readAuthorization(settings, url, here, file);
+  // a user:password@ in the url (the old way) is taken out of it, so that printing the url never prints the password
+  url.username = '';
+  url.password = '';
+  const ca = settings.ca === undefined ? undefined : await readConfigFile(path.resolve(path.dirname(file), String(settings.ca)), `CA file`, here);
+  return { url, ...(ca ? { ca } : {}), ...(authorization ? { authorization } : {}) };
+}
+
+/**
+ * The Authorization header from "user" with "password" or "passwordFile" (Basic), or "token" or "tokenFile"
+ * (Bearer), or the url's user:password@. A secret is read only from a file that no one else can read.
+ */
+async function readAuthorization(settings: Record<string, unknown>, url: URL, here: string, file: string): Promise<string | undefined> {
+  const { user, password, passwordFile, token, tokenFile } = settings;
+  const given = (value: unknown) => value !== undefined;
+  if ((given(password) || given(passwordFile)) && (given(token) || given(tokenFile))) throw new ConfigError(`The ${here} has both a password and a token; give one.`);
+  if (given(password) && given(passwordFile)) throw new ConfigError(`The ${here} has both "password" and "passwordFile"; give one.`);
+  if (given(token) && given(tokenFile)) throw new ConfigError(`The ${here} has both "token" and "tokenFile"; give one.`);
+  const secret = async (value: unknown, fileName: unknown, what: string) => {
+    if (given(fileName)) return (await readSecretFile(path.resolve(path.dirname(file), String(fileName)), what, here)).toString('utf8').trim();
+    if (typeof value !== 'string' || value === '') throw new ConfigError(`The ${here} has an empty or malformed "${what}".`);
+    await refuseReadableByOthers(file, `configuration`, `, or put the ${what} in a "${what}File" of mode 0600`);
+    return value;
+  };
+  if (given(token) || given(tokenFile)) return `Bearer ${await secret(token, tokenFile, 'token')}`;
+  if (given(password) || given(passwordFile)) {
+    if (typeof user !== 'string' || user === '' || user.includes(':')) throw new ConfigError(`The ${here} has a password but no "user" (without a colon).`);
+    return basic(user, await secret(password, passwordFile, 'password'));
+  }
+  if (given(user)) throw new ConfigError(`The ${here} has a "user" but no "password" or "passwordFile".`);
+  if (url.username !== '') return basic(decodeURIComponent(url.username), decodeURIComponent(url.password));
+  return undefined;
+}
+
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+async function readSecretFile(file: string, what: string, here: string): Promise<Buffer> {
+  const content = await readConfigFile(file, `${what} file`, here);
+  await refuseReadableByOthers(file, `${what} file`, '');
+  return content;
+}
+
+/** A secret in a file that the group or others can read is refused: the clinic's PACS account would be everyone's. */
+async function refuseReadableByOthers(file: string, what: string, alternative: string): Promise<void> {
+  const mode = (await stat(file)).mode & 0o777;
+  if ((mode & 0o077) !== 0) throw new ConfigError(`The ${what} ${file} holds a secret that others can read (mode ${mode.toString(8).padStart(4, '0')}); chmod 600 it${alternative}.`);
+}
+
+async function readConfigFile(file: string, what: string, here: string): Promise<Buffer> {
   try {
-    return { url, ca: await readFile(caFile) };
+    return await readFile(file);
   } catch (error) {
-    throw new ConfigError(`The CA file ${caFile} of the ${here} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`);
+    throw new ConfigError(`The ${what} ${file} of the ${here} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`);
   }
 }
 

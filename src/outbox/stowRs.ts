@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import type { DicomWebDestination } from './config.js';
 import { DeliveryError, describeNetworkFailure, type SendObject } from './delivery.js';
 import { readStowReply } from './stowReply.js';
@@ -10,6 +11,11 @@ export interface ExchangeLimits {
   /** The whole exchange: connecting, posting, and reading the reply to its end. */
   timeoutMs?: number;
   maxReplyBytes?: number;
+}
+
+/** The system's trusted root certificates and the destination's own: Node's `ca` option replaces the roots, where the file is meant to add to them. */
+export function trustedCertificates(ca: Buffer): string[] {
+  return [...tls.rootCertificates, ca.toString('utf8')];
 }
 
 /** DICOMweb STOW-RS: one object per POST to `<url>/studies`, as multipart/related. */
@@ -29,10 +35,11 @@ export function stowRsSender(destination: DicomWebDestination, { timeoutMs = 30_
           'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}`,
           Accept: 'application/dicom+json, application/dicom+xml;q=0.9',
           'Content-Length': body.length,
+          ...(destination.authorization ? { Authorization: destination.authorization } : {}),
         },
         // a connection of its own, closed after the reply: nothing idles in a pool to keep the process alive after q
         agent: false,
-        ...(destination.ca ? { ca: destination.ca } : {}),
+        ...(destination.ca ? { ca: trustedCertificates(destination.ca) } : {}),
       };
       let settled = false;
       const settle = (outcome: () => void) => {
