@@ -9,6 +9,7 @@ import { SessionLog } from '../src/store/sessionLog.js';
 import { SAMPLE_RESULT } from './helpers/captureResult.js';
 import { runCli } from './helpers/cli.js';
 import { TestOrthanc } from './helpers/orthanc.js';
+import { sopInstanceUidIn, startFakePacs, stowJson } from './helpers/fakePacs.js';
 import { startTlsProxy } from './helpers/tlsProxy.js';
 import { CLI, FIXTURES } from './helpers/paths.js';
 
@@ -137,6 +138,52 @@ describe('the outbox, sending to a real Orthanc', () => {
       expect(attempt.stdout).toMatch(why);
       expect(attempt.stdout).toMatch(/: 0 sent, 1 waiting\./);
       expect(attempt.stderr).toBe('');
+    }
+  });
+});
+
+describe('the outbox command against a fake server', () => {
+  it('prints no password, shows warnings and what needs attention, and outbox --retry puts the refused back (D6, D9)', async () => {
+    const credentials = `Basic ${Buffer.from('dermacam:s3cret').toString('base64')}`;
+    let refuseSecond = true;
+    const pacs = await startFakePacs((request, response) => {
+      if (request.headers.authorization !== credentials) return response.writeHead(401).end();
+      const count = pacs.requests.length;
+      if (count === 2 && refuseSecond) return response.writeHead(409, { 'Content-Type': 'text/plain' }).end('Conflict');
+      response.writeHead(count === 1 ? 202 : 200, { 'Content-Type': 'application/dicom+json' }).end(stowJson({ stored: [{ uid: sopInstanceUidIn(request.body)! }] }));
+    });
+    try {
+      const dataDir = dataFolder({ name: 'fake', dicomweb: { url: `http://dermacam:s3cret@127.0.0.1:${pacs.port}/dicom-web` } });
+      await addCaptures(dataDir, 2, 'PT-FAKE');
+      const first = await outbox(dataDir, '--retry');
+      expect(first.stdout + first.stderr).not.toContain('s3cret');
+      expect(first.stdout).toMatch(new RegExp(`^fake \\(STOW-RS http://127\\.0\\.0\\.1:${pacs.port}/dicom-web\\): 1 sent, 0 waiting\\. 1 refused for good, which needs attention: .* refused the picture \\(HTTP 409 Conflict\\)\\. "dermacam outbox --retry" sends them again\\. 1 stored with a warning: .* \\(HTTP 202 Accepted\\)\\.$`, 'm'));
+      expect(first.code).toBe(1);
+      refuseSecond = false;
+      const second = await outbox(dataDir, '--retry');
+      expect(second.stdout).toMatch(/: 2 sent, 0 waiting\. 1 stored with a warning: /);
+      expect(second.code).toBe(0);
+    } finally {
+      await pacs.close();
+    }
+  });
+
+  it('ends outbox --retry at the 30 s limit when a server answers 200 and then drips a byte every 5 s (D7)', async () => {
+    const pacs = await startFakePacs((_request, response) => {
+      response.writeHead(200, { 'Content-Type': 'application/dicom+json' });
+      const drip = setInterval(() => response.write(' '), 5000);
+      response.on('close', () => clearInterval(drip));
+    });
+    try {
+      const dataDir = dataFolder({ name: 'drip', dicomweb: { url: pacs.url } });
+      await addCaptures(dataDir, 1, 'PT-DRIP');
+      const started = Date.now();
+      const attempt = await outbox(dataDir, '--retry');
+      expect(Date.now() - started).toBeLessThan(45_000);
+      expect(attempt.code).toBe(1);
+      expect(attempt.stdout).toMatch(/: 0 sent, 1 waiting\. Last failure: 127\.0\.0\.1:\d+ did not finish its reply within 30 s\. Next try /);
+    } finally {
+      await pacs.close();
     }
   });
 });

@@ -36,12 +36,15 @@ export function cStoreSender(destination: CStoreDestination, { timeoutMs = 30_00
       let outcome: DeliveryError | Stored | undefined;
       const client = new Client();
       const request = new requests.CStoreRequest(datasetOf(object));
-      const deadline = AbortSignal.timeout(timeoutMs);
-      const stop = AbortSignal.any([signal, deadline]);
-      const abort = () => {
+      const end = (why: unknown) => {
+        clearTimeout(deadline);
+        signal.removeEventListener('abort', abort);
         closeAssociation(client);
-        reject(signal.aborted ? signal.reason : new DeliveryError(`${where} did not finish storing within ${timeoutMs / 1000} s.`));
+        reject(why);
       };
+      const abort = () => end(signal.reason);
+      // a timer of its own: AbortSignal.timeout is held weakly, and a garbage collection meanwhile would leave no deadline at all
+      const deadline = setTimeout(() => end(new DeliveryError(`${where} did not finish storing within ${timeoutMs / 1000} s.`)), timeoutMs);
       request.on('response', (response) => {
         const status = response.getStatus();
         const meaning = classifyStatus(status);
@@ -56,13 +59,14 @@ export function cStoreSender(destination: CStoreDestination, { timeoutMs = 30_00
         outcome ??= new DeliveryError(describeNetworkFailure(error, where));
       });
       client.on('closed', () => {
-        stop.removeEventListener('abort', abort);
+        clearTimeout(deadline);
+        signal.removeEventListener('abort', abort);
         if (outcome === undefined) reject(new DeliveryError(`${where} closed the connection without storing the picture.`));
         else if (outcome instanceof DeliveryError) reject(outcome);
         else resolve(outcome);
       });
-      if (stop.aborted) return abort();
-      stop.addEventListener('abort', abort, { once: true });
+      if (signal.aborted) return abort();
+      signal.addEventListener('abort', abort, { once: true });
       client.addRequest(request);
       client.send(destination.host, destination.port, destination.callingAe, destination.calledAe, {
         connectTimeout: timeoutMs,

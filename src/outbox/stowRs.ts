@@ -25,8 +25,6 @@ export function stowRsSender(destination: DicomWebDestination, { timeoutMs = 30_
   const where = target.host;
   return (object, sopInstanceUid, signal) =>
     new Promise((resolve, reject) => {
-      const deadline = AbortSignal.timeout(timeoutMs);
-      const stop = AbortSignal.any([signal, deadline]);
       const boundary = `dermacam-${randomUUID()}`;
       const body = Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), object, Buffer.from(`\r\n--${boundary}--\r\n`)]);
       const options: https.RequestOptions = {
@@ -45,12 +43,14 @@ export function stowRsSender(destination: DicomWebDestination, { timeoutMs = 30_
       const settle = (outcome: () => void) => {
         if (settled) return;
         settled = true;
-        stop.removeEventListener('abort', abort);
+        clearTimeout(deadline);
+        signal.removeEventListener('abort', abort);
         request.destroy();
         outcome();
       };
-      const abort = () =>
-        settle(() => reject(signal.aborted ? signal.reason : new DeliveryError(`${where} did not finish its reply within ${timeoutMs / 1000} s.`)));
+      const abort = () => settle(() => reject(signal.reason));
+      // a timer of its own: AbortSignal.timeout is held weakly, and a garbage collection meanwhile would leave no deadline at all
+      const deadline = setTimeout(() => settle(() => reject(new DeliveryError(`${where} did not finish its reply within ${timeoutMs / 1000} s.`))), timeoutMs);
       const request = (target.protocol === 'https:' ? https : http).request(target, options, (response) => {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -72,8 +72,8 @@ export function stowRsSender(destination: DicomWebDestination, { timeoutMs = 30_
         );
       });
       request.on('error', (error) => settle(() => reject(new DeliveryError(describeNetworkFailure(error, where)))));
-      if (stop.aborted) return abort();
-      stop.addEventListener('abort', abort);
+      if (signal.aborted) return abort();
+      signal.addEventListener('abort', abort);
       request.end(body);
     });
 }

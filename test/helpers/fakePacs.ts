@@ -49,3 +49,11 @@ export function stowJson({ stored = [], failed = [] }: { stored?: { uid: string;
     ...(failed.length > 0 ? { '00081198': { vr: 'SQ', Value: failed.map(({ uid, reason }) => item(uid, '00081197', reason)) } } : {}),
   });
 }
+
+/** The SOP Instance UID (0008,0018) of the DICOM object posted in `body` (explicit VR little endian). */
+export function sopInstanceUidIn(body: Buffer): string | undefined {
+  const at = body.indexOf(Buffer.from([0x08, 0x00, 0x18, 0x00, 0x55, 0x49]));
+  if (at < 0) return undefined;
+  const length = body.readUInt16LE(at + 6);
+  return body.subarray(at + 8, at + 8 + length).toString('latin1').replace(/\0+$/, '');
+}
