@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +10,9 @@ import { SAMPLE_RESULT } from './helpers/captureResult.js';
 import { runCli } from './helpers/cli.js';
 import { TestOrthanc } from './helpers/orthanc.js';
 import { sopInstanceUidIn, startFakePacs, stowJson } from './helpers/fakePacs.js';
+import { startFakeScp } from './helpers/fakeScp.js';
 import { startTlsProxy } from './helpers/tlsProxy.js';
+import { eventually } from './ui/helpers.js';
 import { CLI, FIXTURES } from './helpers/paths.js';
 
 const fixtures = readdirSync(FIXTURES).filter((name) => name.endsWith('.jpg')).map((name) => readFileSync(path.join(FIXTURES, name)));
@@ -184,6 +186,54 @@ describe('the outbox command against a fake server', () => {
       expect(attempt.stdout).toMatch(/: 0 sent, 1 waiting\. Last failure: 127\.0\.0\.1:\d+ did not finish its reply within 30 s\. Next try /);
     } finally {
       await pacs.close();
+    }
+  });
+});
+
+describe('the app with a PACS that never answers', () => {
+  const session = `dermacam-outbox-quit-${process.pid}`;
+  const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+  const running = () => {
+    try {
+      tmux('has-session', '-t', session);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  afterAll(() => {
+    if (running()) tmux('kill-session', '-t', session);
+  });
+
+  it('quits on q within 2 s while a STOW-RS post and a C-STORE hang, and sends nothing after (D7)', async () => {
+    const pacs = await startFakePacs(() => undefined);
+    const scp = await startFakeScp(() => undefined);
+    try {
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), 'dermacam-outbox-quit-'));
+      writeFileSync(
+        path.join(dataDir, CONFIG_FILE),
+        JSON.stringify({
+          destinations: [
+            { name: 'web', dicomweb: { url: pacs.url } },
+            { name: 'dimse', cstore: { host: '127.0.0.1', port: scp.port, calledAe: 'PACS', callingAe: 'DERMACAM' } },
+          ],
+        }),
+      );
+      await addCaptures(dataDir, 1, 'PT-QUIT');
+      const app = ['env', '-u', 'CI', process.execPath, CLI, '--camera', 'demo', '--data-dir', dataDir, '--operator', 'e2e'].map((arg) => `'${arg}'`).join(' ');
+      tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', app);
+      await eventually(() => expect(tmux('capture-pane', '-p', '-t', session)).toContain('Press space to capture'), 60_000);
+      await eventually(() => expect(pacs.requests).toHaveLength(1), 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 500)); // the C-STORE is in flight too
+      const pressed = Date.now();
+      tmux('send-keys', '-t', session, 'q');
+      await eventually(() => expect(running()).toBe(false), 10_000);
+      expect(Date.now() - pressed).toBeLessThan(2000);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(pacs.requests).toHaveLength(1);
+    } finally {
+      await pacs.close();
+      scp.close();
     }
   });
 });
