@@ -1,8 +1,11 @@
+import { writeFileSync } from 'node:fs';
 import type http from 'node:http';
+import path from 'node:path';
 import tls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { captureUids } from '../src/dicom/captureObject.js';
-import type { Destination, DicomWebDestination } from '../src/outbox/config.js';
+import { outboxAttention } from '../src/outbox/attention.js';
+import { CONFIG_FILE, type Destination, type DicomWebDestination } from '../src/outbox/config.js';
 import { classifyStatus } from '../src/outbox/dimseStatus.js';
 import { deliverDue, retryDelayMs, routeTo } from '../src/outbox/sender.js';
 import { describeOutbox } from '../src/outbox/status.js';
@@ -242,5 +245,18 @@ describe('credentials and trust (D9)', () => {
     const trusted = trustedCertificates(Buffer.from('-----BEGIN CERTIFICATE-----\nclinic\n-----END CERTIFICATE-----\n'));
     expect(trusted).toEqual(expect.arrayContaining([...tls.rootCertificates]));
     expect(trusted.at(-1)).toContain('clinic');
+  });
+});
+
+describe('doctor (D6)', () => {
+  it('says which destination has captures that need attention', async () => {
+    const { log, dataDir, captures } = await outboxLogWith(2);
+    cleanups.push(() => log.close());
+    writeFileSync(path.join(dataDir, CONFIG_FILE), JSON.stringify({ destinations: [{ name: 'pacs', dicomweb: { url: 'https://pacs.example.org/dicom-web' } }] }));
+    expect(await outboxAttention(dataDir)).toEqual([]);
+    for (const capture of captures) await log.recordDelivery({ id: capture.id, sopInstanceUid: uidOf(log, capture) }, 'pacs', { state: 'refused', error: 'pacs refused the picture (HTTP 409 Conflict).' });
+    expect(await outboxAttention(dataDir)).toEqual([
+      { name: 'outbox', status: 'note', detail: 'pacs: 2 captures refused for good need attention (latest: pacs refused the picture (HTTP 409 Conflict)); dermacam outbox --retry sends them again' },
+    ]);
   });
 });

@@ -6,6 +6,7 @@ import { AUTO_ORDER } from '../classifier/backend.js';
 import { readVerifiedModel } from '../classifier/classifier.js';
 import { openNetwork } from '../classifier/openNetwork.js';
 import { UserError } from '../errors.js';
+import { outboxAttention } from '../outbox/attention.js';
 import { LOG_KEY_VARIABLE, readLogKey } from '../store/logKey.js';
 import { DATABASE_FILE, SessionLog, UNREFERENCED_FOLDER } from '../store/sessionLog.js';
 import { verifySessionLog, type Finding, type VerifyReport } from '../store/verify.js';
@@ -47,6 +48,7 @@ export async function doctorCommand(argv: string[], io: CommandIO): Promise<numb
     ...(await checkBackends(io, modelDir, modelCheck.model)),
     await checkCamera(),
     await checkSessionLog(dataDir),
+    ...(await outboxAttention(dataDir)),
     ...(values.verify ? await checkLog({ dataDir, repair: values.repair, expectedHead }) : []),
   ];
   for (const check of checks) writeLine(io.stdout, `${STATUS_WORD[check.status]}  ${check.name.padEnd(14)}${check.detail}`);
