@@ -38,6 +38,7 @@ export async function exportCommand(argv: string[], io: CommandIO): Promise<numb
     // kept with the export, the head lets dermacam doctor --verify later show that no entry up to it was removed
     const head = log.head();
     const captures = log.iterateCaptures(chosen);
+    let failed = false;
     try {
       const first = captures.next();
       if (first.done) {
@@ -45,13 +46,13 @@ export async function exportCommand(argv: string[], io: CommandIO): Promise<numb
         return 1;
       }
       const all = withFirst(first.value, captures);
-      if (values.dicom) await exportDicom(log, values.dicom, all, values.force, io);
+      if (values.dicom) failed = !(await exportDicom(log, values.dicom, all, values.force, io));
       else await exportCsv(sessions, all, log.lesions(), values, io);
     } finally {
       captures.return?.();
     }
     writeLine(io.stderr, `Log head: entry ${head.seq}, sha256 ${head.hash}.`);
-    return 0;
+    return failed ? 1 : 0;
   } finally {
     await log.close();
   }
@@ -63,13 +64,16 @@ function* withFirst<T>(first: T, rest: IterableIterator<T>): Generator<T> {
   yield* rest;
 }
 
-async function exportDicom(log: SessionLog, dir: string, captures: Iterable<Capture>, replace: boolean, io: CommandIO): Promise<void> {
+/** Whether every capture was written; each one that could not be is said in its sentence. */
+async function exportDicom(log: SessionLog, dir: string, captures: Iterable<Capture>, replace: boolean, io: CommandIO): Promise<boolean> {
   // loaded only here: sharp and dcmjs add 25 MB to a process that exports CSV
   const { writeDicomExport } = await import('../dicom/dicomExport.js');
-  const { written, withdrawn, dicomDir } = await writeDicomExport(log, dir, captures, { appVersion: await appVersion(), replace });
+  const { written, withdrawn, refused, dicomDir } = await writeDicomExport(log, dir, captures, { appVersion: await appVersion(), replace });
+  for (const sentence of refused) writeLine(io.stderr, sentence);
   const left = withdrawn > 0 ? ` (${withdrawn} withdrawn ${withdrawn === 1 ? 'capture' : 'captures'} left out)` : '';
   writeLine(io.stderr, `Wrote ${written.length} DICOM ${written.length === 1 ? 'file' : 'files'} to ${dir}${left}.`);
   writeLine(io.stderr, dicomDir.made ? `Indexed the folder in ${path.join(dir, 'DICOMDIR')}.` : `No DICOMDIR was made: ${dicomDir.why}; the files are complete without it.`);
+  return refused.length === 0;
 }
 
 /** The CSV, written as the captures are read: to --out (whole or not at all), or to stdout. */

@@ -1,6 +1,7 @@
 import dcmjs from 'dcmjs';
 import { bodySiteNamed, type CodedConcept } from '../bodySites.js';
 import { UserError } from '../errors.js';
+import { patientIdProblem } from '../patientRef.js';
 import { GENERATED_REF_PREFIX, type Capture, type Session } from '../store/records.js';
 import { dicomTime } from './dicomTime.js';
 import { derivedUid } from './uid.js';
@@ -58,6 +59,9 @@ export class UnsendableCaptureError extends UserError {}
  */
 export function captureObject({ logIdentity, session, capture, jpeg, facts, appVersion }: CaptureObjectInput): Uint8Array {
   if (facts.isProgressive) throw new UnsendableCaptureError(`Capture ${capture.id} is a progressive JPEG, which JPEG Baseline cannot carry.`);
+  // a reference logged before references were checked: no object with an invalid Patient ID is ever made
+  const idProblem = patientIdProblem(patientId(session));
+  if (idProblem) throw new UnsendableCaptureError(`Capture ${capture.id} cannot become a DICOM object: the patient reference of session ${session.id} ${idProblem}.`);
   const uids = captureUids(logIdentity, session, capture);
   const study = dicomTime(session.started_at);
   const taken = dicomTime(capture.captured_at);

@@ -16,6 +16,8 @@ export interface DicomExportResult {
   written: string[];
   /** Withdrawn captures (retakes) stay out of a PACS. */
   withdrawn: number;
+  /** Captures that cannot become a valid object, each in one sentence; no file is written for them. */
+  refused: string[];
   dicomDir: DicomDirOutcome;
 }
 
@@ -48,8 +50,9 @@ export async function objectOf(log: SessionLog, logIdentity: string, session: Se
  * Writes captures as a DICOM file set: `<dir>/DICOM/<session>/<capture>` (names from `fileSetName`),
  * each file private (0600) and whole or absent, indexed by `<dir>/DICOMDIR` where `makeDicomDir`
  * can make one. An existing file is replaced only with `replace`: the same capture always gives the
- * same object, so a second export changes nothing a PACS would see. The captures are taken one at
- * a time, so that they may come straight from the log (`iterateCaptures`).
+ * same object, so a second export changes nothing a PACS would see. A capture that cannot become a
+ * valid object is left out and said why (`refused`); the others are written. The captures are taken
+ * one at a time, so that they may come straight from the log (`iterateCaptures`).
  */
 export async function writeDicomExport(
   log: SessionLog,
@@ -61,6 +64,7 @@ export async function writeDicomExport(
   const logIdentity = log.identity();
   const written: string[] = [];
   const named = new Set<string>();
+  const refused: string[] = [];
   let withdrawn = 0;
   for (const capture of captures) {
     if (capture.withdrawn_at) {
@@ -71,11 +75,19 @@ export async function writeDicomExport(
     const file = path.join(folder, fileSetName('I', capture.id));
     if (named.has(file)) throw new StoreError(`Capture ${capture.id} would get the file name ${file} of another capture; export them to different folders.`);
     named.add(file);
+    let object: Uint8Array;
+    try {
+      object = await objectOf(log, logIdentity, sessions.get(capture.session_id)!, capture, appVersion);
+    } catch (error) {
+      if (!(error instanceof UnsendableCaptureError)) throw error;
+      refused.push(error.message);
+      continue;
+    }
     await makeFolders(folder).catch((error: unknown) => {
       throw new StoreError(`The DICOM export was not written: ${describeWriteFailure(error, folder)}.`);
     });
-    await writeExportFile(file, await objectOf(log, logIdentity, sessions.get(capture.session_id)!, capture, appVersion), { replace });
+    await writeExportFile(file, object, { replace });
     written.push(file);
   }
-  return { written, withdrawn, dicomDir: written.length > 0 ? await makeDicomDir(dir) : { made: false, why: 'no capture was written' } };
+  return { written, withdrawn, refused, dicomDir: written.length > 0 ? await makeDicomDir(dir) : { made: false, why: 'no capture was written' } };
 }

@@ -5,6 +5,7 @@ import type { CameraSource } from '../camera/source.js';
 import type { CaptureFlow, LesionChoice, SessionPlan } from '../capture/captureFlow.js';
 import type { BackgroundSender } from '../outbox/status.js';
 import { bodySitesMatching } from '../bodySites.js';
+import { patientRefProblem } from '../patientRef.js';
 import { verdictOf } from '../capture/verdict.js';
 import type { ModelInfo } from '../classifier/workerClient.js';
 import { UserError } from '../errors.js';
@@ -241,7 +242,7 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
         title="New session (logged at its first capture)"
         fields={[
           { key: 'operator', label: 'Operator', value: flow.sessionPlan.operator, required: true },
-          { key: 'patient', label: 'Patient ref', hint: 'pseudonymous code, never a name (optional)' },
+          { key: 'patient', label: 'Patient ref', hint: 'pseudonymous code, never a name (optional)', check: patientRefProblem },
         ]}
         onCancel={back}
         onQuit={quit}

@@ -21,6 +21,8 @@ export interface FormFieldRule {
   required?: boolean;
   /** Values the field offers for what is typed so far, best first: Tab completes to the first. */
   suggest?: (text: string) => string[];
+  /** Why a value typed (trimmed, not empty) cannot be taken, in one sentence; undefined when it can. */
+  check?: (text: string) => string | undefined;
 }
 
 /** The value Tab would complete the active field to, if it offers one other than what is typed. */
@@ -121,7 +123,11 @@ export function applyFormKey(state: FormState, key: FormKey, fields: readonly Fo
       if (state.active < fields.length - 1) return moveTo(state.active + 1);
       const missing = fields.findIndex((field, i) => field.required && state.values[i]!.trim() === '');
       if (missing >= 0) return { state: { ...state, active: missing, cursor: 0, problem: `${fields[missing]!.label} is required.` } };
-      return { submitted: state.values.map((text) => text.trim()) };
+      const submitted = state.values.map((text) => text.trim());
+      const problems = fields.map((field, i) => (submitted[i] === '' ? undefined : field.check?.(submitted[i]!)));
+      const refused = problems.findIndex((problem) => problem !== undefined);
+      if (refused >= 0) return { state: { ...state, active: refused, cursor: state.values[refused]!.length, problem: problems[refused] } };
+      return { submitted };
     }
   }
 }

@@ -1,5 +1,6 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it, vi } from 'vitest';
+import { patientRefProblem } from '../../src/patientRef.js';
 import { GENERATED_REF_PREFIX } from '../../src/store/records.js';
 import { History } from '../../src/ui/History.js';
 import { printable } from '../../src/text.js';
@@ -52,6 +53,21 @@ describe('TextForm', () => {
     stdin.write('free text stays');
     stdin.write(KEYS.enter);
     await eventually(() => expect(onSubmit).toHaveBeenCalledWith({ site: 'left forearm', note: 'free text stays' }));
+  });
+
+  it("refuses a value its field's check finds unfit, in the check's sentence, and submits once it is fixed", async () => {
+    const onSubmit = vi.fn();
+    const { stdin, lastFrame } = render(
+      <TextForm title="t" fields={[{ key: 'operator', label: 'Operator', value: 'alice' }, { key: 'patient', label: 'Patient ref', check: patientRefProblem }]} onSubmit={onSubmit} onCancel={() => undefined} onQuit={() => undefined} />,
+    );
+    await settle();
+    stdin.write(`${KEYS.tab}Maria Lopez${KEYS.enter}`);
+    await eventually(() => expect(lastFrame()).toContain('A patient reference is a pseudonymous code with a digit in it, never a name.'));
+    stdin.write(`\u0015AB\\CD${KEYS.enter}`);
+    await eventually(() => expect(lastFrame()).toContain('This patient reference holds a backslash, which DICOM reads as a second value.'));
+    expect(onSubmit).not.toHaveBeenCalled();
+    stdin.write(`\u0015PT-0042${KEYS.enter}`);
+    await eventually(() => expect(onSubmit).toHaveBeenCalledWith({ operator: 'alice', patient: 'PT-0042' }));
   });
 
   it('insists on required fields and cancels on Esc', async () => {
