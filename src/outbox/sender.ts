@@ -47,7 +47,7 @@ export async function deliverDue(log: SessionLog, routes: Route[], options: Pass
 }
 
 /**
- * One pass for one destination: the captures due for it, oldest first, one at a time, until one fails (a
+ * One pass for one destination: the captures due for it, in capture order, one at a time, until one fails (a
  * destination that is down is not asked again in this pass). A refused capture waits for a person and the
  * others go on. Every attempt is recorded in the log, so a restart, or kill -9, loses nothing: what was not
  * recorded as sent is sent again, and a resend is the same object (same SOP Instance UID).

@@ -39,9 +39,10 @@ export type WaitingCapture = Capture & { delivery_attempts: number };
 /**
  * Captures not yet sent to `destination` and due for a try at `now` (all of them with `ignoreBackoff`):
  * none while the destination's latest try failed and its retry time has not come (it is down, most
- * likely), and those tried least first, so that one picture a PACS keeps refusing does not hold up the others.
- * Refused captures wait for a person. A retry time further ahead than the longest rest can only come from a
- * clock that has since gone back, so it counts as due.
+ * likely), and otherwise in the order they were captured, however often each was tried, so that a PACS gets
+ * them in that order after an outage too. Refused captures wait for a person (and step out of the order). A
+ * retry time further ahead than the longest rest can only come from a clock that has since gone back, so it
+ * counts as due.
  */
 export function dueCaptures(db: Database.Database, destination: string, now: Date, limit: number, ignoreBackoff = false): WaitingCapture[] {
   const times = { now: now.toISOString(), horizon: new Date(now.getTime() + MAX_RETRY_DELAY_MS).toISOString() };
@@ -55,7 +56,7 @@ export function dueCaptures(db: Database.Database, destination: string, now: Dat
       `SELECT c.*, COALESCE(o.attempts, 0) AS delivery_attempts FROM captures c LEFT JOIN outbox o ON o.capture_id = c.id AND o.destination = @destination
        WHERE c.withdrawn_at IS NULL AND o.sent_at IS NULL AND o.refused_at IS NULL
          AND (@ignoreBackoff OR o.next_try_at IS NULL OR o.next_try_at <= @now OR o.next_try_at > @horizon)
-       ORDER BY COALESCE(o.attempts, 0), c.captured_at, c.id LIMIT @limit`,
+       ORDER BY c.captured_at, c.rowid LIMIT @limit`,
     )
     .all({ destination, ...times, limit, ignoreBackoff: ignoreBackoff ? 1 : 0 }) as WaitingCapture[];
 }
