@@ -7,6 +7,8 @@ import { readVerifiedModel } from '../classifier/classifier.js';
 import { openNetwork } from '../classifier/openNetwork.js';
 import { UserError } from '../errors.js';
 import { outboxAttention } from '../outbox/attention.js';
+import { CONFIG_FILE } from '../outbox/config.js';
+import { pacsChecks } from '../outbox/pacsChecks.js';
 import { LOG_KEY_VARIABLE, readLogKey } from '../store/logKey.js';
 import { DATABASE_FILE, SessionLog, UNREFERENCED_FOLDER } from '../store/sessionLog.js';
 import { verifySessionLog, type Finding, type VerifyReport } from '../store/verify.js';
@@ -22,8 +24,8 @@ export interface Check {
 const STATUS_WORD = { ok: 'ok  ', absent: '--  ', note: 'note', fail: 'FAIL' } as const;
 
 /**
- * `dermacam doctor [--data-dir <dir>] [--model <dir>] [--verify [--repair] [--head <entry>:<sha256>]]`:
- * what works on this machine and what does not. `--verify` checks the session log's journal,
+ * `dermacam doctor [--data-dir <dir>] [--model <dir>] [--config <file>] [--verify [--repair] [--head <entry>:<sha256>]]`:
+ * what works on this machine and what does not, the PACS destinations included. `--verify` checks the session log's journal,
  * tables, anchor and images, and exits non-zero on any finding; `--repair` moves files that no
  * capture refers to aside; `--head` checks the log against a head printed by an earlier export.
  */
@@ -36,6 +38,7 @@ export async function doctorCommand(argv: string[], io: CommandIO): Promise<numb
       verify: { type: 'boolean', default: false },
       repair: { type: 'boolean', default: false },
       head: { type: 'string' },
+      config: { type: 'string' },
     },
   });
   if ((values.repair || values.head) && !values.verify) throw new UserError('--repair and --head go with --verify.');
@@ -48,6 +51,7 @@ export async function doctorCommand(argv: string[], io: CommandIO): Promise<numb
     ...(await checkBackends(io, modelDir, modelCheck.model)),
     await checkCamera(),
     await checkSessionLog(dataDir),
+    ...(await pacsChecks(values.config ?? path.join(dataDir, CONFIG_FILE), { required: values.config !== undefined })),
     ...(await outboxAttention(dataDir)),
     ...(values.verify ? await checkLog({ dataDir, repair: values.repair, expectedHead }) : []),
   ];

@@ -15,7 +15,7 @@ function datasetOf(object: Uint8Array) {
 }
 
 /** The association's socket, which dcmjs-dimse does not expose: its abort sends an A-ABORT but leaves the socket open. */
-function closeAssociation(client: InstanceType<typeof Client>): void {
+export function closeAssociation(client: InstanceType<typeof Client>): void {
   const network = (client as unknown as { network?: { socket?: { destroy(): void } } }).network;
   try {
     client.abort();

@@ -1,0 +1,100 @@
+import http from 'node:http';
+import https from 'node:https';
+import dimse from 'dcmjs-dimse';
+import { derivedUid } from '../dicom/uid.js';
+import type { CStoreDestination, Destination, DicomWebDestination } from './config.js';
+import { closeAssociation } from './cStore.js';
+import { describeNetworkFailure } from './delivery.js';
+import { describeStatus } from './dimseStatus.js';
+import { trustedCertificates, type ExchangeLimits } from './stowRs.js';
+
+const { Client, requests } = dimse;
+
+/** How a destination answered `doctor`: `note` when it answers but whether it stores is only seen at the first send. */
+export interface Reachability {
+  status: 'ok' | 'note' | 'fail';
+  detail: string;
+}
+
+/** A Study Instance UID that no PACS holds: the DICOMweb check asks for it, so that no patient's study comes back to this machine. */
+const NO_SUCH_STUDY = derivedUid('dermacam', 'doctor', 'no such study');
+
+/** Asks a destination whether it answers, with the sender's own limits (deadline, reply cap) and credentials. */
+export function checkReachable(destination: Destination, limits: ExchangeLimits = {}): Promise<Reachability> {
+  return destination.kind === 'dicomweb' ? queryDicomWeb(destination, limits) : echo(destination, limits);
+}
+
+/** A DICOMweb (QIDO-RS) query at the configured root for a study that does not exist: a 2xx shows the url, the TLS trust and the credentials work. */
+function queryDicomWeb(destination: DicomWebDestination, { timeoutMs = 30_000, maxReplyBytes = 1 << 20 }: ExchangeLimits): Promise<Reachability> {
+  const root = destination.url.href.endsWith('/') ? destination.url.href : `${destination.url.href}/`;
+  const target = new URL(`studies?StudyInstanceUID=${NO_SUCH_STUDY}`, root);
+  const where = target.host;
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (result: Reachability) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      request.destroy();
+      resolve(result);
+    };
+    const deadline = setTimeout(() => settle({ status: 'fail', detail: `${where} did not finish its reply within ${timeoutMs / 1000} s.` }), timeoutMs);
+    const options: https.RequestOptions = {
+      headers: { Accept: 'application/dicom+json', ...(destination.authorization ? { Authorization: destination.authorization } : {}) },
+      agent: false,
+      ...(destination.ca ? { ca: trustedCertificates(destination.ca) } : {}),
+    };
+    const request = (target.protocol === 'https:' ? https : http).get(target, options, (response) => {
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxReplyBytes) settle({ status: 'fail', detail: `${where} sent a reply of more than ${maxReplyBytes >> 10} KiB to a query that matches nothing.` });
+      });
+      response.on('error', (error) => settle({ status: 'fail', detail: describeNetworkFailure(error, where) }));
+      response.on('end', () => settle(judgeHttpStatus(response.statusCode ?? 0, where)));
+    });
+    request.on('error', (error) => settle({ status: 'fail', detail: describeNetworkFailure(error, where) }));
+  });
+}
+
+function judgeHttpStatus(status: number, where: string): Reachability {
+  const url = `the DICOMweb root at ${where}`;
+  if (status >= 200 && status < 300) return { status: 'ok', detail: `${url} answers a query (HTTP ${status}): the url, trust and credentials work` };
+  if (status === 401 || status === 403) return { status: 'fail', detail: `${url} refuses the credentials (HTTP ${status}); check "user" and "password", or "token".` };
+  // a STOW-RS-only endpoint may not take queries; the url still leads to a server
+  if (status === 405 || status === 501) return { status: 'note', detail: `${url} answers but takes no queries (HTTP ${status}); whether it stores shows at the first send` };
+  if (status >= 300 && status < 400) return { status: 'fail', detail: `${url} redirects (HTTP ${status}), which the sender does not follow; give the url it redirects to.` };
+  if (status === 404) return { status: 'fail', detail: `${url} has no DICOMweb service at that path (HTTP 404); check the url.` };
+  return { status: 'fail', detail: `${url} answers HTTP ${status}.` };
+}
+
+/** A DICOM C-ECHO with the destination's AE titles: it shows the host, the port and the titles are right. */
+function echo(destination: CStoreDestination, { timeoutMs = 30_000 }: ExchangeLimits): Promise<Reachability> {
+  const where = `${destination.calledAe}@${destination.host}:${destination.port}`;
+  return new Promise((resolve) => {
+    let outcome: Reachability | undefined;
+    const client = new Client();
+    const request = new requests.CEchoRequest();
+    const deadline = setTimeout(() => {
+      outcome = { status: 'fail', detail: `${where} did not answer a C-ECHO within ${timeoutMs / 1000} s.` };
+      closeAssociation(client);
+      resolve(outcome);
+    }, timeoutMs);
+    request.on('response', (response) => {
+      const status = response.getStatus();
+      outcome ??= status === 0 ? { status: 'ok', detail: `${where} answers a C-ECHO` } : { status: 'fail', detail: `${where} answered a C-ECHO with status ${describeStatus(status)}.` };
+    });
+    client.on('associationRejected', () => {
+      outcome ??= { status: 'fail', detail: `${where} refused the association: check the AE titles ("${destination.callingAe}" calling "${destination.calledAe}").` };
+    });
+    client.on('networkError', (error: Error) => {
+      outcome ??= { status: 'fail', detail: describeNetworkFailure(error, where) };
+    });
+    client.on('closed', () => {
+      clearTimeout(deadline);
+      resolve(outcome ?? { status: 'fail', detail: `${where} closed the connection without answering the C-ECHO.` });
+    });
+    client.addRequest(request);
+    client.send(destination.host, destination.port, destination.callingAe, destination.calledAe, { connectTimeout: timeoutMs, associationTimeout: timeoutMs, pduTimeout: timeoutMs });
+  });
+}
