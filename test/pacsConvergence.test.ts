@@ -1,10 +1,13 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureUids } from '../src/dicom/captureObject.js';
 import type { Destination } from '../src/outbox/config.js';
-import { deliverTo, routeTo } from '../src/outbox/sender.js';
+import { objectOf } from '../src/dicom/dicomExport.js';
+import { KEY_OBJECT_SELECTION, rejectionNoteUid } from '../src/dicom/rejectionNote.js';
+import { deliverTo, routeTo, type Route } from '../src/outbox/sender.js';
 import { SessionLog } from '../src/store/sessionLog.js';
 import { SAMPLE_RESULT } from './helpers/captureResult.js';
 import { FIXTURES } from './helpers/paths.js';
@@ -27,6 +30,28 @@ async function arrivalOrder(orthanc: TestOrthanc): Promise<string[]> {
     uids.push(((await orthanc.rest(`/instances/${change.ID}`)) as { MainDicomTags: { SOPInstanceUID: string } }).MainDicomTags.SOPInstanceUID);
   }
   return uids;
+}
+
+/** Orthanc's id of each instance it holds, by SOP Instance UID. */
+async function instancesByUid(orthanc: TestOrthanc): Promise<Map<string, string>> {
+  const byUid = new Map<string, string>();
+  for (const id of (await orthanc.rest('/instances')) as string[]) {
+    byUid.set(((await orthanc.rest(`/instances/${id}`)) as { MainDicomTags: { SOPInstanceUID: string } }).MainDicomTags.SOPInstanceUID, id);
+  }
+  return byUid;
+}
+
+/** dciodvfy's errors for an object; warnings are allowed. */
+function dciodvfyErrors(object: Uint8Array): string[] {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'dermacam-dciodvfy-')), 'object.dcm');
+  writeFileSync(file, object);
+  const check = spawnSync('dciodvfy', [file], { encoding: 'utf8' });
+  return `${check.stdout}${check.stderr}`.split('\n').filter((line) => line.startsWith('Error'));
+}
+
+/** A route that keeps, by SOP Instance UID, the bytes of every object it sends. */
+function recording(route: Route, sent: Map<string, Uint8Array>): Route {
+  return { destination: route.destination, send: (object, uid, signal) => (sent.set(uid, object), route.send(object, uid, signal)) };
 }
 
 describe('the PACS copy converges to the log, in a real Orthanc (issue 24, D1-D4)', () => {
@@ -68,4 +93,99 @@ describe('the PACS copy converges to the log, in a real Orthanc (issue 24, D1-D4
       await log.close();
     }
   }, 60_000);
+
+  it('sends an annotated capture as a new version with its body site, and a rejection note for the version the PACS held (D1, D2, D3)', async () => {
+    const log = await freshLog();
+    try {
+      const session = await log.startSession('e2e', 'PT-ANNOTATE');
+      const capture = await log.addCapture(session.id, fixtures[0]!, SAMPLE_RESULT);
+      const sent = new Map<string, Uint8Array>();
+      const routes = destinations.map((destination) => recording(routeTo(destination), sent));
+      const pass = (route: Route) => deliverTo(log, route, { appVersion: APP_VERSION, ignoreBackoff: true });
+      expect(await pass(routes[0]!)).toEqual({ sent: 1, failed: 0, refused: 0 });
+      const first = captureUids(log.identity(), log.session(session.id)!, capture).instance;
+
+      await log.annotate(capture.id, { body_site: 'left forearm', note: 'itches' });
+      const annotated = log.captures().find((each) => each.id === capture.id)!;
+      const second = captureUids(log.identity(), log.session(session.id)!, annotated, log.captureVersion(capture.id)!.hash).instance;
+      expect(second).not.toBe(first);
+      expect(log.deliveryStatus('web')).toMatchObject({ sent: 0, waiting: 1 });
+      // the new version, then the rejection note of the first; the second destination gets the new version only
+      expect(await pass(routes[0]!)).toEqual({ sent: 2, failed: 0, refused: 0 });
+      expect(await pass(routes[1]!)).toEqual({ sent: 1, failed: 0, refused: 0 });
+      expect(log.deliveryStatus('web')).toMatchObject({ sent: 1, waiting: 0 });
+      expect(log.deliveryStatus('dimse')).toMatchObject({ sent: 1, waiting: 0 });
+      expect(await pass(routes[0]!)).toEqual({ sent: 0, failed: 0, refused: 0 });
+
+      const stored = await instancesByUid(orthanc);
+      const tags = (await orthanc.rest(`/instances/${stored.get(second)}/tags?simplify`)) as Record<string, unknown>;
+      expect(tags).toMatchObject({ AnatomicRegionSequence: [{ CodeMeaning: 'Forearm', AnatomicRegionModifierSequence: [{ CodeMeaning: 'Left' }] }] });
+      const note = (await orthanc.rest(`/instances/${stored.get(rejectionNoteUid(log.identity(), first))}/tags?simplify`)) as Record<string, unknown>;
+      expect(note).toMatchObject({
+        SOPClassUID: KEY_OBJECT_SELECTION,
+        PatientID: 'PT-ANNOTATE',
+        StudyInstanceUID: (tags as { StudyInstanceUID: string }).StudyInstanceUID,
+        ConceptNameCodeSequence: [{ CodeValue: '113001', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Rejected for Quality Reasons' }],
+        CurrentRequestedProcedureEvidenceSequence: [{ ReferencedSeriesSequence: [{ ReferencedSOPSequence: [{ ReferencedSOPInstanceUID: first }] }] }],
+        ContentSequence: [{ ValueType: 'IMAGE', ReferencedSOPSequence: [{ ReferencedSOPInstanceUID: first }] }],
+      });
+      // one UID, one object: both destinations and the export got the same bytes under the new version's UID
+      expect(Buffer.from(sent.get(second)!).equals(Buffer.from(await objectOf(log, log.identity(), log.session(session.id)!, annotated, APP_VERSION)))).toBe(true);
+      expect(dciodvfyErrors(sent.get(second)!)).toEqual([]);
+      expect(dciodvfyErrors(sent.get(rejectionNoteUid(log.identity(), first))!)).toEqual([]);
+    } finally {
+      await log.close();
+    }
+  }, 60_000);
+
+  it('retracts a capture withdrawn (a retake) after it was sent with a rejection note, by STOW-RS and C-STORE (D3)', async () => {
+    for (const destination of destinations) {
+      const log = await freshLog();
+      try {
+        const session = await log.startSession('e2e', `PT-RETAKE-${destination.name}`);
+        const capture = await log.addCapture(session.id, fixtures[1]!, SAMPLE_RESULT);
+        const route = routeTo(destination);
+        const pass = () => deliverTo(log, route, { appVersion: APP_VERSION, ignoreBackoff: true });
+        expect((await pass()).sent).toBe(1);
+        await log.withdrawCapture(capture.id, 'retake');
+        expect(log.deliveryStatus(destination.name)).toMatchObject({ waiting: 1 });
+        expect(await pass()).toEqual({ sent: 1, failed: 0, refused: 0 });
+        expect(log.deliveryStatus(destination.name)).toMatchObject({ sent: 0, waiting: 0 });
+        expect(await pass()).toEqual({ sent: 0, failed: 0, refused: 0 });
+
+        const uid = captureUids(log.identity(), log.session(session.id)!, capture).instance;
+        const id = (await instancesByUid(orthanc)).get(rejectionNoteUid(log.identity(), uid));
+        expect(id, destination.name).toBeDefined();
+        expect(await orthanc.rest(`/instances/${id}/tags?simplify`)).toMatchObject({
+          SOPClassUID: KEY_OBJECT_SELECTION,
+          ConceptNameCodeSequence: [{ CodeMeaning: 'Rejected for Quality Reasons' }],
+          CurrentRequestedProcedureEvidenceSequence: [{ ReferencedSeriesSequence: [{ ReferencedSOPSequence: [{ ReferencedSOPInstanceUID: uid }] }] }],
+        });
+      } finally {
+        await log.close();
+      }
+    }
+  }, 60_000);
+});
+
+describe('an object is a function of the log (D2)', () => {
+  it('has the same bytes and UID whatever TZ says', async () => {
+    const log = await freshLog();
+    const timezone = process.env.TZ;
+    try {
+      const session = await log.startSession('e2e', 'PT-TZ');
+      const capture = await log.addCapture(session.id, fixtures[0]!, SAMPLE_RESULT);
+      const objects = [];
+      for (const zone of ['UTC', 'Europe/Berlin', 'America/New_York']) {
+        process.env.TZ = zone;
+        objects.push(Buffer.from(await objectOf(log, log.identity(), log.session(session.id)!, capture, APP_VERSION)));
+      }
+      expect(objects[1]!.equals(objects[0]!)).toBe(true);
+      expect(objects[2]!.equals(objects[0]!)).toBe(true);
+    } finally {
+      if (timezone === undefined) delete process.env.TZ;
+      else process.env.TZ = timezone;
+      await log.close();
+    }
+  });
 });

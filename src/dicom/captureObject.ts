@@ -30,14 +30,19 @@ export interface CaptureObjectInput {
   jpeg: Uint8Array;
   facts: JpegFacts;
   appVersion: string;
+  /** The hash of the journal entry that made the capture's current version (`SessionLog.captureVersion`); none for the first. */
+  version?: string;
 }
 
-/** The UIDs of a capture's object; derived from the log, so a resend or a second export is the same object. */
-export function captureUids(logIdentity: string, session: Session, capture: Capture) {
+/**
+ * The UIDs of a capture's object; derived from the log, so a resend or a second export is the same object.
+ * Each version of the capture (`version`: the journal entry that made it) is an object of its own.
+ */
+export function captureUids(logIdentity: string, session: Session, capture: Capture, version?: string) {
   return {
     study: derivedUid(logIdentity, 'study', session.id),
     series: derivedUid(logIdentity, 'series', session.id, capture.camera ?? ''),
-    instance: derivedUid(logIdentity, 'instance', capture.id, capture.image_sha256),
+    instance: derivedUid(logIdentity, 'instance', capture.id, capture.image_sha256, ...(version === undefined ? [] : [version])),
   };
 }
 
@@ -57,12 +62,12 @@ export class UnsendableCaptureError extends UserError {}
  * JPEG Baseline, one Study per session, one Series per session and camera, and the classifier's
  * result in Image Comments, which every PACS viewer shows. Returns the Part 10 file's bytes.
  */
-export function captureObject({ logIdentity, session, capture, jpeg, facts, appVersion }: CaptureObjectInput): Uint8Array {
+export function captureObject({ logIdentity, session, capture, jpeg, facts, appVersion, version }: CaptureObjectInput): Uint8Array {
   if (facts.isProgressive) throw new UnsendableCaptureError(`Capture ${capture.id} is a progressive JPEG, which JPEG Baseline cannot carry.`);
   // a reference logged before references were checked: no object with an invalid Patient ID is ever made
   const idProblem = patientIdProblem(patientId(session));
   if (idProblem) throw new UnsendableCaptureError(`Capture ${capture.id} cannot become a DICOM object: the patient reference of session ${session.id} ${idProblem}.`);
-  const uids = captureUids(logIdentity, session, capture);
+  const uids = captureUids(logIdentity, session, capture, version);
   const study = dicomTime(session.started_at);
   const taken = dicomTime(capture.captured_at);
   const colour = facts.channels >= 3;

@@ -30,7 +30,11 @@ export function fileSetName(prefix: 'S' | 'I', id: string): string {
   return prefix + digest.toString(36).toUpperCase().padStart(7, '0').slice(-7);
 }
 
-/** Reads a logged capture's JPEG and builds its DICOM object; `logIdentity` is `log.identity()`, read once by the caller. */
+/**
+ * Reads a logged capture's JPEG and builds the DICOM object of its current version: the same object by
+ * every route (export, each destination), since it is read from the log alone. `logIdentity` is
+ * `log.identity()`, read once by the caller.
+ */
 export async function objectOf(log: SessionLog, logIdentity: string, session: Session, capture: Capture, appVersion: string): Promise<Uint8Array> {
   const file = path.join(log.dataDir, capture.image_path);
   let jpeg: Buffer;
@@ -43,7 +47,7 @@ export async function objectOf(log: SessionLog, logIdentity: string, session: Se
     throw new UnsendableCaptureError(`The image of capture ${capture.id} (${file}) cannot be used: ${why.replace(/\.$/, '')}; dermacam doctor --verify checks the log.`);
   }
   const { width = 0, height = 0, channels = 3, isProgressive } = facts;
-  return captureObject({ logIdentity, session, capture, jpeg, facts: { width, height, channels, isProgressive }, appVersion });
+  return captureObject({ logIdentity, session, capture, jpeg, facts: { width, height, channels, isProgressive }, appVersion, version: log.captureVersion(capture.id)?.hash });
 }
 
 /**

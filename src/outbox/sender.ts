@@ -1,7 +1,8 @@
 import { captureUids } from '../dicom/captureObject.js';
 import { objectOf } from '../dicom/dicomExport.js';
+import { rejectionNote, rejectionNoteUid } from '../dicom/rejectionNote.js';
 import { UserError } from '../errors.js';
-import { MAX_RETRY_DELAY_MS } from '../store/outbox.js';
+import { MAX_RETRY_DELAY_MS, type DeliveryOutcome } from '../store/outbox.js';
 import type { SessionLog } from '../store/sessionLog.js';
 import type { Destination } from './config.js';
 import { cStoreSender } from './cStore.js';
@@ -47,41 +48,69 @@ export async function deliverDue(log: SessionLog, routes: Route[], options: Pass
 }
 
 /**
- * One pass for one destination: the captures due for it, in capture order, one at a time, until one fails (a
- * destination that is down is not asked again in this pass). A refused capture waits for a person and the
- * others go on. Every attempt is recorded in the log, so a restart, or kill -9, loses nothing: what was not
- * recorded as sent is sent again, and a resend is the same object (same SOP Instance UID).
+ * One pass for one destination: the captures whose current version it lacks, in capture order, one at a time,
+ * then the rejection notes it is owed (for the versions it held before, and for captures since withdrawn), until
+ * one fails (a destination that is down is not asked again in this pass). A refused object waits for a person
+ * and the others go on. Every attempt is recorded in the log, so a restart, or kill -9, loses nothing: what was
+ * not recorded as sent is sent again, and a resend is the same object (same SOP Instance UID).
  */
-export async function deliverTo(
-  log: SessionLog,
-  { destination, send }: Route,
-  { appVersion, ignoreBackoff = false, limit = 50, now = () => new Date(), signal = new AbortController().signal }: PassOptions,
-): Promise<PassResult> {
-  const result = { sent: 0, failed: 0, refused: 0 };
+export async function deliverTo(log: SessionLog, route: Route, options: PassOptions): Promise<PassResult> {
+  const { ignoreBackoff = false, limit = 50, signal = new AbortController().signal } = options;
   const logIdentity = log.identity();
-  for (const capture of log.dueForDelivery(destination.name, limit, { ignoreBackoff })) {
-    if (signal.aborted) break;
+  const objects: Outgoing[] = log.dueForDelivery(route.destination.name, limit, { ignoreBackoff }).map((capture) => {
     const session = log.session(capture.session_id)!;
-    const sopInstanceUid = captureUids(logIdentity, session, capture).instance;
+    const target = { id: capture.id, sopInstanceUid: captureUids(logIdentity, session, capture, capture.version_hash ?? undefined).instance, versionSeq: capture.version_seq ?? 0 };
+    return {
+      capture,
+      sopInstanceUid: target.sopInstanceUid,
+      make: () => objectOf(log, logIdentity, session, capture, options.appVersion),
+      record: (outcome) => log.recordDelivery(target, route.destination.name, outcome),
+    };
+  });
+  const result = await sendEach(objects, route, options);
+  if (result.failed > 0 || signal.aborted) return result;
+  const notes: Outgoing[] = log.owedRejections(route.destination.name, limit, { ignoreBackoff }).map((capture) => {
+    const session = log.session(capture.session_id)!;
+    return {
+      capture,
+      sopInstanceUid: rejectionNoteUid(logIdentity, capture.rejected_uid),
+      make: async () => rejectionNote({ logIdentity, session, capture, rejectedUid: capture.rejected_uid }),
+      record: (outcome) => log.recordRejection({ captureId: capture.id, rejectedUid: capture.rejected_uid }, route.destination.name, outcome),
+    };
+  });
+  const retracted = await sendEach(notes, route, options);
+  return { sent: result.sent + retracted.sent, failed: retracted.failed, refused: result.refused + retracted.refused };
+}
+
+/** An object to send: a capture's version or a rejection note, how to make it, and how to record an attempt. */
+interface Outgoing {
+  capture: { id: string; delivery_attempts: number };
+  sopInstanceUid: string;
+  make: () => Promise<Uint8Array>;
+  record: (outcome: DeliveryOutcome) => Promise<void>;
+}
+
+async function sendEach(objects: Outgoing[], { send }: Route, { now = () => new Date(), signal = new AbortController().signal }: PassOptions): Promise<PassResult> {
+  const result = { sent: 0, failed: 0, refused: 0 };
+  for (const { capture, sopInstanceUid, make, record } of objects) {
+    if (signal.aborted) break;
     let stored;
     try {
-      stored = await send(await objectOf(log, logIdentity, session, capture, appVersion), sopInstanceUid, signal);
+      stored = await send(await make(), sopInstanceUid, signal);
     } catch (error) {
       if (signal.aborted) break;
-      const target = { id: capture.id, sopInstanceUid };
       if (error instanceof Refusal || !(error instanceof DeliveryError)) {
         // an UnsendableCaptureError is already one sentence; a capture that cannot be made into an object waits for a person too
         const why = error instanceof UserError || error instanceof DeliveryError ? error.message : `Capture ${capture.id} could not be made into a DICOM object (${(error as Error).message}).`;
-        await log.recordDelivery(target, destination.name, { state: 'refused', error: why });
+        await record({ state: 'refused', error: why });
         result.refused++;
         continue;
       }
-      const nextTryAt = new Date(now().getTime() + retryDelayMs(capture.delivery_attempts + 1));
-      await log.recordDelivery(target, destination.name, { state: 'failed', error: error.message, nextTryAt });
+      await record({ state: 'failed', error: error.message, nextTryAt: new Date(now().getTime() + retryDelayMs(capture.delivery_attempts + 1)) });
       result.failed++;
       break;
     }
-    await log.recordDelivery({ id: capture.id, sopInstanceUid }, destination.name, { state: 'stored', warning: stored.warning });
+    await record({ state: 'stored', warning: stored.warning });
     result.sent++;
   }
   return result;

@@ -109,6 +109,24 @@ export const MIGRATIONS: readonly Migration[] = [
   // 7: what a destination said beyond "stored": the warning it stored with, and a refusal that waits for a person
   `ALTER TABLE outbox ADD COLUMN warning TEXT;
    ALTER TABLE outbox ADD COLUMN refused_at TEXT;`,
+  // 8: versions (issue 24): which version of a capture a destination got (the journal entry that made it; 0 or
+  // NULL: the first), the superseded or withdrawn objects to retract there with a rejection note, and the
+  // journal by subject, where a capture's version is looked up
+  `ALTER TABLE outbox ADD COLUMN version_seq INTEGER;
+   CREATE TABLE rejections (
+     capture_id   TEXT NOT NULL REFERENCES captures(id),
+     destination  TEXT NOT NULL,
+     rejected_uid TEXT NOT NULL,
+     attempts     INTEGER NOT NULL,
+     last_try_at  TEXT,
+     next_try_at  TEXT,
+     last_error   TEXT,
+     sent_at      TEXT,
+     warning      TEXT,
+     refused_at   TEXT,
+     PRIMARY KEY (destination, rejected_uid)
+   );
+   CREATE INDEX journal_by_subject ON journal(subject, seq);`,
 ];
 
 /** Whether schema 2's capture chain held when the journal took over ("intact", or where it broke); undefined for an empty log. */

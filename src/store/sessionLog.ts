@@ -8,7 +8,10 @@ import { appendAnchor, createAnchor } from './anchor.js';
 import { holdsBytes, publishTempFile, tempFileTarget, tempFileWriter, writeTempFile, type FileSystem } from './atomicFile.js';
 import { appendEntry, journalHead, type JournalEntry, type JournalHead } from './journal.js';
 import { openDatabaseReadOnly, refuseForeignDatabase } from './openDatabase.js';
-import { destinationStatus, dueCaptures, recordDelivery, requeueRefused, type DeliveryOutcome, type DestinationStatus, type WaitingCapture } from './outbox.js';
+import {
+  captureVersion, destinationStatus, dueCaptures, owedRejections, recordDelivery, recordRejection, requeueRefused,
+  type DeliveryOutcome, type DestinationStatus, type OwedRejection, type WaitingCapture,
+} from './outbox.js';
 import { makePrivate } from './privacy.js';
 import { capturesOfLesion, lesionById, lesionsOf, nextLesionLabel, patientOfCapture } from './lesions.js';
 import { GENERATED_REF_PREFIX, type Capture, type CaptureResult, type Lesion, type Session } from './records.js';
@@ -392,14 +395,29 @@ export class SessionLog {
     }))();
   }
 
-  /** Captures waiting to be sent to `destination`, oldest first: those due now, or all with `ignoreBackoff`. */
+  /** Captures whose current version waits to be sent to `destination`, in capture order: those due now, or all with `ignoreBackoff`. */
   dueForDelivery(destination: string, limit: number, { ignoreBackoff = false } = {}): WaitingCapture[] {
     return dueCaptures(this.db, destination, this.deps.now(), limit, ignoreBackoff);
   }
 
-  /** Records one attempt at sending a capture; not journaled, and not anchored: it changes no record. */
-  async recordDelivery(capture: { id: string; sopInstanceUid: string }, destination: string, outcome: DeliveryOutcome): Promise<void> {
+  /** Records one attempt at sending a capture's version; not journaled, and not anchored: it changes no record. */
+  async recordDelivery(capture: { id: string; sopInstanceUid: string; versionSeq: number }, destination: string, outcome: DeliveryOutcome): Promise<void> {
     await this.write('delivery record', () => recordDelivery(this.db, capture, destination, outcome, this.deps.now()), { anchored: false });
+  }
+
+  /** The journal entry that made a capture's current version (its last annotation or lesion link); undefined for the first version. */
+  captureVersion(captureId: string): { seq: number; hash: string } | undefined {
+    return captureVersion(this.db, captureId);
+  }
+
+  /** Rejection notes `destination` is owed for superseded and withdrawn objects, in capture order: those due now, or all with `ignoreBackoff`. */
+  owedRejections(destination: string, limit: number, { ignoreBackoff = false } = {}): OwedRejection[] {
+    return owedRejections(this.db, destination, this.deps.now(), limit, ignoreBackoff);
+  }
+
+  /** Records one attempt at sending a rejection note; like a delivery, not journaled. */
+  async recordRejection(rejection: { captureId: string; rejectedUid: string }, destination: string, outcome: DeliveryOutcome): Promise<void> {
+    await this.write('rejection record', () => recordRejection(this.db, rejection, destination, outcome, this.deps.now()), { anchored: false });
   }
 
   /** Puts the captures `destination` refused for good back in the queue (`outbox --retry`); returns how many. */
