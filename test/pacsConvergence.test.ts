@@ -94,13 +94,14 @@ describe('the PACS copy converges to the log, in a real Orthanc (issue 24, D1-D4
     }
   }, 60_000);
 
-  it('sends an annotated capture as a new version with its body site, and a rejection note for the version the PACS held (D1, D2, D3)', async () => {
+  it('sends an annotated capture as a new version with its body site, the same bytes to both destinations and the export, and a rejection note for the version the PACS held (D1, D2, D3)', async () => {
     const log = await freshLog();
     try {
       const session = await log.startSession('e2e', 'PT-ANNOTATE');
       const capture = await log.addCapture(session.id, fixtures[0]!, SAMPLE_RESULT);
-      const sent = new Map<string, Uint8Array>();
-      const routes = destinations.map((destination) => recording(routeTo(destination), sent));
+      const sentBy = destinations.map(() => new Map<string, Uint8Array>());
+      const routes = destinations.map((destination, i) => recording(routeTo(destination), sentBy[i]!));
+      const sent = sentBy[0]!;
       const pass = (route: Route) => deliverTo(log, route, { appVersion: APP_VERSION, ignoreBackoff: true });
       expect(await pass(routes[0]!)).toEqual({ sent: 1, failed: 0, refused: 0 });
       const first = captureUids(log.identity(), log.session(session.id)!, capture).instance;
@@ -130,7 +131,8 @@ describe('the PACS copy converges to the log, in a real Orthanc (issue 24, D1-D4
         ContentSequence: [{ ValueType: 'IMAGE', ReferencedSOPSequence: [{ ReferencedSOPInstanceUID: first }] }],
       });
       // one UID, one object: both destinations and the export got the same bytes under the new version's UID
-      expect(Buffer.from(sent.get(second)!).equals(Buffer.from(await objectOf(log, log.identity(), log.session(session.id)!, annotated, APP_VERSION)))).toBe(true);
+      const exported = Buffer.from(await objectOf(log, log.identity(), log.session(session.id)!, annotated, APP_VERSION));
+      for (const each of sentBy) expect(Buffer.from(each.get(second)!).equals(exported)).toBe(true);
       expect(dciodvfyErrors(sent.get(second)!)).toEqual([]);
       expect(dciodvfyErrors(sent.get(rejectionNoteUid(log.identity(), first))!)).toEqual([]);
     } finally {
