@@ -55,16 +55,16 @@ describe('captures as DICOM', () => {
     expect(data.PatientName ?? []).toEqual([]); // present and empty: a pseudonym only
     expect(data.Modality).toBe('XC');
     expect([data.Rows, data.Columns]).toEqual([450, 600]);
-    expect(data.ImageComments).toMatch(/^dermacam result \(research use, not a medical device; not a diagnosis\); label malignant; p\(malignant\) 35\.4%; threshold 16\.6%/);
+    expect(data.ImageComments).toBe('dermacam malignant, p(malignant) 35.4%, threshold 16.6%; research use, not a diagnosis');
     const frame = Buffer.from((data.PixelData as ArrayBuffer[])[0]!);
     // an odd-length fragment is padded to even length; the JPEG itself is unchanged
     expect(createHash('sha256').update(frame.subarray(0, fixture.length)).digest('hex')).toBe(kept.image_sha256);
 
-    // a listed body site travels coded (SNOMED CT, with its side); free text stays in Image Comments alone
+    // a listed body site travels coded (SNOMED CT, with its side); as typed, it is a content item
     expect(data.AnatomicRegionSequence).toMatchObject([
       { CodeValue: '14975008', CodingSchemeDesignator: 'SCT', CodeMeaning: 'Forearm', AnatomicRegionModifierSequence: [{ CodeValue: '7771000', CodingSchemeDesignator: 'SCT', CodeMeaning: 'Left' }] },
     ]);
-    expect(data.ImageComments).toContain('body site Left forearm');
+    expect(data.AcquisitionContextSequence).toContainEqual(expect.objectContaining({ TextValue: 'Left forearm' }));
 
     // a session begun without a patient reference goes by the random one the log recorded for it
     const anonymous = log.sessions().find((s) => s.operator === 'bob')!;

@@ -1,9 +1,12 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import dcmjs from 'dcmjs';
 import { describe, expect, it } from 'vitest';
 import { exportCommand } from '../src/commands/export.js';
+import { writeDicomExport } from '../src/dicom/dicomExport.js';
 import { patientIdProblem, patientRefProblem } from '../src/patientRef.js';
 import { SessionLog } from '../src/store/sessionLog.js';
 import { SAMPLE_RESULT } from './helpers/captureResult.js';
@@ -19,6 +22,31 @@ function collected() {
   stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
   return { stream, text: () => text };
 }
+
+/** dciodvfy's errors on a file; its warnings are allowed. */
+function dciodvfyErrors(file: string): string[] {
+  const check = spawnSync('dciodvfy', [file], { encoding: 'utf8' });
+  return (check.stderr + check.stdout).split('\n').filter((line) => line.startsWith('Error'));
+}
+
+/** A content item of the Acquisition Context Sequence, as dcmjs reads it. */
+interface ContentItem {
+  ConceptNameCodeSequence: { CodeMeaning: string }[];
+  TextValue?: string;
+  UID?: string;
+  NumericValue?: number;
+}
+
+/** The data set of a written object, as dcmjs reads it. */
+type DataSet = Record<string, unknown> & { OperatorsName: { Alphabetic: string }[]; SeriesDescription: string; ImageComments: string; AcquisitionContextSequence: ContentItem[] };
+
+function readObject(file: string): DataSet {
+  const bytes = readFileSync(file);
+  const dicom = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dicom.dict) as DataSet;
+}
+
+const utf8Bytes = (text: string) => Buffer.byteLength(text, 'utf8');
 
 describe('patient references', () => {
   it('takes pseudonymous codes and refuses names and what a Patient ID cannot hold, in one sentence', () => {
@@ -52,5 +80,48 @@ describe('export of a capture whose logged patient reference cannot be a Patient
     expect(lines[0]).toBe(`Capture ${captures[0]!.id} cannot become a DICOM object: the patient reference of session ${bad[0]!.id} holds a backslash, which DICOM reads as a second value.`);
     expect(lines[1]).toBe(`Capture ${captures[1]!.id} cannot become a DICOM object: the patient reference of session ${bad[1]!.id} is longer than the 64 characters of a DICOM Patient ID (accented letters count twice).`);
     expect(lines[2]).toMatch(/^Wrote 1 DICOM file to /);
+  });
+});
+
+describe('objects built from hostile values', () => {
+  it('fit every text to its VR, say laterality, number series and instances in order, and name the lesion followed; dciodvfy finds no error', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'dermacam-hostile-'));
+    const log = await SessionLog.open(dataDir);
+    const operator = `Dr. Ana^María=Ñ\\Pérez \u001b[2J ${'é'.repeat(80)}`;
+    const session = await log.startSession(operator, `PT-${'ü'.repeat(30)}`);
+    const webcam = 'file:C:\\Users\\clinic\\é\\pictures\\a very long folder name that goes on and on\\img.jpg';
+    const add = (camera: string, fields: { body_site?: string; note?: string }) =>
+      log.addCapture(session.id, fixture, { ...SAMPLE_RESULT, camera }).then((capture) => log.annotate(capture.id, fields));
+    const forearm = (await add(webcam, { body_site: 'left forearm', note: 'é'.repeat(12_000) }))!;
+    await add('demo', { body_site: 'back', note: 'raised\\border \u0007 irregular' });
+    const free = (await add(webcam, { body_site: 'behind the left ear^=\\', note: '' }))!;
+    const lesion = await log.addLesion(session.patient_ref!, 'left forearm');
+    await log.attachToLesion(forearm.id, lesion.id);
+    const out = mkdtempSync(path.join(os.tmpdir(), 'dermacam-hostile-out-'));
+    const { written, refused } = await writeDicomExport(log, out, log.captures(), { appVersion: '0.1.0', makeDicomDir: async () => ({ made: false, why: 'not needed' }) });
+    await log.close();
+    expect(refused).toEqual([]);
+    for (const file of written) expect(dciodvfyErrors(file)).toEqual([]);
+
+    const [a, b, c] = written.map(readObject);
+    for (const object of [a!, b!, c!]) {
+      expect(object.OperatorsName).toHaveLength(1);
+      const name = object.OperatorsName[0]!.Alphabetic;
+      expect(name).not.toMatch(/[\\^=\u0000-\u001f]/);
+      expect(utf8Bytes(name)).toBeLessThanOrEqual(64);
+      expect(object.SeriesDescription).not.toContain('\\');
+      expect(utf8Bytes(object.SeriesDescription)).toBeLessThanOrEqual(64);
+      expect(utf8Bytes(object.ImageComments)).toBeLessThan(160); // Orthanc shows it whole
+    }
+    // numbers that sort: series in the order their camera first took a picture, instances in order within each
+    expect([a, b, c].map((object) => [object!.SeriesNumber, object!.InstanceNumber])).toEqual([[1, 1], [2, 1], [1, 2]]);
+    expect([a, b, c].map((object) => [object!.Laterality, object!.ImageLaterality])).toEqual([[undefined, 'L'], [undefined, 'U'], ['', undefined]]);
+    const items = (object: DataSet) => Object.fromEntries(object.AcquisitionContextSequence.map((item) => [item.ConceptNameCodeSequence[0]!.CodeMeaning, item.TextValue ?? item.UID ?? item.NumericValue]));
+    expect(items(a!)).toMatchObject({ 'Tracking Identifier': 'L1', 'Tracking Unique Identifier': expect.stringMatching(/^2\.25\.\d+$/), 'Probability of malignancy': 35.4 });
+    // cut at 10,240 bytes, not characters (dcmjs reads a text in a sequence byte by byte)
+    expect(items(a!)["Operator's note"]).toHaveLength(10_240);
+    expect(items(b!)).not.toHaveProperty('Tracking Identifier');
+    expect(a!.ImageComments).toMatch(/^dermacam malignant, p\(malignant\) 35\.4%, threshold 16\.6%; lesion L1; research use, not a diagnosis$/);
+    expect(free.body_site).toBe('behind the left ear^=\\');
   });
 });

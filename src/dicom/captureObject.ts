@@ -1,10 +1,13 @@
 import dcmjs from 'dcmjs';
-import { bodySiteNamed, type CodedConcept } from '../bodySites.js';
+import { bodySiteNamed, type BodySite, type CodedConcept } from '../bodySites.js';
 import { UserError } from '../errors.js';
 import { patientIdProblem } from '../patientRef.js';
+import type { CapturePosition } from '../store/capturePosition.js';
 import { GENERATED_REF_PREFIX, type Capture, type Session } from '../store/records.js';
 import { dicomTime } from './dicomTime.js';
+import { LOCAL_CODING_SCHEME, resultItems, resultSummary, type TrackedLesion } from './resultContent.js';
 import { derivedUid } from './uid.js';
+import { longText, oneValue, personName } from './vrText.js';
 
 const { DicomDict, DicomMetaDictionary } = dcmjs.data;
 
@@ -30,6 +33,10 @@ export interface CaptureObjectInput {
   jpeg: Uint8Array;
   facts: JpegFacts;
   appVersion: string;
+  /** The capture's Series and Instance Number (`SessionLog.capturePosition`); 1 and 1 when left out. */
+  position?: CapturePosition;
+  /** The lesion the capture shows, where it follows one. */
+  lesion?: TrackedLesion;
   /** The hash of the journal entry that made the capture's current version (`SessionLog.captureVersion`); none for the first. */
   version?: string;
 }
@@ -59,10 +66,11 @@ export class UnsendableCaptureError extends UserError {}
 
 /**
  * A capture as a DICOM VL Photographic Image (PS3.3 A.32.4): the logged JPEG encapsulated in
- * JPEG Baseline, one Study per session, one Series per session and camera, and the classifier's
- * result in Image Comments, which every PACS viewer shows. Returns the Part 10 file's bytes.
+ * JPEG Baseline, one Study per session, one Series per session and camera, the classifier's verdict in
+ * Image Comments, which every PACS viewer shows, and the result in full as structured content items.
+ * Every text is fitted to its VR (`vrText.ts`). Returns the Part 10 file's bytes.
  */
-export function captureObject({ logIdentity, session, capture, jpeg, facts, appVersion, version }: CaptureObjectInput): Uint8Array {
+export function captureObject({ logIdentity, session, capture, jpeg, facts, appVersion, version, position = { series: 1, instance: 1 }, lesion }: CaptureObjectInput): Uint8Array {
   if (facts.isProgressive) throw new UnsendableCaptureError(`Capture ${capture.id} is a progressive JPEG, which JPEG Baseline cannot carry.`);
   // a reference logged before references were checked: no object with an invalid Patient ID is ever made
   const idProblem = patientIdProblem(patientId(session));
@@ -71,6 +79,7 @@ export function captureObject({ logIdentity, session, capture, jpeg, facts, appV
   const study = dicomTime(session.started_at);
   const taken = dicomTime(capture.captured_at);
   const colour = facts.channels >= 3;
+  const site = bodySiteNamed(capture.body_site);
   const dataset = {
     SpecificCharacterSet: 'ISO_IR 192',
     SOPClassUID: VL_PHOTOGRAPHIC_IMAGE,
@@ -94,24 +103,27 @@ export function captureObject({ logIdentity, session, capture, jpeg, facts, appV
     // series: the session's pictures from one camera
     Modality: 'XC',
     SeriesInstanceUID: uids.series,
-    SeriesNumber: '1',
-    SeriesDescription: `dermacam ${capture.camera ?? 'camera'}`.slice(0, 64),
-    Laterality: '',
-    OperatorsName: session.operator,
+    SeriesNumber: String(position.series),
+    SeriesDescription: oneValue(`dermacam ${capture.camera ?? 'camera'}`, 'LO'),
+    // a listed site says its side per image (Image Laterality, below); only an unknown site leaves it unknown
+    ...(site ? {} : { Laterality: '' }),
+    OperatorsName: personName(session.operator),
     // equipment
     Manufacturer: 'dermacam',
     ManufacturerModelName: 'dermacam (research use, not a medical device)',
-    SoftwareVersions: [`dermacam ${capture.app_version ?? appVersion}`, `${capture.model_name} ${capture.model_version ?? ''} ${capture.model_sha256.slice(0, 12)}`.replace(/ +/g, ' ')],
+    SoftwareVersions: [`dermacam ${capture.app_version ?? appVersion}`, `${capture.model_name} ${capture.model_version ?? ''} ${capture.model_sha256.slice(0, 12)}`.replace(/ +/g, ' ')].map((version) => oneValue(version, 'LO')),
     // image
-    InstanceNumber: '1',
+    InstanceNumber: String(position.instance),
     PatientOrientation: '',
     ContentDate: taken.date,
     ContentTime: taken.time,
     AcquisitionDateTime: taken.dateTime,
     ImageType: ['ORIGINAL', 'PRIMARY'],
-    ImageComments: resultComment(capture),
-    AcquisitionContextSequence: [],
-    ...anatomicRegion(capture.body_site),
+    ...(site ? { ImageLaterality: site.laterality ? site.laterality.meaning[0] : 'U' } : {}),
+    ImageComments: longText(resultSummary(capture, lesion)),
+    AcquisitionContextSequence: resultItems(capture, lesion),
+    CodingSchemeIdentificationSequence: [LOCAL_CODING_SCHEME],
+    ...anatomicRegion(site),
     LossyImageCompression: '01',
     LossyImageCompressionMethod: 'ISO_10918_1',
     SamplesPerPixel: colour ? 3 : 1,
@@ -141,28 +153,9 @@ export function captureObject({ logIdentity, session, capture, jpeg, facts, appV
   return new Uint8Array(file.write({ fragmentMultiframe: false }));
 }
 
-/** A listed body site as the Anatomic Region Sequence (SNOMED CT), with its side as a modifier; free text stays in Image Comments alone. */
-function anatomicRegion(bodySite: string | null) {
-  const site = bodySiteNamed(bodySite);
+/** A listed body site as the Anatomic Region Sequence (SNOMED CT), with its side as a modifier; free text is a content item alone. */
+function anatomicRegion(site: BodySite | undefined) {
   if (!site) return {};
   const sct = (concept: CodedConcept) => ({ CodeValue: concept.code, CodingSchemeDesignator: 'SCT', CodeMeaning: concept.meaning });
   return { AnatomicRegionSequence: [{ ...sct(site), ...(site.laterality ? { AnatomicRegionModifierSequence: [sct(site.laterality)] } : {}) }] };
-}
-
-/** The classifier's result in words, as the app shows it; a withdrawn capture says so first. */
-export function resultComment(capture: Capture): string {
-  const percent = (value: number | null) => (value === null ? 'none' : `${(value * 100).toFixed(1)}%`);
-  const parts = [
-    'dermacam result (research use, not a medical device; not a diagnosis)',
-    `label ${capture.label}`,
-    `p(malignant) ${percent(capture.p_malignant)}`,
-    `threshold ${percent(capture.threshold)}`,
-    ...(capture.uncertain_low !== null && capture.uncertain_high !== null ? [`uncertain band ${percent(capture.uncertain_low)}-${percent(capture.uncertain_high)}`] : []),
-    `quality ${capture.quality_ok ? 'ok' : `refused: ${JSON.parse(capture.quality_reasons || '[]').join('; ')}`}`,
-    `model ${capture.model_name}@${capture.model_sha256.slice(0, 12)} on ${capture.backend}`,
-    ...(capture.body_site ? [`body site ${capture.body_site}`] : []),
-    ...(capture.note ? [`note ${capture.note}`] : []),
-    `image sha256 ${capture.image_sha256}`,
-  ];
-  return parts.join('; ').slice(0, 10240);
 }

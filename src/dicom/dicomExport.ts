@@ -11,6 +11,8 @@ import type { SessionLog } from '../store/sessionLog.js';
 import { describeWriteFailure, StoreError } from '../store/storeErrors.js';
 import { captureObject, UnsendableCaptureError } from './captureObject.js';
 import { dcmtkDicomDir, type DicomDirMaker, type DicomDirOutcome } from './dicomDir.js';
+import type { TrackedLesion } from './resultContent.js';
+import { derivedUid } from './uid.js';
 
 export interface DicomExportResult {
   written: string[];
@@ -47,7 +49,15 @@ export async function objectOf(log: SessionLog, logIdentity: string, session: Se
     throw new UnsendableCaptureError(`The image of capture ${capture.id} (${file}) cannot be used: ${why.replace(/\.$/, '')}; dermacam doctor --verify checks the log.`);
   }
   const { width = 0, height = 0, channels = 3, isProgressive } = facts;
-  return captureObject({ logIdentity, session, capture, jpeg, facts: { width, height, channels, isProgressive }, appVersion, version: log.captureVersion(capture.id)?.hash });
+  const position = log.capturePosition(capture);
+  const lesion = trackedLesion(log, logIdentity, capture);
+  return captureObject({ logIdentity, session, capture, jpeg, facts: { width, height, channels, isProgressive }, appVersion, version: log.captureVersion(capture.id)?.hash, position, lesion });
+}
+
+/** The lesion a capture follows, with a UID derived like the others: every capture of it, on any route, names the same. */
+function trackedLesion(log: SessionLog, logIdentity: string, capture: Capture): TrackedLesion | undefined {
+  const lesion = capture.lesion_id === null ? undefined : log.lesion(capture.lesion_id);
+  return lesion && { label: lesion.label, uid: derivedUid(logIdentity, 'lesion', lesion.id) };
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   captureVersion, destinationStatus, dueCaptures, owedRejections, recordDelivery, recordRejection, requeueRefused,
   type DeliveryOutcome, type DestinationStatus, type OwedRejection, type WaitingCapture,
 } from './outbox.js';
+import { capturePosition, type CapturePosition } from './capturePosition.js';
 import { makePrivate } from './privacy.js';
 import { capturesOfLesion, lesionById, lesionsOf, nextLesionLabel, patientOfCapture } from './lesions.js';
 import { GENERATED_REF_PREFIX, type Capture, type CaptureResult, type Lesion, type Session } from './records.js';
@@ -268,6 +269,15 @@ export class SessionLog {
   /** A lesion's captures, oldest first, withdrawn ones left out. */
   capturesOfLesion(lesionId: string): Capture[] {
     return capturesOfLesion(this.db, lesionId);
+  }
+
+  lesion(id: string): Lesion | undefined {
+    return lesionById(this.db, id);
+  }
+
+  /** A capture's series and instance number in its session's study. */
+  capturePosition(capture: Capture): CapturePosition {
+    return capturePosition(this.db, capture);
   }
 
   /**
