@@ -37,7 +37,7 @@ const COMMANDS: Record<string, CommandEntry> = {
     load: async () => (await import('./commands/lesions.js')).lesionsCommand,
   },
   export: {
-    usage: 'dermacam export [--session <id> | --all] [--out <file.csv> | --dicom <dir>] [--force] [--data-dir <dir>]',
+    usage: 'dermacam export [--session <id> | --all] [--out <file.csv> | --dicom <dir>] [--force] [--data-dir <dir>] [--config <file>]',
     load: async () => (await import('./commands/export.js')).exportCommand,
   },
   outbox: {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -7,6 +7,8 @@ import dcmjs from 'dcmjs';
 import { describe, expect, it } from 'vitest';
 import { exportCommand } from '../src/commands/export.js';
 import { writeDicomExport } from '../src/dicom/dicomExport.js';
+import type { DicomWebDestination } from '../src/outbox/config.js';
+import { deliverTo } from '../src/outbox/sender.js';
 import { patientIdProblem, patientRefProblem } from '../src/patientRef.js';
 import { SessionLog } from '../src/store/sessionLog.js';
 import { SAMPLE_RESULT } from './helpers/captureResult.js';
@@ -123,5 +125,37 @@ describe('objects built from hostile values', () => {
     expect(items(b!)).not.toHaveProperty('Tracking Identifier');
     expect(a!.ImageComments).toMatch(/^dermacam malignant, p\(malignant\) 35\.4%, threshold 16\.6%; lesion L1; research use, not a diagnosis$/);
     expect(free.body_site).toBe('behind the left ear^=\\');
+  });
+
+  it('name the device and the issuer of the Patient ID as configured, under a UID of their own', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'dermacam-equipment-'));
+    const log = await SessionLog.open(dataDir);
+    await log.addCapture((await log.startSession('alice', 'PT-0042')).id, fixture, SAMPLE_RESULT);
+    const equipment = { issuerOfPatientId: 'CLINIC-DERMATOLOGÍA', stationName: 'DERM-PI-2', deviceSerialNumber: 'RPI-10000000abcdef' };
+    const exportWith = async (configured?: typeof equipment) => {
+      const out = mkdtempSync(path.join(os.tmpdir(), 'dermacam-equipment-out-'));
+      const { written } = await writeDicomExport(log, out, log.captures(), { appVersion: '0.1.0', equipment: configured, makeDicomDir: async () => ({ made: false, why: 'not needed' }) });
+      return written[0]!;
+    };
+    const [plain, named] = [await exportWith(), await exportWith(equipment)];
+    await log.close();
+    expect(dciodvfyErrors(named)).toEqual([]);
+    expect(readObject(named)).toMatchObject({ IssuerOfPatientID: equipment.issuerOfPatientId, StationName: equipment.stationName, DeviceSerialNumber: equipment.deviceSerialNumber });
+    expect(readObject(plain)).not.toHaveProperty('StationName');
+    expect(readObject(named).SOPInstanceUID).not.toBe(readObject(plain).SOPInstanceUID);
+  });
+
+  it('are sent under the UID they carry when equipment is configured', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'dermacam-equipment-send-'));
+    const log = await SessionLog.open(dataDir);
+    await log.addCapture((await log.startSession('alice', 'PT-0042')).id, fixture, SAMPLE_RESULT);
+    const sent: { object: Uint8Array; uid: string }[] = [];
+    const destination: DicomWebDestination = { name: 'pacs', kind: 'dicomweb', url: new URL('http://127.0.0.1:9/dicom-web') };
+    const send = async (object: Uint8Array, uid: string) => (sent.push({ object, uid }), {});
+    await deliverTo(log, { destination, send }, { appVersion: '0.1.0', equipment: { stationName: 'DERM-PI-2' } });
+    await log.close();
+    const file = path.join(dataDir, 'sent.dcm');
+    writeFileSync(file, sent[0]!.object);
+    expect(readObject(file)).toMatchObject({ SOPInstanceUID: sent[0]!.uid, StationName: 'DERM-PI-2' });
   });
 });

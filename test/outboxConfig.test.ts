@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readDestinations, type DicomWebDestination } from '../src/outbox/config.js';
+import { readDestinations, readPacsConfig, type DicomWebDestination } from '../src/outbox/config.js';
 
 const folder = mkdtempSync(path.join(os.tmpdir(), 'dermacam-config-'));
 function configWith(destinations: unknown, mode = 0o644): string {
@@ -24,6 +24,21 @@ describe('the outbox configuration', () => {
     );
     expect(destinations.map((destination) => destination.kind)).toEqual(['dicomweb', 'dicomweb', 'cstore']);
     expect(destinations[0]).toMatchObject({ name: 'web', ca: Buffer.from('certificate') });
+  });
+
+  it('reads what every object says of this device, and refuses a value its attribute cannot hold in one sentence', async () => {
+    const write = (settings: object) => {
+      const file = path.join(folder, `equipment-${Math.random().toString(36).slice(2)}.json`);
+      writeFileSync(file, JSON.stringify({ destinations: [], ...settings }));
+      return file;
+    };
+    const equipment = { issuerOfPatientId: 'CLINIC-DERM', stationName: 'DERM-PI-2', deviceSerialNumber: 'RPI-10000000abcdef' };
+    expect(await readPacsConfig(write(equipment))).toEqual({ destinations: [], equipment });
+    expect((await readPacsConfig(path.join(folder, 'absent.json'))).equipment).toEqual({});
+    const tooLong = write({ stationName: 'DERMATOLOGY-ROOM-12' }); // SH: 16
+    await expect(readPacsConfig(tooLong)).rejects.toThrow(`The "stationName" in ${tooLong} must be text of 1-16 characters (fewer with accented letters) without a backslash or control characters.`);
+    await expect(readPacsConfig(write({ issuerOfPatientId: 'A\\B' }))).rejects.toThrow(/^The "issuerOfPatientId" in .* must be text of 1-64 characters/);
+    await expect(readPacsConfig(write({ deviceSerialNumber: 42 }))).rejects.toThrow(/"deviceSerialNumber"/);
   });
 
   it('has no destinations without a file, unless the file was named', async () => {

@@ -2,7 +2,9 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { appVersion } from '../appVersion.js';
+import type { Equipment } from '../dicom/equipment.js';
 import { UserError } from '../errors.js';
+import { CONFIG_FILE, readPacsConfig } from '../outbox/config.js';
 import { capturesCsvChunks } from '../store/csvExport.js';
 import { writeExportFile } from '../store/exportFile.js';
 import type { Capture, Lesion, Session, SessionLog } from '../store/sessionLog.js';
@@ -10,8 +12,9 @@ import { DEFAULT_DATA_DIR, writeLine, type CommandIO } from './io.js';
 import { openExistingLog } from './openLog.js';
 
 /**
- * `dermacam export [--session <id> | --all] [--out <file.csv> | --dicom <dir>] [--data-dir <dir>]`;
- * default: the latest session as CSV to stdout. `--dicom` writes each capture as a DICOM file.
+ * `dermacam export [--session <id> | --all] [--out <file.csv> | --dicom <dir>] [--data-dir <dir>] [--config <file>]`;
+ * default: the latest session as CSV to stdout. `--dicom` writes each capture as a DICOM file, naming the
+ * device as the configuration says.
  */
 export async function exportCommand(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parseArgs({
@@ -23,11 +26,15 @@ export async function exportCommand(argv: string[], io: CommandIO): Promise<numb
       dicom: { type: 'string' },
       force: { type: 'boolean', default: false },
       'data-dir': { type: 'string' },
+      config: { type: 'string' },
     },
   });
   if (values.session && values.all) throw new UserError('Give either --session <id> or --all, not both.');
   if (values.out && values.dicom) throw new UserError('Give either --out <file.csv> or --dicom <dir>, not both.');
-  const log = await openExistingLog(values['data-dir'] ?? DEFAULT_DATA_DIR, io);
+  const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
+  // the objects name this device as the configuration says, as the ones sent to a PACS do
+  const equipment = values.dicom ? (await readPacsConfig(values.config ?? path.join(dataDir, CONFIG_FILE), { required: values.config !== undefined })).equipment : {};
+  const log = await openExistingLog(dataDir, io);
   if (!log) return 1;
   try {
     const sessions = log.sessions();
@@ -46,7 +53,7 @@ export async function exportCommand(argv: string[], io: CommandIO): Promise<numb
         return 1;
       }
       const all = withFirst(first.value, captures);
-      if (values.dicom) failed = !(await exportDicom(log, values.dicom, all, values.force, io));
+      if (values.dicom) failed = !(await exportDicom(log, values.dicom, all, { replace: values.force, equipment }, io));
       else await exportCsv(sessions, all, log.lesions(), values, io);
     } finally {
       captures.return?.();
@@ -65,10 +72,10 @@ function* withFirst<T>(first: T, rest: IterableIterator<T>): Generator<T> {
 }
 
 /** Whether every capture was written; each one that could not be is said in its sentence. */
-async function exportDicom(log: SessionLog, dir: string, captures: Iterable<Capture>, replace: boolean, io: CommandIO): Promise<boolean> {
+async function exportDicom(log: SessionLog, dir: string, captures: Iterable<Capture>, { replace, equipment }: { replace: boolean; equipment: Equipment }, io: CommandIO): Promise<boolean> {
   // loaded only here: sharp and dcmjs add 25 MB to a process that exports CSV
   const { writeDicomExport } = await import('../dicom/dicomExport.js');
-  const { written, withdrawn, refused, dicomDir } = await writeDicomExport(log, dir, captures, { appVersion: await appVersion(), replace });
+  const { written, withdrawn, refused, dicomDir } = await writeDicomExport(log, dir, captures, { appVersion: await appVersion(), equipment, replace });
   for (const sentence of refused) writeLine(io.stderr, sentence);
   const left = withdrawn > 0 ? ` (${withdrawn} withdrawn ${withdrawn === 1 ? 'capture' : 'captures'} left out)` : '';
   writeLine(io.stderr, `Wrote ${written.length} DICOM ${written.length === 1 ? 'file' : 'files'} to ${dir}${left}.`);

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { appVersion } from '../appVersion.js';
 import { localTime } from '../localTime.js';
-import { CONFIG_FILE, readDestinations, type Destination } from '../outbox/config.js';
+import type { Equipment } from '../dicom/equipment.js';
+import { CONFIG_FILE, readPacsConfig, type Destination } from '../outbox/config.js';
 import { deliverTo, routeTo, type Route } from '../outbox/sender.js';
 import { nextTryFrom, type DestinationStatus } from '../store/outbox.js';
 import type { SessionLog } from '../store/sessionLog.js';
@@ -21,7 +22,7 @@ export async function outboxCommand(argv: string[], io: CommandIO): Promise<numb
   });
   const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
   const configFile = values.config ?? path.join(dataDir, CONFIG_FILE);
-  const destinations = await readDestinations(configFile, { required: values.config !== undefined });
+  const { destinations, equipment } = await readPacsConfig(configFile, { required: values.config !== undefined });
   if (destinations.length === 0) {
     writeLine(io.stderr, `No PACS destinations are configured: add them to ${configFile} (README, "Sending to a PACS").`);
     return 0;
@@ -31,7 +32,7 @@ export async function outboxCommand(argv: string[], io: CommandIO): Promise<numb
   try {
     if (values.retry) {
       const version = await appVersion();
-      await Promise.all(destinations.map((destination) => retryAll(log, routeTo(destination), version)));
+      await Promise.all(destinations.map((destination) => retryAll(log, routeTo(destination), { appVersion: version, equipment })));
     }
     let unsent = 0;
     for (const destination of destinations) {
@@ -46,10 +47,10 @@ export async function outboxCommand(argv: string[], io: CommandIO): Promise<numb
 }
 
 /** Puts back what the destination refused, then pass after pass while pictures still go; a destination that fails is left until the next run. */
-async function retryAll(log: SessionLog, route: Route, version: string): Promise<void> {
+async function retryAll(log: SessionLog, route: Route, made: { appVersion: string; equipment: Equipment }): Promise<void> {
   await log.requeueRefused(route.destination.name);
   for (;;) {
-    const { sent, failed, refused } = await deliverTo(log, route, { appVersion: version, ignoreBackoff: true });
+    const { sent, failed, refused } = await deliverTo(log, route, { ...made, ignoreBackoff: true });
     if (failed > 0 || sent + refused === 0) return;
   }
 }

@@ -7,7 +7,7 @@ import { withFirstFrameStarted } from '../camera/firstFrameStarted.js';
 import { DEFAULT_CAMERA, openCamera } from '../camera/openCamera.js';
 import { startClassifierWorkers, type ModelInfo } from '../classifier/workerClient.js';
 import { UserError } from '../errors.js';
-import { CONFIG_FILE, readDestinations } from '../outbox/config.js';
+import { CONFIG_FILE, readPacsConfig } from '../outbox/config.js';
 import type { BackgroundSender } from '../outbox/status.js';
 import { printable } from '../text.js';
 import { CaptureFlow } from '../capture/captureFlow.js';
@@ -44,7 +44,7 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
   sharp.cache(false);
   const dataDir = values['data-dir']!;
   // a configuration error is said before anything is opened
-  const destinations = await readDestinations(values.config ?? path.join(dataDir, CONFIG_FILE), { required: values.config !== undefined });
+  const { destinations, equipment } = await readPacsConfig(values.config ?? path.join(dataDir, CONFIG_FILE), { required: values.config !== undefined });
   const camera = withFirstFrameStarted(await openCamera(values.camera!)); // made while the log opens and the screen renders
   const store = await SessionLog.open(dataDir, { key: await readLogKey(process.env, dataDir) }).catch(async (error: unknown) => {
     await camera.stop();
@@ -89,7 +89,7 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
       ? undefined
       : import('../outbox/backgroundSender.js').then(({ startBackgroundSender }) => {
           if (exited) return;
-          outbox = startBackgroundSender(store, destinations, { appVersion: version });
+          outbox = startBackgroundSender(store, destinations, { appVersion: version, equipment });
           redraw();
         }, fail);
   let signal: NodeJS.Signals | undefined;

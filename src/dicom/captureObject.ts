@@ -5,6 +5,7 @@ import { patientIdProblem } from '../patientRef.js';
 import type { CapturePosition } from '../store/capturePosition.js';
 import { GENERATED_REF_PREFIX, type Capture, type Session } from '../store/records.js';
 import { dicomTime } from './dicomTime.js';
+import { equipmentAttributes, type Equipment } from './equipment.js';
 import { LOCAL_CODING_SCHEME, resultItems, resultSummary, type TrackedLesion } from './resultContent.js';
 import { derivedUid } from './uid.js';
 import { longText, oneValue, personName } from './vrText.js';
@@ -37,19 +38,24 @@ export interface CaptureObjectInput {
   position?: CapturePosition;
   /** The lesion the capture shows, where it follows one. */
   lesion?: TrackedLesion;
+  /** From the configuration (`readPacsConfig`). */
+  equipment?: Equipment;
   /** The hash of the journal entry that made the capture's current version (`SessionLog.captureVersion`); none for the first. */
   version?: string;
 }
 
 /**
  * The UIDs of a capture's object; derived from the log, so a resend or a second export is the same object.
- * Each version of the capture (`version`: the journal entry that made it) is an object of its own.
+ * Each version of the capture (`version`: the journal entry that made it) is an object of its own, and so is
+ * one made after the configured equipment changed: one UID never names two different objects.
  */
-export function captureUids(logIdentity: string, session: Session, capture: Capture, version?: string) {
+export function captureUids(logIdentity: string, session: Session, capture: Capture, version?: string, equipment: Equipment = {}) {
+  const attributes = equipmentAttributes(equipment);
+  const configured = Object.keys(attributes).length > 0 ? [JSON.stringify(attributes)] : [];
   return {
     study: derivedUid(logIdentity, 'study', session.id),
     series: derivedUid(logIdentity, 'series', session.id, capture.camera ?? ''),
-    instance: derivedUid(logIdentity, 'instance', capture.id, capture.image_sha256, ...(version === undefined ? [] : [version])),
+    instance: derivedUid(logIdentity, 'instance', capture.id, capture.image_sha256, ...(version === undefined ? [] : [version]), ...configured),
   };
 }
 
@@ -70,12 +76,12 @@ export class UnsendableCaptureError extends UserError {}
  * Image Comments, which every PACS viewer shows, and the result in full as structured content items.
  * Every text is fitted to its VR (`vrText.ts`). Returns the Part 10 file's bytes.
  */
-export function captureObject({ logIdentity, session, capture, jpeg, facts, appVersion, version, position = { series: 1, instance: 1 }, lesion }: CaptureObjectInput): Uint8Array {
+export function captureObject({ logIdentity, session, capture, jpeg, facts, appVersion, version, position = { series: 1, instance: 1 }, lesion, equipment }: CaptureObjectInput): Uint8Array {
   if (facts.isProgressive) throw new UnsendableCaptureError(`Capture ${capture.id} is a progressive JPEG, which JPEG Baseline cannot carry.`);
   // a reference logged before references were checked: no object with an invalid Patient ID is ever made
   const idProblem = patientIdProblem(patientId(session));
   if (idProblem) throw new UnsendableCaptureError(`Capture ${capture.id} cannot become a DICOM object: the patient reference of session ${session.id} ${idProblem}.`);
-  const uids = captureUids(logIdentity, session, capture, version);
+  const uids = captureUids(logIdentity, session, capture, version, equipment);
   const study = dicomTime(session.started_at);
   const taken = dicomTime(capture.captured_at);
   const colour = facts.channels >= 3;
@@ -111,6 +117,7 @@ export function captureObject({ logIdentity, session, capture, jpeg, facts, appV
     // equipment
     Manufacturer: 'dermacam',
     ManufacturerModelName: 'dermacam (research use, not a medical device)',
+    ...equipmentAttributes(equipment), // Issuer of Patient ID, Station Name, Device Serial Number (dcmjs writes tags in order)
     SoftwareVersions: [`dermacam ${capture.app_version ?? appVersion}`, `${capture.model_name} ${capture.model_version ?? ''} ${capture.model_sha256.slice(0, 12)}`.replace(/ +/g, ' ')].map((version) => oneValue(version, 'LO')),
     // image
     InstanceNumber: String(position.instance),

@@ -11,6 +11,7 @@ import type { SessionLog } from '../store/sessionLog.js';
 import { describeWriteFailure, StoreError } from '../store/storeErrors.js';
 import { captureObject, UnsendableCaptureError } from './captureObject.js';
 import { dcmtkDicomDir, type DicomDirMaker, type DicomDirOutcome } from './dicomDir.js';
+import type { Equipment } from './equipment.js';
 import type { TrackedLesion } from './resultContent.js';
 import { derivedUid } from './uid.js';
 
@@ -37,7 +38,7 @@ export function fileSetName(prefix: 'S' | 'I', id: string): string {
  * every route (export, each destination), since it is read from the log alone. `logIdentity` is
  * `log.identity()`, read once by the caller.
  */
-export async function objectOf(log: SessionLog, logIdentity: string, session: Session, capture: Capture, appVersion: string): Promise<Uint8Array> {
+export async function objectOf(log: SessionLog, logIdentity: string, session: Session, capture: Capture, appVersion: string, equipment?: Equipment): Promise<Uint8Array> {
   const file = path.join(log.dataDir, capture.image_path);
   let jpeg: Buffer;
   let facts: Awaited<ReturnType<Sharp['metadata']>>;
@@ -51,7 +52,7 @@ export async function objectOf(log: SessionLog, logIdentity: string, session: Se
   const { width = 0, height = 0, channels = 3, isProgressive } = facts;
   const position = log.capturePosition(capture);
   const lesion = trackedLesion(log, logIdentity, capture);
-  return captureObject({ logIdentity, session, capture, jpeg, facts: { width, height, channels, isProgressive }, appVersion, version: log.captureVersion(capture.id)?.hash, position, lesion });
+  return captureObject({ logIdentity, session, capture, jpeg, facts: { width, height, channels, isProgressive }, appVersion, version: log.captureVersion(capture.id)?.hash, position, lesion, equipment });
 }
 
 /** The lesion a capture follows, with a UID derived like the others: every capture of it, on any route, names the same. */
@@ -72,7 +73,7 @@ export async function writeDicomExport(
   log: SessionLog,
   dir: string,
   captures: Iterable<Capture>,
-  { appVersion, replace = false, makeDicomDir = dcmtkDicomDir() }: { appVersion: string; replace?: boolean; makeDicomDir?: DicomDirMaker },
+  { appVersion, equipment, replace = false, makeDicomDir = dcmtkDicomDir() }: { appVersion: string; equipment?: Equipment; replace?: boolean; makeDicomDir?: DicomDirMaker },
 ): Promise<DicomExportResult> {
   const sessions = new Map(log.sessions().map((session) => [session.id, session]));
   const logIdentity = log.identity();
@@ -91,7 +92,7 @@ export async function writeDicomExport(
     named.add(file);
     let object: Uint8Array;
     try {
-      object = await objectOf(log, logIdentity, sessions.get(capture.session_id)!, capture, appVersion);
+      object = await objectOf(log, logIdentity, sessions.get(capture.session_id)!, capture, appVersion, equipment);
     } catch (error) {
       if (!(error instanceof UnsendableCaptureError)) throw error;
       refused.push(error.message);

@@ -1,3 +1,4 @@
+import type { Equipment } from '../dicom/equipment.js';
 import type { SessionLog } from '../store/sessionLog.js';
 import type { Destination } from './config.js';
 import { deliverTo, routeTo, type Route } from './sender.js';
@@ -11,7 +12,7 @@ import type { BackgroundSender, DestinationSummary } from './status.js';
 export function startBackgroundSender(
   log: SessionLog,
   destinations: Destination[],
-  { appVersion, intervalMs = 5000, routes = destinations.map((destination) => routeTo(destination)) }: { appVersion: string; intervalMs?: number; routes?: Route[] },
+  { appVersion, equipment, intervalMs = 5000, routes = destinations.map((destination) => routeTo(destination)) }: { appVersion: string; equipment?: Equipment; intervalMs?: number; routes?: Route[] },
 ): BackgroundSender {
   const listeners = new Set<() => void>();
   const read = (route: Route): DestinationSummary => ({ name: route.destination.name, ...log.deliveryStatus(route.destination.name) });
@@ -31,7 +32,7 @@ export function startBackgroundSender(
   const loop = async (route: Route, index: number) => {
     while (!stopping.signal.aborted) {
       try {
-        await deliverTo(log, route, { appVersion, signal: stopping.signal });
+        await deliverTo(log, route, { appVersion, equipment, signal: stopping.signal });
         statuses[index] = read(route);
       } catch {
         // the log could not record (disk full, say): the captures stay waiting, and the next pass tries again

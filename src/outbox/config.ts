@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { EQUIPMENT_FIELDS, equipmentValueProblem, type Equipment } from '../dicom/equipment.js';
 import { UserError } from '../errors.js';
 
 /** `dermacam.json` in the data folder, unless --config names another file. */
@@ -30,13 +31,24 @@ export type Destination = DicomWebDestination | CStoreDestination;
 
 export class ConfigError extends UserError {}
 
+/** What the configuration says: the PACS destinations, and what every object says of this device. */
+export interface PacsConfig {
+  destinations: Destination[];
+  equipment: Equipment;
+}
+
 /** The configured PACS destinations; none when there is no config file. */
-export async function readDestinations(file: string, { required = false } = {}): Promise<Destination[]> {
+export async function readDestinations(file: string, options: { required?: boolean } = {}): Promise<Destination[]> {
+  return (await readPacsConfig(file, options)).destinations;
+}
+
+/** The whole configuration; no destinations and no equipment when there is no config file. */
+export async function readPacsConfig(file: string, { required = false } = {}): Promise<PacsConfig> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !required) return [];
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !required) return { destinations: [], equipment: {} };
     throw new ConfigError(`The configuration ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`);
   }
   let parsed: unknown;
@@ -53,7 +65,18 @@ export async function readDestinations(file: string, { required = false } = {}):
     if (destinations.some((other) => other.name === destination.name)) throw new ConfigError(`Two destinations in ${file} are named "${destination.name}".`);
     destinations.push(destination);
   }
-  return destinations;
+  return { destinations, equipment: parseEquipment(parsed as Record<string, unknown>, file) };
+}
+
+function parseEquipment(settings: Record<string, unknown>, file: string): Equipment {
+  const equipment: Equipment = {};
+  for (const field of Object.keys(EQUIPMENT_FIELDS) as (keyof Equipment)[]) {
+    if (settings[field] === undefined) continue;
+    const problem = equipmentValueProblem(field, settings[field]);
+    if (problem) throw new ConfigError(`The "${field}" in ${file} ${problem}.`);
+    equipment[field] = (settings[field] as string).trim();
+  }
+  return equipment;
 }
 
 async function parseDestination(entry: Record<string, unknown>, where: string, file: string): Promise<Destination> {

@@ -1,5 +1,6 @@
 import { captureUids } from '../dicom/captureObject.js';
 import { objectOf } from '../dicom/dicomExport.js';
+import type { Equipment } from '../dicom/equipment.js';
 import { rejectionNote, rejectionNoteUid } from '../dicom/rejectionNote.js';
 import { UserError } from '../errors.js';
 import { MAX_RETRY_DELAY_MS, type DeliveryOutcome } from '../store/outbox.js';
@@ -34,6 +35,8 @@ export interface PassResult {
 
 export interface PassOptions {
   appVersion: string;
+  /** From the configuration: every object names this device. */
+  equipment?: Equipment;
   ignoreBackoff?: boolean;
   limit?: number;
   now?: () => Date;
@@ -59,11 +62,11 @@ export async function deliverTo(log: SessionLog, route: Route, options: PassOpti
   const logIdentity = log.identity();
   const objects: Outgoing[] = log.dueForDelivery(route.destination.name, limit, { ignoreBackoff }).map((capture) => {
     const session = log.session(capture.session_id)!;
-    const target = { id: capture.id, sopInstanceUid: captureUids(logIdentity, session, capture, capture.version_hash ?? undefined).instance, versionSeq: capture.version_seq ?? 0 };
+    const target = { id: capture.id, sopInstanceUid: captureUids(logIdentity, session, capture, capture.version_hash ?? undefined, options.equipment).instance, versionSeq: capture.version_seq ?? 0 };
     return {
       capture,
       sopInstanceUid: target.sopInstanceUid,
-      make: () => objectOf(log, logIdentity, session, capture, options.appVersion),
+      make: () => objectOf(log, logIdentity, session, capture, options.appVersion, options.equipment),
       record: (outcome) => log.recordDelivery(target, route.destination.name, outcome),
     };
   });
