@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { UserError } from './errors.js';
 
 /** No picture dermacam reads is larger: a 50-megapixel JPEG is about 25 MB. */
@@ -8,12 +9,51 @@ export const MAX_IMAGE_BYTES = 100 * 1024 * 1024;
 export class FileRefusedError extends UserError {}
 
 /**
- * Reads a whole regular file of at most `maxBytes`, or refuses it in one sentence. Opening
- * without blocking means a FIFO or device cannot hang the caller, and the size is checked on
- * the open handle, so a symlink swapped in after a check cannot grow the read (/dev/zero).
- * With `followLinks: false` a symlink itself is refused.
+ * Reads a whole regular file of at most `maxBytes`, or refuses it in one sentence (see
+ * openRegularFile). The size is checked on the open handle, so a symlink swapped in after a
+ * check cannot grow the read (/dev/zero).
  */
 export async function readRegularFile(file: string, { maxBytes = MAX_IMAGE_BYTES, followLinks = true } = {}): Promise<Buffer> {
+  const { handle, size } = await openRegularFile(file, { followLinks });
+  try {
+    refuseLarger(size, maxBytes);
+    const data = Buffer.alloc(size);
+    const { bytesRead } = await handle.read(data, 0, size, 0);
+    return data.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The sha256 (hex) of a regular file of at most `maxBytes`, read a chunk at a time; refused as readRegularFile refuses. */
+export async function sha256OfRegularFile(file: string, { maxBytes = MAX_IMAGE_BYTES, followLinks = true } = {}): Promise<string> {
+  const { handle, size } = await openRegularFile(file, { followLinks });
+  try {
+    refuseLarger(size, maxBytes);
+    const hash = createHash('sha256');
+    const chunk = Buffer.allocUnsafe(Math.min(size, 1024 * 1024));
+    for (let position = 0; position < size; ) {
+      const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, size - position), position);
+      if (bytesRead === 0) break; // cut short since it was opened
+      hash.update(chunk.subarray(0, bytesRead));
+      position += bytesRead;
+    }
+    return hash.digest('hex');
+  } finally {
+    await handle.close();
+  }
+}
+
+function refuseLarger(size: number, maxBytes: number): void {
+  if (size > maxBytes) throw new FileRefusedError(`the file is larger than the limit of ${Math.round(maxBytes / 1024 / 1024)} MB.`);
+}
+
+/**
+ * Opens a regular file for reading and gives its size, or refuses it in one sentence. Opening
+ * without blocking means a FIFO or device cannot hang the caller. With `followLinks: false` a
+ * symlink itself is refused. The caller closes the handle.
+ */
+export async function openRegularFile(file: string, { followLinks = true } = {}): Promise<{ handle: FileHandle; size: number }> {
   const flags = constants.O_RDONLY | constants.O_NONBLOCK | (followLinks ? 0 : constants.O_NOFOLLOW);
   let handle;
   try {
@@ -25,12 +65,10 @@ export async function readRegularFile(file: string, { maxBytes = MAX_IMAGE_BYTES
     const info = await handle.stat();
     if (info.isDirectory()) throw new FileRefusedError('it is a folder, not an image file.');
     if (!info.isFile()) throw new FileRefusedError('it is not a regular file (a pipe, socket or device).');
-    if (info.size > maxBytes) throw new FileRefusedError(`the file is larger than the limit of ${Math.round(maxBytes / 1024 / 1024)} MB.`);
-    const data = Buffer.alloc(info.size);
-    const { bytesRead } = await handle.read(data, 0, info.size, 0);
-    return data.subarray(0, bytesRead);
-  } finally {
+    return { handle, size: info.size };
+  } catch (error) {
     await handle.close();
+    throw error;
   }
 }
 

@@ -187,7 +187,7 @@ function findingChecks(findings: Finding[]): Check[] {
 }
 
 function checkExpectedHead(log: SessionLog, expected: ExpectedHead): Finding[] {
-  const entry = log.snapshot().journal[expected.seq - 1];
+  const entry = log.journalEntryAt(expected.seq - 1);
   if (!entry) return [{ message: `the journal ends before entry ${expected.seq}, which an earlier export vouched for: entries were removed` }];
   return entry.hash === expected.hash ? [] : [{ message: `journal entry ${expected.seq} differs from the one an earlier export vouched for: the journal was rewritten` }];
 }

@@ -1,6 +1,6 @@
-import { lstat, open } from 'node:fs/promises';
+import { lstat, open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { readRegularFile } from '../regularFile.js';
+import { openRegularFile } from '../regularFile.js';
 import type { JournalHead } from './journal.js';
 
 /**
@@ -32,20 +32,50 @@ async function appendToAnchor(dataDir: string, text: string): Promise<void> {
   }
 }
 
-/** The heads the anchor recorded; undefined when there is no anchor file. Lines that do not parse are returned as problems. */
-export async function readAnchor(dataDir: string): Promise<{ heads: JournalHead[]; badLines: number } | undefined> {
+/** The anchor as it was when opened: it only grows, so its first `size` bytes stay what they were then. */
+export interface OpenedAnchor {
+  handle: FileHandle;
+  size: number;
+}
+
+/**
+ * Opens the anchor, to read later what it held now; undefined when there is no anchor file.
+ * Refuses, in one sentence, one that is not a regular file.
+ */
+export async function openAnchor(dataDir: string): Promise<OpenedAnchor | undefined> {
   const file = path.join(dataDir, ANCHOR_FILE);
   if (!(await lstat(file).then(() => true, () => false))) return undefined;
-  const text = (await readRegularFile(file, { maxBytes: 64 * 1024 * 1024, followLinks: false })).toString('utf8');
-  const heads: JournalHead[] = [];
-  let badLines = 0;
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    const head = parseAnchorLine(line);
-    if (head) heads.push(head);
-    else badLines++;
+  return openRegularFile(file, { followLinks: false });
+}
+
+/** One line of the anchor: the head it records, or undefined for a line that is not `<seq> <hash>`. Empty lines are skipped. */
+export async function* anchorHeads({ handle, size }: OpenedAnchor): AsyncGenerator<JournalHead | undefined> {
+  for await (const line of linesOf(handle, size)) if (line !== '') yield parseAnchorLine(line);
+}
+
+/** No line of a head is longer; a longer one is kept only this long, which is enough to know it is not a head. */
+const LONGEST_LINE = 128;
+
+/**
+ * The first `size` bytes of a file, line by line, a chunk at a time: an anchor grows by a line
+ * per write for as long as the log lives. Decoded as latin1 (a head is ASCII: any other byte
+ * spoils its line either way), and a line longer than any head is cut, so memory stays bounded.
+ */
+async function* linesOf(handle: FileHandle, size: number): AsyncGenerator<string> {
+  const chunk = Buffer.alloc(64 * 1024);
+  let line = '';
+  for (let position = 0; position < size; ) {
+    const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, size - position), position);
+    if (bytesRead === 0) break;
+    position += bytesRead;
+    const lines = chunk.toString('latin1', 0, bytesRead).split('\n');
+    for (const piece of lines.slice(0, -1)) {
+      yield (line + piece).slice(0, LONGEST_LINE);
+      line = '';
+    }
+    line = (line + lines.at(-1)!).slice(0, LONGEST_LINE);
   }
-  return { heads, badLines };
+  if (line !== '') yield line;
 }
 
 /** `<seq> <hash>`, where seq is a journal entry's number: from 1, and small enough to be exact. */
@@ -53,11 +83,4 @@ function parseAnchorLine(line: string): JournalHead | undefined {
   const match = /^([1-9]\d*) ([0-9a-f]{64})$/.exec(line);
   const seq = Number(match?.[1]);
   return match && Number.isSafeInteger(seq) ? { seq, hash: match[2]! } : undefined;
-}
-
-/** The newest entry the heads vouch for, 0 for none (a loop: an anchor may hold more heads than a call takes arguments). */
-export function newestAnchored(heads: readonly JournalHead[]): number {
-  let newest = 0;
-  for (const head of heads) if (head.seq > newest) newest = head.seq;
-  return newest;
 }

@@ -56,7 +56,13 @@ const defaultDeps: StoreDeps = { fs: fsPromises, now: () => new Date(), randomId
 const SESSIONS_WITH_COUNTS = `SELECT s.id, s.started_at, s.operator, s.patient_ref, count(c.id) AS captures
   FROM sessions s LEFT JOIN captures c ON c.session_id = s.id AND c.withdrawn_at IS NULL`;
 
-/** Everything `doctor --verify` compares, read in one snapshot. */
+/**
+ * SQLite's page cache while the whole log is read once (readSnapshot), in pages (negative: KiB):
+ * each page is read about once, so the usual 16 MB would only hold pages not needed again.
+ */
+const SNAPSHOT_CACHE_SIZE = -2000;
+
+/** The journal and the tables, read in one snapshot. */
 export interface LogSnapshot {
   journal: JournalEntry[];
   sessions: Session[];
@@ -396,6 +402,43 @@ export class SessionLog {
     return journalHead(this.db);
   }
 
+  /** The journal's entries in order, one at a time. */
+  journal(): IterableIterator<JournalEntry> {
+    return this.db.prepare('SELECT * FROM journal ORDER BY seq').iterate() as IterableIterator<JournalEntry>;
+  }
+
+  /** The journal entry numbered `seq`. */
+  journalEntry(seq: number): JournalEntry | undefined {
+    return this.db.prepare('SELECT * FROM journal WHERE seq = ?').get(seq) as JournalEntry | undefined;
+  }
+
+  /** The journal entry at `position` (from 0) in the journal's order: entry `position + 1` unless entries were removed. */
+  journalEntryAt(position: number): JournalEntry | undefined {
+    return this.db.prepare('SELECT * FROM journal ORDER BY seq LIMIT 1 OFFSET ?').get(position) as JournalEntry | undefined;
+  }
+
+  /**
+   * Runs `read` in one read transaction: every read of this log until it ends sees the log as it
+   * was at the first one, while other processes go on writing (WAL keeps that snapshot for it).
+   * This process's own writes wait until it ends.
+   */
+  async readSnapshot<T>(read: () => Promise<T>): Promise<T> {
+    const run = this.writeQueue.then(async () => {
+      const cacheSize = this.db.pragma('cache_size', { simple: true }) as number;
+      this.db.pragma(`cache_size = ${SNAPSHOT_CACHE_SIZE}`);
+      this.db.exec('BEGIN');
+      try {
+        return await read();
+      } finally {
+        this.db.exec('COMMIT');
+        this.db.pragma(`cache_size = ${cacheSize}`);
+      }
+    });
+    this.writeQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The whole log in memory at once, for small logs (tests); doctor --verify reads a row at a time in readSnapshot. */
   snapshot(): LogSnapshot {
     return this.db.transaction(() => ({
       journal: this.db.prepare('SELECT * FROM journal ORDER BY seq').all() as JournalEntry[],

@@ -1,14 +1,14 @@
-import { createHash } from 'node:crypto';
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readRegularFile } from '../regularFile.js';
-import { newestAnchored, readAnchor } from './anchor.js';
+import { openAnchor } from './anchor.js';
 import { tempFileTarget, tempFileWriter } from './atomicFile.js';
-import { entryHash, entryMac, GENESIS_HASH, type JournalEntry, type JournalHead } from './journal.js';
+import type { JournalHead } from './journal.js';
 import { CAPTURE_FIELDS, LESION_FIELDS, SESSION_FIELDS, type Capture } from './records.js';
-import { replayJournal } from './replay.js';
-import { SESSION_ID_PATTERN, UNREFERENCED_FOLDER, type LogSnapshot, type SessionLog } from './sessionLog.js';
+import { JournalReplay } from './replay.js';
+import { SESSION_ID_PATTERN, UNREFERENCED_FOLDER, type SessionLog } from './sessionLog.js';
+import { holdsImage, ImageCheck } from './verifyImages.js';
+import { ChainCheck, checkAnchor, type EntryHashes } from './verifyJournal.js';
 
 export interface Finding {
   message: string;
@@ -40,158 +40,124 @@ export interface VerifyOptions {
   settleMs?: number;
 }
 
-type Anchor = NonNullable<Awaited<ReturnType<typeof readAnchor>>>;
-
 /**
  * Checks everything the log can vouch for: the journal's links (and MACs, with the key), that
  * the tables hold exactly what the journal adds up to, that the anchor's heads are in the
  * journal, every image's sha256, and that no file in a session folder lacks a row. Whatever
- * the data folder holds, the answer is findings, never an exception.
+ * the data folder holds, the answer is findings, never an exception. The log is read a row at
+ * a time and each image a chunk at a time, so that memory stays small however long the log.
  */
 export async function verifySessionLog(log: SessionLog, { key, settleMs = 1000 }: VerifyOptions = {}): Promise<VerifyReport> {
-  // read before the rows: the anchor and the images are written before the rows they vouch for are visible
-  const anchor = await readAnchor(log.dataDir).catch((error: Error) => error);
-  const listing = await listDataFolder(log);
-  const snapshot = log.snapshot();
-  const findings = [...checkJournal(snapshot.journal, key), ...checkTables(snapshot)];
-  findings.push(...(anchor instanceof Error ? [{ message: `the anchor file cannot be read: ${anchor.message}` }] : checkAnchor(snapshot.journal, anchor)));
-  const images = await checkImages(log, snapshot);
-  findings.push(...listing.findings, ...images.findings);
-  findings.push(...(await findUnreferenced(log, listing.files, snapshot, settleMs)));
-  return {
-    head: snapshot.journal.at(-1) ?? { seq: 0, hash: GENESIS_HASH },
-    captures: snapshot.captures.length,
-    anchored: anchor instanceof Error ? 0 : newestAnchored(anchor?.heads ?? []),
-    keyed: key !== undefined,
-    findings,
-    notes: [...images.notes, ...listing.notes],
-  };
-}
-
-function checkJournal(journal: readonly JournalEntry[], key: Buffer | undefined): Finding[] {
-  const findings: Finding[] = [];
-  let previous = GENESIS_HASH;
-  let keyedFrom: number | undefined;
-  for (const [index, entry] of journal.entries()) {
-    if (entry.seq !== index + 1 || entry.prev_hash !== previous) {
-      findings.push({ message: `journal entry ${entry.seq}: the link to the entry before it does not match: entries were removed, added or reordered` });
-      break;
-    }
-    if (entry.hash !== entryHash(previous, entry.seq, entry.kind, entry.subject, entry.body)) {
-      findings.push({ message: `journal entry ${entry.seq} (${entry.kind} ${entry.subject}) was changed after it was written` });
-      break;
-    }
-    previous = entry.hash;
-    if (!key) continue;
-    const valid = entry.mac === entryMac(key, entry.hash);
-    if (entry.mac !== null && !valid) findings.push({ message: `journal entry ${entry.seq} has a MAC that the log key does not make: it was rewritten` });
-    if (valid) keyedFrom ??= entry.seq;
-    else if (entry.mac === null && keyedFrom !== undefined) findings.push({ message: `journal entry ${entry.seq} has no MAC although earlier entries do: it was added without the key` });
+  // opened and listed before the rows are read: the anchor and the images are written before the rows they vouch for are visible
+  const anchor = await openAnchor(log.dataDir).catch((error: Error) => error);
+  try {
+    const listing = await listDataFolder(log);
+    const read = await log.readSnapshot(() => checkSnapshot(log, key, listing.files));
+    const anchorCheck = await checkAnchor(anchor, read.hashes);
+    const images = await read.images.recheckUnread(log);
+    const unreferenced = await findUnreferenced(log, read.unreferenced, settleMs);
+    return {
+      head: read.head,
+      captures: read.captures,
+      anchored: anchorCheck.anchored,
+      keyed: key !== undefined,
+      findings: [...read.findings, ...anchorCheck.findings, ...listing.findings, ...images.findings, ...unreferenced],
+      notes: [...images.notes, ...listing.notes],
+    };
+  } finally {
+    if (anchor && !(anchor instanceof Error)) await anchor.handle.close();
   }
-  const last = journal.at(-1);
-  if (key && last && last.mac !== entryMac(key, last.hash) && findings.length === 0) {
-    findings.push({ message: `the newest journal entry ${last.seq} has no valid MAC: the journal was rewritten or cut back without the key (or the key came after it)` });
+}
+
+/** What one pass over the log's snapshot finds, and what the checks after it need. */
+interface SnapshotRead {
+  head: JournalHead;
+  captures: number;
+  /** The journal's and the tables' findings. */
+  findings: Finding[];
+  hashes: EntryHashes;
+  images: ImageCheck;
+  unreferenced: UnreferencedFiles;
+}
+
+/** Reads the journal, then the tables a row at a time, inside one read transaction (log.readSnapshot). */
+async function checkSnapshot(log: SessionLog, key: Buffer | undefined, files: SessionFiles): Promise<SnapshotRead> {
+  const chain = new ChainCheck(key);
+  const replay = new JournalReplay();
+  for (const entry of log.journal()) {
+    chain.add(entry);
+    replay.add(entry);
   }
-  return findings;
-}
-
-/** The tables must hold exactly what the journal adds up to: anything else was edited, inserted or deleted behind its back. */
-function checkTables({ journal, sessions, captures, lesions }: LogSnapshot): Finding[] {
-  const replayed = replayJournal(journal);
-  const findings: Finding[] = replayed.problems.map((message) => ({ message }));
-  const compare = <Row extends object>(what: string, rows: Row[], expected: Map<string, Row>, fields: readonly (keyof Row)[], idOf: (row: Row) => string) => {
-    for (const row of rows) {
-      const wanted = expected.get(idOf(row));
-      if (!wanted) findings.push({ message: `${what} ${idOf(row)} is in the table but not in the journal: it was inserted behind its back` });
-      else {
-        const changed = fields.filter((field) => row[field] !== wanted[field]);
-        if (changed.length > 0) findings.push({ message: `${what} ${idOf(row)} differs from its journal entries in ${changed.join(', ')}: it was edited` });
-      }
-      expected.delete(idOf(row));
-    }
-    for (const id of expected.keys()) findings.push({ message: `${what} ${id} is in the journal but its row was deleted` });
-  };
-  compare('session', sessions, replayed.sessions as Map<string, (typeof sessions)[number]>, SESSION_FIELDS, (row) => row.id);
-  compare('capture', captures, replayed.captures, CAPTURE_FIELDS, (row) => row.id);
-  compare('lesion', lesions, replayed.lesions, LESION_FIELDS, (row) => row.id);
-  return findings;
-}
-
-function checkAnchor(journal: readonly JournalEntry[], anchor: Anchor | undefined): Finding[] {
-  if (!anchor) return journal.length > 0 ? [{ message: 'the anchor file dermacam.anchor is missing: nothing vouches that the newest entries are all there' }] : [];
-  const findings: Finding[] = [];
-  if (anchor.badLines > 0) findings.push({ message: `the anchor file has ${anchor.badLines} line(s) that are not "<entry> <hash>": it was edited` });
-  const newest = newestAnchored(anchor.heads);
-  if (newest > journal.length) findings.push({ message: `the journal ends at entry ${journal.length}, but the anchor saw entry ${newest}: the newest entries were removed` });
-  const rewritten = anchor.heads.find((head) => head.seq <= journal.length && journal[head.seq - 1]!.hash !== head.hash);
-  if (rewritten) findings.push({ message: `journal entry ${rewritten.seq} is not the one the anchor saw: the journal was rewritten` });
-  return findings;
-}
-
-async function checkImages(log: SessionLog, { captures }: LogSnapshot): Promise<{ findings: Finding[]; notes: Note[] }> {
-  const findings: Finding[] = [];
-  const notes: Note[] = [];
-  for (const capture of captures) {
-    if (capture.withdrawn_at !== null) continue; // its image was deleted; a leftover is found as unreferenced
-    const imagePath = String(capture.image_path);
-    const file = path.join(log.dataDir, imagePath);
-    const read = () => readRegularFile(file, { followLinks: false });
-    let image: Buffer;
-    try {
-      image = await read();
-    } catch (error) {
-      // withdrawn since the snapshot (the withdrawal commits, then deletes the image), or committed but not yet renamed into place
-      if (log.captures(capture.session_id).find((row) => row.id === capture.id)?.withdrawn_at) continue;
-      const temp = await committedTempFile(log.dataDir, capture);
-      if (temp) {
-        notes.push({ message: `capture ${capture.id}: its image ${imagePath} is committed but still in its temporary file ${path.basename(temp)}: the app's next writable open, or doctor --verify --repair, puts it in place`, pendingImage: imagePath });
-        continue;
-      }
-      // or renamed into place between the read and the look for its temp file: then it is there now
-      const now = await read().catch(() => undefined);
-      if (!now) {
-        findings.push({ message: `capture ${capture.id}: its image ${imagePath} ${await describeUnreadable(file, error as Error)}` });
-        continue;
-      }
-      image = now;
-    }
-    if (sha256(image) !== capture.image_sha256) findings.push({ message: `capture ${capture.id}: its image ${imagePath} was changed` });
+  const findings = [...chain.findings(), ...replay.problems.map((message) => ({ message }))];
+  findings.push(...compareRows('session', log.sessions(), replay.sessions, SESSION_FIELDS));
+  const captures = new CaptureComparison(log, replay);
+  const images = new ImageCheck(log.dataDir);
+  const unreferenced = new UnreferencedFiles(files);
+  let count = 0;
+  for (const capture of log.iterateCaptures()) {
+    count++;
+    captures.compare(capture);
+    unreferenced.see(capture);
+    await images.check(capture);
   }
-  return { findings, notes };
+  await images.finish();
+  findings.push(...captures.findings(), ...compareRows('lesion', log.lesions(), replay.lesions, LESION_FIELDS));
+  return { head: chain.head(), captures: count, findings, hashes: chain.hashes, images, unreferenced };
 }
 
-async function describeUnreadable(file: string, error: Error): Promise<string> {
-  const missing = await lstat(file).then(() => false, (lstatError: NodeJS.ErrnoException) => lstatError.code === 'ENOENT');
-  return missing ? 'is missing' : `cannot be checked: ${error.message}`;
+/** The rows of a table of whole replayed rows (sessions, lesions) against them; the rows left in `expected` were deleted. */
+function compareRows<Field extends string>(
+  what: string,
+  rows: Iterable<Record<Field, unknown> & { id: string }>,
+  expected: Map<string, Record<Field, unknown>>,
+  fields: readonly Field[],
+): Finding[] {
+  const findings: Finding[] = [];
+  for (const row of rows) {
+    const wanted = expected.get(row.id);
+    if (!wanted) findings.push(inserted(what, row.id));
+    else findings.push(...edited(what, row.id, fields.filter((field) => row[field] !== wanted[field])));
+    expected.delete(row.id);
+  }
+  for (const id of expected.keys()) findings.push(deleted(what, id));
+  return findings;
 }
 
 /**
- * A temp file of ours beside a capture's missing image that holds exactly the image's bytes:
- * the capture was committed and its image is renamed into place next (or was not, after a crash).
- * Its content decides, not the pid in its name: pid 1 is always alive, and a reboot reuses pids.
+ * The captures table against the replayed captures, a row at a time: each row is compared with
+ * the row its own journal entry (read again by its number) and the entries after it make.
  */
-async function committedTempFile(dataDir: string, capture: Capture): Promise<string | undefined> {
-  const image = String(capture.image_path);
-  const folder = path.dirname(image);
-  const names = await readdir(path.join(dataDir, folder)).catch(() => [] as string[]);
-  for (const name of names) {
-    if (tempFileWriter(name) === undefined || tempFileTarget(name) !== path.basename(image)) continue;
-    const temp = path.join(folder, name);
-    if (await holdsImageOf(dataDir, temp, capture)) return temp;
+class CaptureComparison {
+  private readonly found: Finding[] = [];
+
+  constructor(
+    private readonly log: SessionLog,
+    private readonly replay: JournalReplay,
+  ) {}
+
+  compare(row: Capture): void {
+    const seq = this.replay.captures.get(row.id);
+    if (seq === undefined) this.found.push(inserted('capture', row.id));
+    else {
+      const wanted = this.replay.replayedRow(this.log.journalEntry(seq)!); // the snapshot still holds the entry the replay read
+      this.found.push(...edited('capture', row.id, CAPTURE_FIELDS.filter((field) => row[field] !== wanted[field])));
+    }
+    this.replay.captures.delete(row.id);
   }
-  return undefined;
+
+  /** Once every row was compared. */
+  findings(): Finding[] {
+    return [...this.found, ...[...this.replay.captures.keys()].map((id) => deleted('capture', id))];
+  }
 }
 
-async function holdsImageOf(dataDir: string, file: string, capture: Capture): Promise<boolean> {
-  const bytes = await readRegularFile(path.join(dataDir, file), { followLinks: false }).catch(() => undefined);
-  return bytes !== undefined && sha256(bytes) === capture.image_sha256;
-}
-
-const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+const inserted = (what: string, id: string): Finding => ({ message: `${what} ${id} is in the table but not in the journal: it was inserted behind its back` });
+const deleted = (what: string, id: string): Finding => ({ message: `${what} ${id} is in the journal but its row was deleted` });
+const edited = (what: string, id: string, changed: string[]): Finding[] =>
+  changed.length > 0 ? [{ message: `${what} ${id} differs from its journal entries in ${changed.join(', ')}: it was edited` }] : [];
 
 interface DataFolderListing {
-  /** The files of the session folders, relative to the data folder. */
-  files: string[];
+  files: SessionFiles;
   /** Session folders that cannot be listed. */
   findings: Finding[];
   /** The folders left alone: they are not sessions (an export, a mount point's lost+found...). */
@@ -204,7 +170,7 @@ interface DataFolderListing {
  * `unreferenced/`, are not the log's: they are left alone, and not even listed.
  */
 async function listDataFolder(log: SessionLog): Promise<DataFolderListing> {
-  const listing: DataFolderListing = { files: [], findings: [], notes: [] };
+  const listing: DataFolderListing = { files: new SessionFiles(), findings: [], notes: [] };
   let entries;
   try {
     entries = await readdir(log.dataDir, { withFileTypes: true });
@@ -221,7 +187,7 @@ async function listDataFolder(log: SessionLog): Promise<DataFolderListing> {
       continue;
     }
     try {
-      for (const name of await readdir(path.join(log.dataDir, entry.name))) listing.files.push(path.join(entry.name, name));
+      listing.files.add(entry.name, await readdir(path.join(log.dataDir, entry.name)));
     } catch (error) {
       listing.findings.push({ message: `the session folder ${entry.name} cannot be listed: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` });
     }
@@ -235,27 +201,82 @@ async function listDataFolder(log: SessionLog): Promise<DataFolderListing> {
  * capture being written (its temp file before the commit), so those are looked at again after
  * `settleMs`, against the rows as they are then.
  */
-async function findUnreferenced(log: SessionLog, files: string[], snapshot: LogSnapshot, settleMs: number): Promise<Finding[]> {
-  let candidates = await unreferencedAmong(log.dataDir, files, snapshot.captures);
+async function findUnreferenced(log: SessionLog, inSnapshot: UnreferencedFiles, settleMs: number): Promise<Finding[]> {
+  let candidates = await inSnapshot.left(log.dataDir);
   if (candidates.length > 0) {
     await sleep(settleMs);
-    const present = await Promise.all(candidates.map((file) => lstat(path.join(log.dataDir, file)).then(() => true, () => false)));
-    candidates = await unreferencedAmong(log.dataDir, candidates.filter((_, i) => present[i]), log.captures());
+    const present = await Promise.all(candidates.map((file) => exists(path.join(log.dataDir, file))));
+    const now = new UnreferencedFiles(SessionFiles.of(candidates.filter((_, i) => present[i])));
+    for (const capture of log.iterateCaptures()) now.see(capture);
+    candidates = await now.left(log.dataDir);
   }
   return candidates.map((file) => ({ message: `${file} is in a session folder but no capture refers to it`, unreferenced: file }));
 }
 
-/** The files that are neither a live capture's image nor a committed capture's image still in its temp file. */
-async function unreferencedAmong(dataDir: string, files: string[], captures: Capture[]): Promise<string[]> {
-  const live = new Map(captures.filter((capture) => capture.withdrawn_at === null).map((capture) => [String(capture.image_path), capture]));
-  const unreferenced: string[] = [];
-  for (const file of files) {
-    if (live.has(file)) continue;
-    const waiting = tempFileWriter(file) === undefined ? undefined : live.get(path.join(path.dirname(file), tempFileTarget(path.basename(file))));
-    if (waiting && !(await exists(path.join(dataDir, String(waiting.image_path)))) && (await holdsImageOf(dataDir, file, waiting))) continue;
-    unreferenced.push(file);
+/**
+ * Of the files listed, those that neither a live capture's image is, nor a committed capture's
+ * image still in its temp file, as the captures are seen one at a time.
+ */
+class UnreferencedFiles {
+  /** The image each listed temp file stands in for, and the sha256 of the live capture whose image it is, once seen. */
+  private readonly awaited = new Map<string, string | undefined>();
+
+  /** Takes `files` over: each file a capture refers to is taken out of it. */
+  constructor(private readonly files: SessionFiles) {
+    for (const file of this.files) if (tempFileWriter(file) !== undefined) this.awaited.set(imageOfTemp(file), undefined);
   }
-  return unreferenced;
+
+  see(capture: Capture): void {
+    if (capture.withdrawn_at !== null) return;
+    const image = String(capture.image_path);
+    this.files.delete(image);
+    if (this.awaited.has(image)) this.awaited.set(image, capture.image_sha256);
+  }
+
+  /** The files no capture seen refers to. */
+  async left(dataDir: string): Promise<string[]> {
+    const left: string[] = [];
+    for (const file of this.files) if (!(await this.holdsAwaitedImage(dataDir, file))) left.push(file);
+    return left;
+  }
+
+  /** A temp file that holds the image of a live capture whose image is not in place. */
+  private async holdsAwaitedImage(dataDir: string, file: string): Promise<boolean> {
+    if (tempFileWriter(file) === undefined) return false;
+    const image = imageOfTemp(file);
+    const sha256 = this.awaited.get(image);
+    return sha256 !== undefined && !(await exists(path.join(dataDir, image))) && (await holdsImage(dataDir, file, sha256));
+  }
 }
+
+/** Files of session folders, relative to the data folder, held as each folder's names: a third of the memory of whole paths. */
+class SessionFiles {
+  private readonly folders = new Map<string, Set<string>>();
+
+  static of(files: string[]): SessionFiles {
+    const grouped = new SessionFiles();
+    for (const file of files) {
+      const names = grouped.folders.get(path.dirname(file));
+      if (names) names.add(path.basename(file));
+      else grouped.add(path.dirname(file), [path.basename(file)]);
+    }
+    return grouped;
+  }
+
+  add(folder: string, names: string[]): void {
+    this.folders.set(folder, new Set(names));
+  }
+
+  delete(file: string): void {
+    const slash = file.lastIndexOf('/');
+    if (slash >= 0) this.folders.get(file.slice(0, slash))?.delete(file.slice(slash + 1));
+  }
+
+  *[Symbol.iterator](): Iterator<string> {
+    for (const [folder, names] of this.folders) for (const name of names) yield path.join(folder, name);
+  }
+}
+
+const imageOfTemp = (file: string) => path.join(path.dirname(file), tempFileTarget(path.basename(file)));
 
 const exists = (file: string) => lstat(file).then(() => true, () => false);

@@ -1,0 +1,47 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { ANCHOR_FILE } from '../src/store/anchor.js';
+import { SessionLog } from '../src/store/sessionLog.js';
+import { verifySessionLog } from '../src/store/verify.js';
+import { SAMPLE_RESULT } from './helpers/captureResult.js';
+import { findingsOf, makeSmallLog, verifyFolder } from './helpers/smallLog.js';
+
+// issue 23, item 9: doctor --verify reads the log a row at a time, and the anchor a line at a time
+
+describe('the anchor, read a line at a time', () => {
+  it('vouches for a long-lived log whose anchor is larger than 64 MB', async () => {
+    const { dir } = await makeSmallLog();
+    const file = path.join(dir, ANCHOR_FILE);
+    const lines = readFileSync(file);
+    writeFileSync(file, Buffer.concat(Array.from({ length: Math.ceil((65 * 1024 * 1024) / lines.length) }, () => lines)));
+    const report = await verifyFolder(dir);
+    expect(report.findings).toEqual([]);
+    expect(report.anchored).toBe(7);
+  });
+
+  it('counts a line of any length as one line that is not a head', async () => {
+    const { dir } = await makeSmallLog();
+    writeFileSync(path.join(dir, ANCHOR_FILE), `${'7'.repeat(200_000)} ${'a'.repeat(64)}\n`, { flag: 'a' });
+    expect(await findingsOf(dir)).toEqual(['the anchor file has 1 line(s) that are not "<entry> <hash>": it was edited']);
+  });
+});
+
+describe('a read of the whole log in one snapshot', () => {
+  it('holds a write of its own process until it ends, and sees the log as it was', async () => {
+    const { dir, sessionIds } = await makeSmallLog();
+    const log = await SessionLog.open(dir);
+    let write: Promise<unknown> | undefined;
+    const seen = await log.readSnapshot(async () => {
+      write = log.addCapture(sessionIds[0]!, Buffer.from([0xff, 0xd8, 9]), SAMPLE_RESULT);
+      await sleep(100);
+      return log.captures().length;
+    });
+    expect(seen).toBe(4);
+    await write;
+    expect(log.captures()).toHaveLength(5);
+    expect(await verifySessionLog(log, { settleMs: 0 })).toMatchObject({ findings: [], captures: 5 });
+    await log.close();
+  });
+});
