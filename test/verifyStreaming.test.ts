@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -42,6 +42,24 @@ describe('a read of the whole log in one snapshot', () => {
     await write;
     expect(log.captures()).toHaveLength(5);
     expect(await verifySessionLog(log, { settleMs: 0 })).toMatchObject({ findings: [], captures: 5 });
+    await log.close();
+  });
+});
+
+describe('doctor --verify --repair', () => {
+  it('skips a file gone since verify listed it, and journals only the moves it makes', async () => {
+    const { dir, sessionIds } = await makeSmallLog();
+    const [gone, there] = ['120000-aaaaaa.jpg', '120000-bbbbbb.jpg'].map((name) => path.join(sessionIds[0]!, name));
+    for (const file of [gone!, there!]) writeFileSync(path.join(dir, file), 'no row');
+    const listed = (await verifyFolder(dir)).findings.flatMap((finding) => (finding.unreferenced ? [finding.unreferenced] : []));
+    expect(listed.sort()).toEqual([gone, there]);
+    unlinkSync(path.join(dir, gone!));
+    const log = await SessionLog.open(dir);
+    const moves = await log.moveAside(listed);
+    expect(moves.map((move) => move.from)).toEqual([there]);
+    const repairs = log.snapshot().journal.filter((entry) => entry.kind === 'repair');
+    expect(repairs.map((entry) => (JSON.parse(entry.body) as { moved: { from: string }[] }).moved.map((move) => move.from))).toEqual([[there]]);
+    expect((await verifySessionLog(log, { settleMs: 0 })).findings).toEqual([]);
     await log.close();
   });
 });

@@ -88,6 +88,13 @@ export class CaptureFlow {
     return { lesion: target, capture: attached };
   }
 
+  /** Attaches a new capture to the followed lesion, and gives it the lesion's body site: its record and DICOM object say where it was taken. */
+  private async joinFollowed(logged: Capture, lesion: Lesion): Promise<Capture> {
+    const attached = await this.deps.store.attachToLesion(logged.id, lesion.id);
+    if (!lesion.body_site || attached.body_site) return attached;
+    return (await this.deps.store.annotate(logged.id, { body_site: lesion.body_site })) ?? attached;
+  }
+
   /** Where the model looked in a logged capture: its image as logged, explained by the classifier. */
   async explain(capture: Capture, onProgress?: (done: number) => void): Promise<Explanation> {
     const image = await readRegularFile(path.join(this.deps.store.dataDir, capture.image_path), { followLinks: false });
@@ -136,7 +143,7 @@ export class CaptureFlow {
       if (this.followed && this.followed.patient_ref !== this.current.patient_ref) this.followed = undefined;
       const logged = await store.addCapture(this.current.id, still, result);
       // the capture is logged either way; only its link to the followed lesion could be missing, and the lesion screen shows that
-      const capture = this.followed ? await store.attachToLesion(logged.id, this.followed.id).catch(() => logged) : logged;
+      const capture = this.followed ? await this.joinFollowed(logged, this.followed).catch(() => logged) : logged;
       this.current = store.session(this.current.id)!;
       return { kind: prediction.label === 'rejected' ? 'refused' : 'answered', capture, session: this.current };
     } catch (error) {

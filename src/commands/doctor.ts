@@ -201,9 +201,7 @@ async function repairLog(dataDir: string, key: Buffer | undefined, { unreference
   try {
     log = await SessionLog.open(dataDir, { key });
     const placed = (await Promise.all(pending.map((image) => exists(path.join(dataDir, image))))).filter(Boolean).length;
-    // a file gone since the check was put in place by the open, or moved by another repair
-    const present = await Promise.all(unreferenced.map((file) => exists(path.join(dataDir, file))));
-    const moves = await log.moveAside(unreferenced.filter((_, i) => present[i]));
+    const moves = await log.moveAside(unreferenced);
     return { name: 'repair', status: 'ok', detail: describeRepair(dataDir, placed, moves.length) };
   } catch (error) {
     return { name: 'repair', status: 'fail', detail: (error as Error).message };

@@ -307,12 +307,13 @@ export class SessionLog {
    * `unreferenced/<time>/`; nothing is deleted. The journal records the moves before a file
    * moves, so that a repair that stops half-way (killed, a failing disk) is finished by the next
    * one, which moves what is left where the journal says. Both steps hold the write lock, so that
-   * no capture is being written meanwhile. Returns where each file went.
+   * no capture is being written meanwhile. A file gone since it was listed is skipped, and not
+   * journaled. Returns where each file went.
    */
   async moveAside(files: string[]): Promise<Move[]> {
     const moves = await this.write('repair', async () => {
       const referenced = this.db.prepare('SELECT 1 FROM captures WHERE image_path = ? AND withdrawn_at IS NULL');
-      const strays = files.filter((file) => !referenced.get(file)); // a row may have been committed after the check
+      const strays = await this.stillThere(files.filter((file) => !referenced.get(file))); // a row may have been committed after the check
       const unfinished = await this.unfinishedMoves(strays);
       const folder = await this.newRepairFolder();
       const moves = strays.map((from) => unfinished.get(from) ?? { from, to: path.join(folder, from) });
@@ -322,6 +323,12 @@ export class SessionLog {
     });
     if (moves.length > 0) await this.write('repair', () => this.carryOut(moves), { anchored: false });
     return moves;
+  }
+
+  /** The files still there: one may have gone since verify listed it (put in place by a writable open, moved by another repair). */
+  private async stillThere(files: string[]): Promise<string[]> {
+    const present = await Promise.all(files.map((file) => exists(path.join(this.dataDir, file))));
+    return files.filter((_, i) => present[i]);
   }
 
   /** Moves of these files that an earlier repair journaled but did not make: their destination is still free. */

@@ -208,6 +208,8 @@ describe('App', () => {
     stdin.write(' ');
     const [lesion] = store.lesions();
     await eventually(() => expect(store.capturesOfLesion(lesion!.id)).toHaveLength(2));
+    // the visit is logged where the lesion is, so that its record and DICOM object say so
+    await eventually(() => expect(store.capturesOfLesion(lesion!.id).map((capture) => capture.body_site)).toEqual(['left shoulder', 'left shoulder']));
     await eventually(() => expect(lastFrame()).toContain('captures: 2'));
     stdin.write('l');
     await eventually(() => expect(lastFrame()).toMatch(/L1 +left shoulder +2 visits · 83%/));
