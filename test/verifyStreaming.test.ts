@@ -1,12 +1,15 @@
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { doctorCommand } from '../src/commands/doctor.js';
 import { ANCHOR_FILE } from '../src/store/anchor.js';
-import { SessionLog } from '../src/store/sessionLog.js';
+import { DATABASE_FILE, SessionLog } from '../src/store/sessionLog.js';
 import { verifySessionLog } from '../src/store/verify.js';
 import { SAMPLE_RESULT } from './helpers/captureResult.js';
-import { findingsOf, makeSmallLog, verifyFolder } from './helpers/smallLog.js';
+import { findingsOf, makeSmallLog, tempDir, verifyFolder } from './helpers/smallLog.js';
 
 // issue 23, item 9: doctor --verify reads the log a row at a time, and the anchor a line at a time
 
@@ -62,4 +65,20 @@ describe('doctor --verify --repair', () => {
     expect((await verifySessionLog(log, { settleMs: 0 })).findings).toEqual([]);
     await log.close();
   });
+});
+
+describe('doctor and a session log that is not a regular file', () => {
+  it('refuses a FIFO at dermacam.db instead of hanging on it', async () => {
+    const dir = tempDir();
+    execFileSync('mkfifo', [path.join(dir, DATABASE_FILE)]);
+    const stdout = new PassThrough();
+    let printed = '';
+    stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+    const io = { tf: () => import('@tensorflow/tfjs'), stdout, stderr: new PassThrough() };
+    const code = await doctorCommand(['--verify', '--model', path.join(dir, 'no-model'), '--data-dir', dir], io);
+    expect(code).toBe(1);
+    expect(printed).toContain(`FAIL  session log   ${path.join(dir, DATABASE_FILE)} cannot be read: it is not a regular file (a pipe, socket or device).`);
+    expect(printed).toMatch(/FAIL {2}log {11}not checked: .*dermacam\.db is not a regular file/);
+    rmSync(dir, { recursive: true });
+  }, 20_000);
 });

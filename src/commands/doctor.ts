@@ -1,11 +1,11 @@
-import { existsSync } from 'node:fs';
-import { access, lstat, open, readdir } from 'node:fs/promises';
+import { access, lstat, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AUTO_ORDER } from '../classifier/backend.js';
 import { readVerifiedModel } from '../classifier/classifier.js';
 import { openNetwork } from '../classifier/openNetwork.js';
 import { UserError } from '../errors.js';
+import { openRegularFile } from '../regularFile.js';
 import { outboxAttention } from '../outbox/attention.js';
 import { CONFIG_FILE } from '../outbox/config.js';
 import { pacsChecks } from '../outbox/pacsChecks.js';
@@ -145,7 +145,9 @@ export interface VerifyRequest {
 
 /** What `doctor --verify` says of the session log: the open, every finding, the head, and with `repair` what was repaired. */
 export async function checkLog({ dataDir, repair, expectedHead, settleMs }: VerifyRequest): Promise<Check[]> {
-  if (!existsSync(path.join(dataDir, DATABASE_FILE))) return [{ name: 'log', status: 'absent', detail: 'no session log to verify' }];
+  const database = await fileKind(path.join(dataDir, DATABASE_FILE));
+  if (database === 'none') return [{ name: 'log', status: 'absent', detail: 'no session log to verify' }];
+  if (database === 'other') return [{ name: 'log', status: 'fail', detail: `not checked: ${path.join(dataDir, DATABASE_FILE)} is not a regular file (SQLite's open of a FIFO would hang)` }];
   let key: Buffer | undefined;
   let log: SessionLog;
   try {
@@ -175,6 +177,11 @@ export async function checkLog({ dataDir, repair, expectedHead, settleMs }: Veri
   const pending = report.notes.flatMap((note) => (note.pendingImage ? [note.pendingImage] : []));
   if (repair && (unreferenced.length > 0 || pending.length > 0)) checks.push(await repairLog(dataDir, key, { unreferenced, pending }));
   return checks;
+}
+
+/** What is at a path: nothing, a regular file, or something else (a FIFO, a device, a folder). Links are followed, as SQLite follows them. */
+async function fileKind(file: string): Promise<'none' | 'regular' | 'other'> {
+  return stat(file).then((info) => (info.isFile() ? 'regular' : 'other'), () => 'none');
 }
 
 /** How a check that stopped on an error no finding foresaw begins. */
@@ -221,12 +228,13 @@ function describeRepair(dataDir: string, placed: number, moved: number): string 
 const exists = (file: string) => lstat(file).then(() => true, () => false);
 
 async function checkSessionLog(dataDir: string): Promise<Check> {
-  const file = path.join(dataDir, 'dermacam.db');
+  const file = path.join(dataDir, DATABASE_FILE);
+  if ((await fileKind(file)) === 'none') return { name: 'session log', status: 'absent', detail: `none yet at ${file} (created at the first capture)` };
   let handle;
   try {
-    handle = await open(file, 'r');
-  } catch {
-    return { name: 'session log', status: 'absent', detail: `none yet at ${file} (created at the first capture)` };
+    ({ handle } = await openRegularFile(file)); // not a plain open: a FIFO there would hang it
+  } catch (error) {
+    return { name: 'session log', status: 'fail', detail: `${file} cannot be read: ${(error as Error).message}` };
   }
   try {
     const header = Buffer.alloc(16);
