@@ -28,12 +28,16 @@ export async function holdsBytes(file: string, sha256: string): Promise<boolean>
   return bytes !== undefined && createHash('sha256').update(bytes).digest('hex') === sha256;
 }
 
-/** Writes and flushes `data` to a new temp file beside `file`; returns the temp file's path. */
-export async function writeTempFile(fs: FileSystem, file: string, data: Uint8Array, mode = 0o600): Promise<string> {
+/** A file's bytes: whole, or as chunks (strings as UTF-8) written as they come. */
+export type FileContent = string | Uint8Array | Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>;
+
+/** Writes and flushes `content` to a new temp file beside `file`; returns the temp file's path. */
+export async function writeTempFile(fs: FileSystem, file: string, content: FileContent, mode = 0o600): Promise<string> {
   const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
   const handle = await fs.open(temp, 'wx', mode);
   try {
-    await handle.writeFile(data);
+    // each writeFile writes all of its chunk at the handle's position, which moves on past it
+    for await (const chunk of typeof content === 'string' || content instanceof Uint8Array ? [content] : content) await handle.writeFile(chunk);
     await handle.sync();
   } catch (error) {
     await handle.close();
@@ -75,7 +79,7 @@ async function putInPlaceElsewhere(fs: FileSystem, error: unknown, file: string)
 }
 
 /** Writes `file` so that it is either absent or complete, even across a crash. */
-export async function writeFileAtomic(fs: FileSystem, file: string, data: Uint8Array, { mode = 0o600, replace = true } = {}): Promise<void> {
+export async function writeFileAtomic(fs: FileSystem, file: string, data: FileContent, { mode = 0o600, replace = true } = {}): Promise<void> {
   const temp = await writeTempFile(fs, file, data, mode);
   try {
     await publishTempFile(fs, temp, file, { replace });
