@@ -16,6 +16,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
+import { seededRandom } from '../src/metrics/bootstrap.js';
 import { SessionLog, type CaptureResult } from '../src/store/sessionLog.js';
 import { parseScriptArgs } from './lib/scriptArgs.js';
 
@@ -42,17 +43,6 @@ function fail(message: string): never {
 const WITHDRAW_EVERY = 100;
 const SESSION_GAP_MS = 3 * 3600_000;
 const CAPTURE_GAP_MS = 40_000;
-
-/** A small deterministic generator (mulberry32), so that two builds of one size hold the same results. */
-function seededRandom(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A few distinct small JPEGs (96x96, a few kB): real images for the log to hash and verify. */
 async function sampleJpegs(count: number): Promise<Buffer[]> {

@@ -4,22 +4,12 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fileCamera, folderCamera } from '../src/camera/fileCameras.js';
 import { preprocessImage } from '../src/classifier/preprocess.js';
+import { seededRandom } from '../src/metrics/bootstrap.js';
 import { SHARED_DATA, SHIPPED_MODEL } from './helpers/paths.js';
 
 const card = JSON.parse(readFileSync(path.join(SHIPPED_MODEL, 'model-card.json'), 'utf8'));
 const folder = mkdtempSync(path.join(os.tmpdir(), 'dermacam-bitflips-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
-
-/** A small seeded generator (mulberry32), so that the same copies are made on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Where a baseline JPEG's entropy-coded data lies: after its (only) scan header, before its end of image. */
 function entropyCodedData(jpeg: Buffer): { start: number; end: number } {

@@ -76,13 +76,29 @@ export class UnsendableCaptureError extends UserError {}
  * Image Comments, which every PACS viewer shows, and the result in full as structured content items.
  * Every text is fitted to its VR (`vrText.ts`). Returns the Part 10 file's bytes.
  */
+/** The patient (a pseudonym only) and the study (the session), as every object of the session names them. */
+export function patientAndStudy(session: Session, studyUid: string) {
+  const study = dicomTime(session.started_at);
+  return {
+    PatientName: '',
+    PatientID: patientId(session),
+    PatientBirthDate: '',
+    PatientSex: '',
+    StudyInstanceUID: studyUid,
+    StudyDate: study.date,
+    StudyTime: study.time,
+    StudyID: session.id.slice(0, 16),
+    AccessionNumber: '',
+    ReferringPhysicianName: '',
+  };
+}
+
 export function captureObject({ logIdentity, session, capture, jpeg, facts, appVersion, version, position = { series: 1, instance: 1 }, lesion, equipment }: CaptureObjectInput): Uint8Array {
   if (facts.isProgressive) throw new UnsendableCaptureError(`Capture ${capture.id} is a progressive JPEG, which JPEG Baseline cannot carry.`);
   // a reference logged before references were checked: no object with an invalid Patient ID is ever made
   const idProblem = patientIdProblem(patientId(session));
   if (idProblem) throw new UnsendableCaptureError(`Capture ${capture.id} cannot become a DICOM object: the patient reference of session ${session.id} ${idProblem}.`);
   const uids = captureUids(logIdentity, session, capture, version, equipment);
-  const study = dicomTime(session.started_at);
   const taken = dicomTime(capture.captured_at);
   const colour = facts.channels >= 3;
   const site = bodySiteNamed(capture.body_site);
@@ -93,18 +109,7 @@ export function captureObject({ logIdentity, session, capture, jpeg, facts, appV
     InstanceCreationDate: taken.date,
     InstanceCreationTime: taken.time,
     TimezoneOffsetFromUTC: taken.offset,
-    // patient: a pseudonym only
-    PatientName: '',
-    PatientID: patientId(session),
-    PatientBirthDate: '',
-    PatientSex: '',
-    // study: the session
-    StudyInstanceUID: uids.study,
-    StudyDate: study.date,
-    StudyTime: study.time,
-    StudyID: session.id.slice(0, 16),
-    AccessionNumber: '',
-    ReferringPhysicianName: '',
+    ...patientAndStudy(session, uids.study),
     StudyDescription: 'dermacam skin lesion photographs',
     // series: the session's pictures from one camera
     Modality: 'XC',

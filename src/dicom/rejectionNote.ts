@@ -1,6 +1,6 @@
 import dcmjs from 'dcmjs';
 import type { Capture, Session } from '../store/records.js';
-import { captureUids, patientId, VL_PHOTOGRAPHIC_IMAGE } from './captureObject.js';
+import { captureUids, patientAndStudy, VL_PHOTOGRAPHIC_IMAGE } from './captureObject.js';
 import { dicomTime } from './dicomTime.js';
 import { derivedUid } from './uid.js';
 
@@ -23,23 +23,13 @@ export const rejectionNoteUid = (logIdentity: string, rejectedUid: string) => de
 export function rejectionNote({ logIdentity, session, capture, rejectedUid }: { logIdentity: string; session: Session; capture: Capture; rejectedUid: string }): Uint8Array {
   const uids = captureUids(logIdentity, session, capture);
   const instance = rejectionNoteUid(logIdentity, rejectedUid);
-  const study = dicomTime(session.started_at);
   const taken = dicomTime(capture.captured_at);
   const rejected = { ReferencedSOPClassUID: VL_PHOTOGRAPHIC_IMAGE, ReferencedSOPInstanceUID: rejectedUid };
   const dataset = {
     SpecificCharacterSet: 'ISO_IR 192',
     SOPClassUID: KEY_OBJECT_SELECTION,
     SOPInstanceUID: instance,
-    PatientName: '',
-    PatientID: patientId(session),
-    PatientBirthDate: '',
-    PatientSex: '',
-    StudyInstanceUID: uids.study,
-    StudyDate: study.date,
-    StudyTime: study.time,
-    StudyID: session.id.slice(0, 16),
-    AccessionNumber: '',
-    ReferringPhysicianName: '',
+    ...patientAndStudy(session, uids.study),
     Modality: 'KO',
     SeriesInstanceUID: derivedUid(logIdentity, 'rejection series', session.id),
     SeriesNumber: '1',
