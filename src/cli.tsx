@@ -45,7 +45,7 @@ const COMMANDS: Record<string, CommandEntry> = {
     load: async () => (await import('./commands/outbox.js')).outboxCommand,
   },
   doctor: {
-    usage: 'dermacam doctor [--data-dir <dir>] [--model <dir>] [--config <file>] [--verify [--repair] [--head <entry>:<sha256>]]',
+    usage: 'dermacam doctor [--data-dir <dir>] [--model <dir>] [--verify [--repair] [--head <entry>:<sha256>]] [--config <file>]',
     load: async () => (await import('./commands/doctor.js')).doctorCommand,
   },
 };

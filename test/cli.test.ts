@@ -11,7 +11,7 @@ describe('the command line', () => {
     expect(help.stdout).toContain('Not a medical device');
     expect(help.stdout).toContain('dermacam doctor [--data-dir <dir>] [--model <dir>] [--verify [--repair]');
     const exportHelp = await runCli(['export', '--help']);
-    expect(exportHelp.stdout).toBe('Usage: dermacam export [--session <id> | --all] [--out <file.csv> | --dicom <dir>] [--force] [--data-dir <dir>]\n');
+    expect(exportHelp.stdout).toBe('Usage: dermacam export [--session <id> | --all] [--out <file.csv> | --dicom <dir>] [--force] [--data-dir <dir>] [--config <file>]\n');
     const version = await runCli(['--version']);
     expect(version.stdout).toMatch(/^dermacam \d+\.\d+\.\d+\nmodel dermacam-mnv1-075 \d+\.\d+\.\d+ \([0-9a-f]{12}\)\nnode \d+/);
     // TensorFlow.js alone takes more memory than this: it was not loaded

@@ -24,7 +24,7 @@ export interface Check {
 const STATUS_WORD = { ok: 'ok  ', absent: '--  ', note: 'note', fail: 'FAIL' } as const;
 
 /**
- * `dermacam doctor [--data-dir <dir>] [--model <dir>] [--config <file>] [--verify [--repair] [--head <entry>:<sha256>]]`:
+ * `dermacam doctor [--data-dir <dir>] [--model <dir>] [--verify [--repair] [--head <entry>:<sha256>]] [--config <file>]`:
  * what works on this machine and what does not, the PACS destinations included. `--verify` checks the session log's journal,
  * tables, anchor and images, and exits non-zero on any finding; `--repair` moves files that no
  * capture refers to aside; `--head` checks the log against a head printed by an earlier export.
