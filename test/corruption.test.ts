@@ -44,6 +44,15 @@ describe('pictures the model cannot judge', () => {
     }
   });
 
+  it('does not take a flat coloured band at the edge, such as a ruler, for missing data', async () => {
+    for (const image of fixtures) {
+      const { width = 0, height = 0 } = await sharp(image).metadata();
+      const band = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect x="0" y="${0.9 * height}" width="${width}" height="${0.1 * height}" fill="#e6e2d6"/></svg>`);
+      const ruled = await sharp(image).composite([{ input: band }]).png().toBuffer();
+      expect(await reasons(ruled)).not.toContain('part of the picture is blank or missing');
+    }
+  });
+
   it('refuses heavy noise at the training images\' size', async () => {
     const random = seededRandom(5);
     for (const image of fixtures) {

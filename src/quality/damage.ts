@@ -11,9 +11,10 @@ export interface DamageMeasures {
   /** Median absolute Laplacian of the luma: the grain of flat skin, raised by noise everywhere. */
   noise: number;
   /**
-   * Share of the field's rows that are of one mid-tone within the field (luma varying by at most 2
-   * levels, neither near black nor near white): what a decoder leaves where the data ran out.
-   * Black or white borders do not count.
+   * Share of the field's rows that are of one colourless mid-tone within the field (luma varying by
+   * at most 2 levels, neither near black nor near white, a* and b* within 2 of 0): what a decoder
+   * leaves where the data ran out (its missing blocks decode to grey). Black or white borders, and
+   * a flat coloured band such as a ruler, do not count.
    */
   blankRows: number;
   /** Mean absolute Laplacian inside the central disc relative to the whole field: low when the centre is covered or smeared. */
@@ -29,7 +30,7 @@ const CENTRE_RADIUS = 0.15;
  * `side`; `edges` is the luma's `laplacian`.
  */
 export function measuresOfDamage(luma: Uint8Array, lab: Float32Array, edges: Float32Array, mask: Uint8Array, side: number): DamageMeasures {
-  return { ...meanColour(lab, mask), ...texture(edges, mask, side), blankRows: blankRowShare(luma, mask, side) };
+  return { ...meanColour(lab, mask), ...texture(edges, mask, side), blankRows: blankRowShare(luma, lab, mask, side) };
 }
 
 function meanColour(lab: Float32Array, mask: Uint8Array): Pick<DamageMeasures, 'redGreen' | 'yellowBlue'> {
@@ -100,22 +101,27 @@ function valueAtRank(histogram: Uint32Array, rank: number): number {
  */
 const MIN_ROW_SHARE = 0.5;
 
-function blankRowShare(luma: Uint8Array, mask: Uint8Array, side: number): number {
+/** The largest |a*| or |b*| of a pixel that counts as grey, as a decoder's missing blocks are. */
+const GREY_CHROMA = 2;
+
+function blankRowShare(luma: Uint8Array, lab: Float32Array, mask: Uint8Array, side: number): number {
   let blank = 0;
   let judged = 0;
   for (let y = 0; y < side; y++) {
     let low = 255;
     let high = 0;
+    let chroma = 0;
     let inField = 0;
     for (let i = y * side; i < (y + 1) * side; i++) {
       if (mask[i] === 0) continue;
       low = Math.min(low, luma[i]!);
       high = Math.max(high, luma[i]!);
+      chroma = Math.max(chroma, Math.abs(lab[3 * i + 1]!), Math.abs(lab[3 * i + 2]!));
       inField++;
     }
     if (inField < MIN_ROW_SHARE * side) continue;
     judged++;
-    if (high - low <= 2 && low > 20 && high < 235) blank++;
+    if (high - low <= 2 && low > 20 && high < 235 && chroma <= GREY_CHROMA) blank++;
   }
   return judged === 0 ? 0 : blank / judged;
 }
