@@ -53,7 +53,7 @@ const { values: args } = parseScriptArgs({
     size: { type: 'string', default: '160' },
     epochs: { type: 'string', default: '10' },
     mode: { type: 'string', default: 'all' },
-    augment: { type: 'string', default: 'camera-artefacts' },
+    augment: { type: 'string', default: 'lesion' },
     teacher: { type: 'string' },
     limit: { type: 'string' },
     ...SHARED_TRAINING_OPTIONS,

@@ -58,7 +58,7 @@ export function writeModelCard(dir: string, inputs: CardInputs): ModelCard {
   const card: ModelCard = {
     schema_version: CARD_SCHEMA_VERSION,
     name: inputs.name,
-    version: '3.1.0', // the recipe's: 3.1 dropped v3's wide crops and fits the "not a lesion" check with the markings too
+    version: '3.0.1', // 3.0.1: v3's recipe, its "not a lesion" check also fitted on pictures with markings
     date: new Date().toISOString().slice(0, 10),
     architecture: `MobileNet V1 alpha ${inputs.alpha} at ${inputs.input.size}x${inputs.input.size} (ImageNet start, ${trained}) -> average-pooled conv_pw_9..13 and max-pooled conv_pw_11, 13 -> dense ${ft.hidden} relu (dropout in training) -> dense 1 (malignant logit)`,
     base_weights: `Keras MobileNet V1 alpha ${inputs.alpha} ImageNet weights (Apache-2.0) as the starting point`,
