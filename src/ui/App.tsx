@@ -196,7 +196,9 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
   });
   useKeys(
     (input, key) => {
-      if (input === 'q' || key.escape) return quit();
+      if (input === 'q') return quit();
+      // Esc closes a screen elsewhere; here, where there is nothing to close, it must not quit
+      if (key.escape) return setMessage('q quits.');
       // one capture at a time: a key pressed meanwhile is not kept for later, and the operator is told so
       if (capturing.current) return setMessage('Busy classifying: press the key again when the result is shown.');
       const unavailable = MAIN_KEYS.find((hint) => hint.key === (input === ' ' ? 'space' : input) && !isAvailable(hint.key));

@@ -10,7 +10,7 @@ const HELP: [string, string][] = [
   ['l', 'lesion: follow the last capture\'s lesion over visits (h: for any)'],
   ['h', 'history: every session and capture; b, x and l act on one'],
   ['e', 'export this session as CSV into the data folder'],
-  ['q, Esc', 'quit here; close a screen elsewhere'],
+  ['q, Esc', 'close a screen; on the main screen q quits, Esc does not'],
 ];
 
 /** What each key does, and what the answer means; q, Esc or ? closes it. */

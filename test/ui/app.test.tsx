@@ -274,6 +274,18 @@ describe('App', () => {
     stdin.write('q');
     await eventually(() => expect(onQuit).toHaveBeenCalled());
   });
+
+  it('Esc twice to leave help closes it and stays in the app', async () => {
+    const { stdin, lastFrame, onQuit } = renderApp();
+    await settle();
+    stdin.write('?');
+    await eventually(() => expect(lastFrame()).toContain('Keys'));
+    stdin.write(KEYS.escape);
+    await eventually(() => expect(lastFrame()).not.toContain('REFER: above'));
+    stdin.write(KEYS.escape);
+    await eventually(() => expect(lastFrame()).toContain('q quits.'));
+    expect(onQuit).not.toHaveBeenCalled();
+  });
 });
 
 describe('App when things fail', () => {
