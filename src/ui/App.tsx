@@ -28,6 +28,7 @@ import { TextForm } from './TextForm.js';
 import type { PreviewCanvas } from './previewCanvas.js';
 import type { FrameRenderer } from './useCameraPreview.js';
 import { useOutboxStatus } from './useOutboxStatus.js';
+import { whyKeyCannotAct } from './whyKeyCannotAct.js';
 
 export interface AppProps {
   camera: CameraSource;
@@ -137,7 +138,7 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
   }
 
   async function exportSession(): Promise<void> {
-    if (!session) return setMessage('Nothing to export yet: a session starts at its first capture.');
+    if (!session) return; // e is unavailable until the session's first capture
     try {
       setMessage(`Exported to ${await writeSessionCsv(store, session.id)}`);
     } catch (error) {
@@ -202,8 +203,7 @@ export function App({ camera, flow, model, plan, store, renderFrame, canvas, pre
       // one capture at a time: a key pressed meanwhile is not kept for later, and the operator is told so
       if (capturing.current) return setMessage('Busy classifying: press the key again when the result is shown.');
       const unavailable = MAIN_KEYS.find((hint) => hint.key === (input === ' ' ? 'space' : input) && !isAvailable(hint.key));
-      if (unavailable?.key === 'l') return setMessage('A lesion belongs to a patient: plan a session with a patient reference (n), or take a capture first.');
-      if (unavailable) return setMessage(`Nothing to ${unavailable.action} yet: take a capture first.`);
+      if (unavailable) return setMessage(whyKeyCannotAct(unavailable.key, session !== undefined));
       if (input === ' ' && !flow) {
         captureWaiting.current = true;
         setMessage('The model is still loading: the capture will be taken as soon as it is ready.');

@@ -27,7 +27,8 @@ export function HelpPanel({ onClose }: { onClose: () => void }) {
           {text}
         </Text>
       ))}
-      <Text dimColor>REFER: above the model's threshold. UNCERTAIN: too close to call. RETAKE: not judged.</Text>
+      <Text dimColor>REFER: above the threshold. NO REFERRAL SUGGESTED: below it.</Text>
+      <Text dimColor>UNCERTAIN: too close to call. RETAKE: not judged.</Text>
       <Text dimColor>None of these is a diagnosis.</Text>
     </Box>
   );

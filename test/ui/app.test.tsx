@@ -157,6 +157,19 @@ describe('App', () => {
     expect(lastFrame()).toContain('captures: 0');
   });
 
+  it('after a retake, r, b and x say the last capture was withdrawn, not that none was taken', async () => {
+    const { stdin, lastFrame } = await renderAppWithCapture();
+    stdin.write('r');
+    await eventually(() => expect(lastFrame()).toContain('[y/n]'));
+    stdin.write('y');
+    await eventually(() => expect(lastFrame()).toContain('press space to retake'));
+    stdin.write('r');
+    await eventually(() => expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('No capture to retake: the last one was withdrawn already.'));
+    stdin.write('b');
+    await eventually(() => expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('No capture to annotate: the last one was withdrawn; h lists the earlier ones.'));
+    expect(lastFrame()).not.toContain('Nothing to');
+  });
+
   it('n starts a new session with an operator and a patient reference', async () => {
     const { stdin, lastFrame } = renderApp();
     await settle();
@@ -183,7 +196,7 @@ describe('App', () => {
     const { stdin, lastFrame, classifier } = renderApp();
     await settle();
     stdin.write('x');
-    await eventually(() => expect(lastFrame()).toContain('Nothing to explain yet: take a capture first.'));
+    await eventually(() => expect(lastFrame()).toContain('No capture to explain yet: press space to take one.'));
     await captureOnce(stdin, lastFrame);
     stdin.write('x');
     await eventually(() => expect(lastFrame()).toMatch(/Covering each part of the picture in turn… (25|50)%/));
@@ -279,7 +292,7 @@ describe('App', () => {
     const { stdin, lastFrame, onQuit } = renderApp();
     await settle();
     stdin.write('?');
-    await eventually(() => expect(lastFrame()).toContain('Keys'));
+    await eventually(() => expect(lastFrame()).toContain('NO REFERRAL SUGGESTED: below it.'));
     stdin.write(KEYS.escape);
     await eventually(() => expect(lastFrame()).not.toContain('REFER: above'));
     stdin.write(KEYS.escape);
