@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { changeFlag, probabilityChart, type Visit } from '../src/lesions/followUp.js';
+import { changeFlag, noChangeReason, probabilityChart, type Visit } from '../src/lesions/followUp.js';
 
 const visit = (month: number, p: number | null, label = 'benign'): Visit => ({ captured_at: `2026-0${month}-01T10:00:00.000Z`, p_malignant: p, threshold: 0.2, label });
 
@@ -10,6 +10,13 @@ describe('following a lesion', () => {
     expect(changeFlag([visit(1, 0.02), visit(2, 0.13)])).toBe('Rose by 11 points since the last visit: p(malignant) 2% → 13%.');
     expect(changeFlag([visit(1, 0.1), visit(2, 0.15)])).toBeUndefined();
     expect(changeFlag([visit(1, 0.1)])).toBeUndefined();
+  });
+
+  it('says why nothing is flagged: one visit has nothing to compare with, two unflagged visits have no notable change', () => {
+    expect(noChangeReason([visit(1, 0.1)])).toBe('Only one visit so far: nothing to compare it with.');
+    expect(noChangeReason([visit(1, 0.1), visit(2, null, 'rejected')])).toBe('Only one visit with an answer so far: nothing to compare it with.');
+    expect(noChangeReason([visit(1, null, 'rejected')])).toBe('No answered visit yet: nothing to compare.');
+    expect(noChangeReason([visit(1, 0.1), visit(2, 0.15)])).toBe('No change flagged since the visit before.');
   });
 
   it('compares answered visits only, in time order, whatever order they come in', () => {

@@ -43,6 +43,14 @@ export function changeFlag(visits: readonly Visit[]): string | undefined {
   return undefined;
 }
 
+/** Why a lesion has no change flagged, in words: too few answered visits to compare, or no notable change. */
+export function noChangeReason(visits: readonly Visit[]): string {
+  const answered = answeredVisits(visits).length;
+  if (answered === 0) return 'No answered visit yet: nothing to compare.';
+  if (answered > 1) return 'No change flagged since the visit before.';
+  return visits.length === 1 ? 'Only one visit so far: nothing to compare it with.' : 'Only one visit with an answer so far: nothing to compare it with.';
+}
+
 const EIGHTHS = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
 /**

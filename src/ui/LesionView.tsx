@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import path from 'node:path';
 import { useEffect, useMemo, useState } from 'react';
-import { changeFlag, percent, probabilityChart } from '../lesions/followUp.js';
+import { changeFlag, noChangeReason, percent, probabilityChart } from '../lesions/followUp.js';
 import { localTime } from '../localTime.js';
 import { readRegularFile } from '../regularFile.js';
 import type { Capture, Lesion, SessionLog } from '../store/sessionLog.js';
@@ -67,7 +67,7 @@ export function LesionView({
       {probabilityChart(visits, CHART_ROWS).map((line, i) => (
         <Text key={i}>{line}</Text>
       ))}
-      {flag ? <Text color="yellow">{flag}</Text> : <Text dimColor>No change flagged since the visit before.</Text>}
+      {flag ? <Text color="yellow">{flag}</Text> : <Text dimColor>{noChangeReason(visits)}</Text>}
       <Text dimColor>The model's answers over time, not a diagnosis.</Text>
     </Box>
   );
