@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { summariseVisits } from '../lesions/followUp.js';
+import { noChangeReason, summariseVisits } from '../lesions/followUp.js';
+import type { Capture, Lesion } from '../store/sessionLog.js';
 import { alignedColumns } from './columns.js';
 import { DEFAULT_DATA_DIR, writeLine, type CommandIO } from './io.js';
 import { openExistingLog } from './openLog.js';
@@ -15,23 +16,31 @@ export async function lesionsCommand(argv: string[], io: CommandIO): Promise<num
       writeLine(io.stdout, values.patient === undefined ? '(no lesions followed yet)' : `(no lesions followed for patient ${values.patient})`);
       return 0;
     }
-    const rows = lesions.map((lesion) => {
-      const { count, lastSeen, latest, flag } = summariseVisits(log.capturesOfLesion(lesion.id));
-      return [
-        lesion.label,
-        lesion.patient_ref,
-        lesion.body_site ?? '',
-        String(count),
-        lastSeen?.slice(0, 10) ?? '',
-        latest ? `${(latest.p_malignant! * 100).toFixed(1)}% ${latest.label}` : '',
-        flag ?? '',
-        lesion.id,
-      ];
+    const rows = lesions.map((lesion) => lesionLines(lesion, log.capturesOfLesion(lesion.id)));
+    const header = ['lesion', 'patient ref', 'body site', 'latest answer'];
+    const table = alignedColumns([header, ...rows.map(({ row }) => row)]);
+    writeLine(io.stdout, table[0]!);
+    rows.forEach(({ below }, i) => {
+      writeLine(io.stdout, table[i + 1]!);
+      for (const line of below) writeLine(io.stdout, `${INDENT}${line}`);
     });
-    const header = ['lesion', 'patient ref', 'body site', 'captures', 'last seen', 'latest p(malignant)', 'change since the visit before', 'id'];
-    for (const line of alignedColumns([header, ...rows])) writeLine(io.stdout, line);
     return 0;
   } finally {
     await log.close();
   }
+}
+
+/** The lines under a lesion's row start here, so that the row's columns stand out. */
+const INDENT = '  ';
+
+/**
+ * A lesion's row of short columns, and the lines under it: its visits and id, and what changed.
+ * Kept apart from the row, they fit 80 columns.
+ */
+function lesionLines(lesion: Lesion, visits: Capture[]): { row: string[]; below: string[] } {
+  const { count, lastSeen, latest, flag } = summariseVisits(visits);
+  const row = [lesion.label, lesion.patient_ref, lesion.body_site ?? '', latest ? `${(latest.p_malignant! * 100).toFixed(1)}% ${latest.label}` : ''];
+  const seen = lastSeen ? `, last seen ${lastSeen.slice(0, 10)}` : '';
+  const visitsLine = `${count} ${count === 1 ? 'visit' : 'visits'}${seen} · id ${lesion.id}`;
+  return { row, below: [visitsLine, flag ?? noChangeReason(visits)] };
 }
