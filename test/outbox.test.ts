@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { TestOrthanc } from './helpers/orthanc.js';
 import { sopInstanceUidIn, startFakePacs, stowJson } from './helpers/fakePacs.js';
 import { startFakeScp } from './helpers/fakeScp.js';
 import { startTlsProxy } from './helpers/tlsProxy.js';
+import { tmuxSession } from './helpers/tmuxSession.js';
 import { eventually } from './ui/helpers.js';
 import { CLI, FIXTURES } from './helpers/paths.js';
 
@@ -192,18 +193,8 @@ describe('the outbox command against a fake server', () => {
 
 describe('the app with a PACS that never answers', () => {
   const session = `dermacam-outbox-quit-${process.pid}`;
-  const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
-  const running = () => {
-    try {
-      tmux('has-session', '-t', session);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  afterAll(() => {
-    if (running()) tmux('kill-session', '-t', session);
-  });
+  const { tmux, screen, running, kill } = tmuxSession(session);
+  afterAll(kill);
 
   it('quits on q within 2 s while a STOW-RS post and a C-STORE hang, and sends nothing after (D7)', async () => {
     const pacs = await startFakePacs(() => undefined);
@@ -222,7 +213,7 @@ describe('the app with a PACS that never answers', () => {
       await addCaptures(dataDir, 1, 'PT-QUIT');
       const app = ['env', '-u', 'CI', process.execPath, CLI, '--camera', 'demo', '--data-dir', dataDir, '--operator', 'e2e'].map((arg) => `'${arg}'`).join(' ');
       tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', app);
-      await eventually(() => expect(tmux('capture-pane', '-p', '-t', session)).toContain('Press space to capture'), 60_000);
+      await eventually(() => expect(screen()).toContain('Press space to capture'), 60_000);
       await eventually(() => expect(pacs.requests).toHaveLength(1), 10_000);
       await new Promise((resolve) => setTimeout(resolve, 500)); // the C-STORE is in flight too
       const pressed = Date.now();

@@ -7,19 +7,11 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SessionLog } from '../../src/store/sessionLog.js';
 import { CLI, FIXTURES } from '../helpers/paths.js';
+import { tmuxSession } from '../helpers/tmuxSession.js';
 import { eventually } from './helpers.js';
 
 const session = `dermacam-e2e-${process.pid}`;
-const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
-const screen = () => tmux('capture-pane', '-p', '-t', session);
-const running = () => {
-  try {
-    tmux('has-session', '-t', session);
-    return true;
-  } catch {
-    return false;
-  }
-};
+const { tmux, screen, running, kill } = tmuxSession(session);
 
 /** The ids of the running processes called `name` whose command line contains `text`. */
 const processesNamed = (name: string, text: string) =>
@@ -33,9 +25,7 @@ const processesNamed = (name: string, text: string) =>
       }
     });
 
-afterAll(() => {
-  if (running()) tmux('kill-session', '-t', session);
-});
+afterAll(kill);
 
 describe('the terminal UI in a real terminal (tmux)', () => {
   it('captures, classifies, logs, exports and quits cleanly', async () => {
