@@ -9,8 +9,8 @@
  * its anchor line to disk; on a RAM disk (/dev/shm) those flushes cost nothing, so the log is built
  * there and then copied into --dir (100k captures: about a minute, 540 MB).
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -30,6 +30,7 @@ const { values: args } = parseScriptArgs({
 });
 const captureCount = Number(args.captures);
 const perSession = Number(args['per-session']);
+if (!(Number.isInteger(captureCount) && captureCount > 0 && Number.isInteger(perSession) && perSession > 0)) fail('--captures and --per-session take whole numbers above 0.');
 const dataDir = path.resolve(args.dir ?? `.cache/log-${captureCount >= 1000 ? `${captureCount / 1000}k` : captureCount}`);
 const cli = path.resolve(args.cli);
 if (!existsSync(cli)) fail(`${cli} is not there; npm run build makes it.`);
@@ -115,6 +116,14 @@ function logFacts(folder: string): LogFacts {
   const file = path.join(folder, 'dermacam.db');
   const db = new Database(file, { readonly: true });
   try {
+    const isLog = (() => {
+      try {
+        return db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'captures'").get() !== undefined;
+      } catch {
+        return false; // not a database at all
+      }
+    })();
+    if (!isLog) fail(`${file} is not a dermacam session log; remove it or name another --dir.`);
     const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
     return {
       captures: count('SELECT count(*) AS n FROM captures'),
@@ -147,7 +156,7 @@ async function ensureLog(): Promise<void> {
     process.stderr.write(`Build took ${((performance.now() - started) / 1000).toFixed(0)} s; copying it to ${dataDir}.\n`);
     rmSync(staged, { recursive: true, force: true });
     mkdirSync(path.dirname(dataDir), { recursive: true });
-    execFileSync('cp', ['-a', built, staged]);
+    cpSync(built, staged, { recursive: true, preserveTimestamps: true });
     renameSync(staged, dataDir);
   } finally {
     rmSync(scratch, { recursive: true, force: true });

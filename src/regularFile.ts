@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { lstat, open, type FileHandle } from 'node:fs/promises';
 import { UserError } from './errors.js';
 
 /** No picture dermacam reads is larger: a 50-megapixel JPEG is about 25 MB. */
 export const MAX_IMAGE_BYTES = 100 * 1024 * 1024;
 
 export class FileRefusedError extends UserError {}
+
+/** Whether anything (a file, a folder, a link) is at this path; a link is not followed. */
+export const exists = (file: string) => lstat(file).then(() => true, () => false);
 
 /**
  * Reads a whole regular file of at most `maxBytes`, or refuses it in one sentence (see

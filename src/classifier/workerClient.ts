@@ -109,8 +109,8 @@ function startWorker(setup: WorkerSetup, script: URL): Promise<ClassifierWorker>
 /**
  * A worker takes up to this many flips of a still in one batch. Each worker holds its own copy of
  * the model (about 90 MB for alpha 0.75) and decodes the still again, while a second flip in the
- * same batch costs little more than one forward pass (the v3 card's latency: onnx 1.8 ms for one
- * flip, 3.3 for two): a two-flip model gets one worker, as a Pi has little memory.
+ * same batch costs little more than one forward pass (the 3.0.1 card's latency: onnx 1.9 ms for one
+ * flip, 3.5 for two): a two-flip model gets one worker, as a Pi has little memory.
  */
 const FLIPS_PER_WORKER = 2;
 

@@ -1,11 +1,11 @@
-import { access, lstat, readdir, stat } from 'node:fs/promises';
+import { access, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AUTO_ORDER } from '../classifier/backend.js';
 import { readVerifiedModel } from '../classifier/classifier.js';
 import { openNetwork } from '../classifier/openNetwork.js';
 import { UserError } from '../errors.js';
-import { openRegularFile } from '../regularFile.js';
+import { exists, openRegularFile } from '../regularFile.js';
 import { outboxAttention } from '../outbox/attention.js';
 import { CONFIG_FILE } from '../outbox/config.js';
 import { pacsChecks } from '../outbox/pacsChecks.js';
@@ -225,7 +225,6 @@ function describeRepair(dataDir: string, placed: number, moved: number): string 
   return parts.join('; ');
 }
 
-const exists = (file: string) => lstat(file).then(() => true, () => false);
 
 async function checkSessionLog(dataDir: string): Promise<Check> {
   const file = path.join(dataDir, DATABASE_FILE);

@@ -7,6 +7,7 @@ import { UserError } from '../errors.js';
 import { CONFIG_FILE, readPacsConfig } from '../outbox/config.js';
 import { capturesCsvChunks } from '../store/csvExport.js';
 import { writeExportFile } from '../store/exportFile.js';
+import { describeWriteFailure, StoreError } from '../store/storeErrors.js';
 import type { Capture, Lesion, Session, SessionLog } from '../store/sessionLog.js';
 import { DEFAULT_DATA_DIR, writeLine, type CommandIO } from './io.js';
 import { openExistingLog } from './openLog.js';
@@ -103,7 +104,7 @@ function* counted<T>(items: Iterable<T>, onEach: () => void): Generator<T> {
 /**
  * Writes chunks to a stream, waiting for it to drain when its buffer is full, so that a slow reader
  * never makes the export pile up in memory. A reader that has gone (`export | head`) ends the
- * writing quietly, as it ends any filter's; any other failure of the stream is thrown.
+ * writing quietly, as it ends any filter's; any other failure of the stream ends it in one sentence.
  */
 async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterable<string>): Promise<void> {
   let failure: NodeJS.ErrnoException | undefined;
@@ -113,5 +114,5 @@ async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterable<strin
     if (!stream.write(chunk)) await once(stream, 'drain').catch(() => undefined); // the listener above keeps the error
     if (failure) break;
   }
-  if (failure && failure.code !== 'EPIPE') throw failure;
+  if (failure && failure.code !== 'EPIPE') throw new StoreError(`The export stopped: ${describeWriteFailure(failure, 'the output')}.`);
 }

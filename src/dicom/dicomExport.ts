@@ -34,11 +34,19 @@ export function fileSetName(prefix: 'S' | 'I', id: string): string {
 }
 
 /**
- * Reads a logged capture's JPEG and builds the DICOM object of its current version: the same object by
- * every route (export, each destination), since it is read from the log alone. `logIdentity` is
- * `log.identity()`, read once by the caller.
+ * Reads a logged capture's JPEG and builds the DICOM object of its current version (or of `version`, the
+ * hash a sender already named it by): the same object by every route (export, each destination), since it
+ * is read from the log alone. `logIdentity` is `log.identity()`, read once by the caller.
  */
-export async function objectOf(log: SessionLog, logIdentity: string, session: Session, capture: Capture, appVersion: string, equipment?: Equipment): Promise<Uint8Array> {
+export async function objectOf(
+  log: SessionLog,
+  logIdentity: string,
+  session: Session,
+  capture: Capture,
+  appVersion: string,
+  equipment?: Equipment,
+  version: string | undefined = log.captureVersion(capture.id)?.hash,
+): Promise<Uint8Array> {
   const file = path.join(log.dataDir, capture.image_path);
   let jpeg: Buffer;
   let facts: Awaited<ReturnType<Sharp['metadata']>>;
@@ -52,7 +60,7 @@ export async function objectOf(log: SessionLog, logIdentity: string, session: Se
   const { width = 0, height = 0, channels = 3, isProgressive } = facts;
   const position = log.capturePosition(capture);
   const lesion = trackedLesion(log, logIdentity, capture);
-  return captureObject({ logIdentity, session, capture, jpeg, facts: { width, height, channels, isProgressive }, appVersion, version: log.captureVersion(capture.id)?.hash, position, lesion, equipment });
+  return captureObject({ logIdentity, session, capture, jpeg, facts: { width, height, channels, isProgressive }, appVersion, version, position, lesion, equipment });
 }
 
 /** The lesion a capture follows, with a UID derived like the others: every capture of it, on any route, names the same. */

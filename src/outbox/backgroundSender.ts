@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Equipment } from '../dicom/equipment.js';
 import type { SessionLog } from '../store/sessionLog.js';
 import type { Destination } from './config.js';
@@ -18,16 +19,7 @@ export function startBackgroundSender(
   const read = (route: Route): DestinationSummary => ({ name: route.destination.name, ...log.deliveryStatus(route.destination.name) });
   const statuses = routes.map(read);
   const stopping = new AbortController();
-  const rest = () =>
-    new Promise<void>((resume) => {
-      const done = () => {
-        clearTimeout(timer);
-        stopping.signal.removeEventListener('abort', done);
-        resume();
-      };
-      const timer = setTimeout(done, intervalMs);
-      stopping.signal.addEventListener('abort', done);
-    });
+  const rest = () => sleep(intervalMs, undefined, { signal: stopping.signal }).catch(() => undefined); // a stop ends the rest
 
   const loop = async (route: Route, index: number) => {
     while (!stopping.signal.aborted) {

@@ -60,20 +60,24 @@ export async function deliverDue(log: SessionLog, routes: Route[], options: Pass
 export async function deliverTo(log: SessionLog, route: Route, options: PassOptions): Promise<PassResult> {
   const { ignoreBackoff = false, limit = 50, signal = new AbortController().signal } = options;
   const logIdentity = log.identity();
+  const sessions = new Map(log.sessions().map((session) => [session.id, session]));
+  const sessionOf = (id: string) => sessions.get(id) ?? log.session(id)!; // a session begun during the pass
   const objects: Outgoing[] = log.dueForDelivery(route.destination.name, limit, { ignoreBackoff }).map((capture) => {
-    const session = log.session(capture.session_id)!;
-    const target = { id: capture.id, sopInstanceUid: captureUids(logIdentity, session, capture, capture.version_hash ?? undefined, options.equipment).instance, versionSeq: capture.version_seq ?? 0 };
+    const session = sessionOf(capture.session_id);
+    const version = capture.version_hash ?? undefined;
+    const target = { id: capture.id, sopInstanceUid: captureUids(logIdentity, session, capture, version, options.equipment).instance, versionSeq: capture.version_seq ?? 0 };
     return {
       capture,
       sopInstanceUid: target.sopInstanceUid,
-      make: () => objectOf(log, logIdentity, session, capture, options.appVersion, options.equipment),
+      // the version this pass names, so that the object holds the UID it is sent under
+      make: () => objectOf(log, logIdentity, session, capture, options.appVersion, options.equipment, version),
       record: (outcome) => log.recordDelivery(target, route.destination.name, outcome),
     };
   });
   const result = await sendEach(objects, route, options);
   if (result.failed > 0 || signal.aborted) return result;
   const notes: Outgoing[] = log.owedRejections(route.destination.name, limit, { ignoreBackoff }).map((capture) => {
-    const session = log.session(capture.session_id)!;
+    const session = sessionOf(capture.session_id);
     return {
       capture,
       sopInstanceUid: rejectionNoteUid(logIdentity, capture.rejected_uid),

@@ -104,24 +104,30 @@ const MIN_ROW_SHARE = 0.5;
 /** The largest |a*| or |b*| of a pixel that counts as grey, as a decoder's missing blocks are. */
 const GREY_CHROMA = 2;
 
+/** Whether every measured pixel of row `y` is grey: asked only of rows already flat in luma, which are rare. */
+function isGreyRow(lab: Float32Array, mask: Uint8Array, y: number, side: number): boolean {
+  for (let i = y * side; i < (y + 1) * side; i++) {
+    if (mask[i] !== 0 && (Math.abs(lab[3 * i + 1]!) > GREY_CHROMA || Math.abs(lab[3 * i + 2]!) > GREY_CHROMA)) return false;
+  }
+  return true;
+}
+
 function blankRowShare(luma: Uint8Array, lab: Float32Array, mask: Uint8Array, side: number): number {
   let blank = 0;
   let judged = 0;
   for (let y = 0; y < side; y++) {
     let low = 255;
     let high = 0;
-    let chroma = 0;
     let inField = 0;
     for (let i = y * side; i < (y + 1) * side; i++) {
       if (mask[i] === 0) continue;
       low = Math.min(low, luma[i]!);
       high = Math.max(high, luma[i]!);
-      chroma = Math.max(chroma, Math.abs(lab[3 * i + 1]!), Math.abs(lab[3 * i + 2]!));
       inField++;
     }
     if (inField < MIN_ROW_SHARE * side) continue;
     judged++;
-    if (high - low <= 2 && low > 20 && high < 235 && chroma <= GREY_CHROMA) blank++;
+    if (high - low <= 2 && low > 20 && high < 235 && isGreyRow(lab, mask, y, side)) blank++;
   }
   return judged === 0 ? 0 : blank / judged;
 }

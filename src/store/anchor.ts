@@ -1,6 +1,6 @@
-import { lstat, open, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { openRegularFile } from '../regularFile.js';
+import { exists, openRegularFile } from '../regularFile.js';
 import type { JournalHead } from './journal.js';
 
 /**
@@ -44,7 +44,7 @@ export interface OpenedAnchor {
  */
 export async function openAnchor(dataDir: string): Promise<OpenedAnchor | undefined> {
   const file = path.join(dataDir, ANCHOR_FILE);
-  if (!(await lstat(file).then(() => true, () => false))) return undefined;
+  if (!(await exists(file))) return undefined;
   return openRegularFile(file, { followLinks: false });
 }
 

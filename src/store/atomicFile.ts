@@ -1,7 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import * as fsPromises from 'node:fs/promises';
 import path from 'node:path';
-import { readRegularFile } from '../regularFile.js';
+import { sha256OfRegularFile } from '../regularFile.js';
 
 /** The file-system calls the store makes, so tests can inject failures (full disk, I/O errors). */
 export type FileSystem = Pick<typeof fsPromises, 'open' | 'rename' | 'link' | 'unlink' | 'mkdir' | 'readdir' | 'lstat'>;
@@ -24,8 +24,7 @@ export function tempFileTarget(name: string): string {
 
 /** Whether a file holds exactly the bytes with this sha256: a temp file's content, not the pid in its name, tells whose it is. */
 export async function holdsBytes(file: string, sha256: string): Promise<boolean> {
-  const bytes = await readRegularFile(file, { followLinks: false }).catch(() => undefined);
-  return bytes !== undefined && createHash('sha256').update(bytes).digest('hex') === sha256;
+  return (await sha256OfRegularFile(file, { followLinks: false }).catch(() => undefined)) === sha256;
 }
 
 /** A file's bytes: whole, or as chunks (strings as UTF-8) written as they come. */

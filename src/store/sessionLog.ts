@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { UserError } from '../errors.js';
 import { makeFolders } from '../folders.js';
+import { exists } from '../regularFile.js';
 import { appendAnchor, createAnchor } from './anchor.js';
 import { holdsBytes, publishTempFile, tempFileTarget, tempFileWriter, writeTempFile, type FileSystem } from './atomicFile.js';
 import { appendEntry, journalHead, type JournalEntry, type JournalHead } from './journal.js';
@@ -617,7 +618,6 @@ function isMoveAside(move: unknown): move is Move {
   return typeof from === 'string' && typeof to === 'string' && REPAIR_DESTINATION.exec(to)?.[1] === from;
 }
 
-const exists = (file: string) => fsPromises.lstat(file).then(() => true, () => false);
 
 function cannotOpen(file: string, error: unknown): StoreError {
   const reason = error instanceof SchemaError ? error.message : `${describeWriteFailure(error, path.dirname(file))}.`;

@@ -1,13 +1,14 @@
-import { lstat, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { exists } from '../regularFile.js';
 import { openAnchor } from './anchor.js';
-import { tempFileTarget, tempFileWriter } from './atomicFile.js';
+import { holdsBytes, tempFileTarget, tempFileWriter } from './atomicFile.js';
 import type { JournalHead } from './journal.js';
 import { CAPTURE_FIELDS, LESION_FIELDS, SESSION_FIELDS, type Capture } from './records.js';
 import { JournalReplay } from './replay.js';
 import { SESSION_ID_PATTERN, UNREFERENCED_FOLDER, type SessionLog } from './sessionLog.js';
-import { holdsImage, ImageCheck } from './verifyImages.js';
+import { ImageCheck } from './verifyImages.js';
 import { ChainCheck, checkAnchor, type EntryHashes } from './verifyJournal.js';
 
 export interface Finding {
@@ -245,7 +246,7 @@ class UnreferencedFiles {
     if (tempFileWriter(file) === undefined) return false;
     const image = imageOfTemp(file);
     const sha256 = this.awaited.get(image);
-    return sha256 !== undefined && !(await exists(path.join(dataDir, image))) && (await holdsImage(dataDir, file, sha256));
+    return sha256 !== undefined && !(await exists(path.join(dataDir, image))) && (await holdsBytes(path.join(dataDir, file), sha256));
   }
 }
 
@@ -279,4 +280,3 @@ class SessionFiles {
 
 const imageOfTemp = (file: string) => path.join(path.dirname(file), tempFileTarget(path.basename(file)));
 
-const exists = (file: string) => lstat(file).then(() => true, () => false);

@@ -1,7 +1,7 @@
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256OfRegularFile } from '../regularFile.js';
-import { tempFileTarget, tempFileWriter } from './atomicFile.js';
+import { holdsBytes, tempFileTarget, tempFileWriter } from './atomicFile.js';
 import type { Capture } from './records.js';
 import type { SessionLog } from './sessionLog.js';
 import type { Finding, Note } from './verify.js';
@@ -104,12 +104,8 @@ async function committedTempFile(dataDir: string, capture: ImageOf): Promise<str
   for (const name of names) {
     if (tempFileWriter(name) === undefined || tempFileTarget(name) !== path.basename(image)) continue;
     const temp = path.join(folder, name);
-    if (await holdsImage(dataDir, temp, capture.image_sha256)) return temp;
+    if (await holdsBytes(path.join(dataDir, temp), capture.image_sha256)) return temp;
   }
   return undefined;
 }
 
-export async function holdsImage(dataDir: string, file: string, sha256: string): Promise<boolean> {
-  const actual = await sha256OfImage(dataDir, file).catch(() => undefined);
-  return actual !== undefined && actual === sha256;
-}

@@ -124,9 +124,9 @@ export function applyFormKey(state: FormState, key: FormKey, fields: readonly Fo
       const missing = fields.findIndex((field, i) => field.required && state.values[i]!.trim() === '');
       if (missing >= 0) return { state: { ...state, active: missing, cursor: 0, problem: `${fields[missing]!.label} is required.` } };
       const submitted = state.values.map((text) => text.trim());
-      const problems = fields.map((field, i) => (submitted[i] === '' ? undefined : field.check?.(submitted[i]!)));
-      const refused = problems.findIndex((problem) => problem !== undefined);
-      if (refused >= 0) return { state: { ...state, active: refused, cursor: state.values[refused]!.length, problem: problems[refused] } };
+      const problemOf = (i: number) => (submitted[i] === '' ? undefined : fields[i]!.check?.(submitted[i]!));
+      const refused = fields.findIndex((_, i) => problemOf(i) !== undefined);
+      if (refused >= 0) return { state: { ...state, active: refused, cursor: state.values[refused]!.length, problem: problemOf(refused) } };
       return { submitted };
     }
   }
