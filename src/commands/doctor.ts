@@ -46,13 +46,14 @@ export async function doctorCommand(argv: string[], io: CommandIO): Promise<numb
   const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
   const modelDir = values.model ?? DEFAULT_MODEL_DIR;
   const modelCheck = await checkModel(modelDir);
+  const configFile = values.config ?? path.join(dataDir, CONFIG_FILE);
   const checks = [
     modelCheck.check,
     ...(await checkBackends(io, modelDir, modelCheck.model)),
     await checkCamera(),
     await checkSessionLog(dataDir),
-    ...(await pacsChecks(values.config ?? path.join(dataDir, CONFIG_FILE), { required: values.config !== undefined })),
-    ...(await outboxAttention(dataDir)),
+    ...(await pacsChecks(configFile, { required: values.config !== undefined })),
+    ...(await outboxAttention(dataDir, configFile)),
     ...(values.verify ? await checkLog({ dataDir, repair: values.repair, expectedHead }) : []),
   ];
   for (const check of checks) writeLine(io.stdout, `${STATUS_WORD[check.status]}  ${check.name.padEnd(14)}${check.detail}`);

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DATABASE_FILE, SessionLog } from '../store/sessionLog.js';
-import { CONFIG_FILE, readDestinations } from './config.js';
+import { readDestinations } from './config.js';
 
 /** A line of `doctor`'s report. */
 interface AttentionCheck {
@@ -15,14 +15,14 @@ interface AttentionCheck {
  * sends them again until `dermacam outbox --retry`. None where nothing waits, or where there is no readable
  * configuration or log (their own checks say why).
  */
-export async function outboxAttention(dataDir: string): Promise<AttentionCheck[]> {
+export async function outboxAttention(dataDir: string, configFile: string): Promise<AttentionCheck[]> {
   const database = path.join(dataDir, DATABASE_FILE);
   // only a regular file: SQLite's open of a FIFO would hang
   if (!(await stat(database).then((info) => info.isFile(), () => false))) return [];
   let log: SessionLog;
   let names: string[];
   try {
-    names = (await readDestinations(path.join(dataDir, CONFIG_FILE))).map((destination) => destination.name);
+    names = (await readDestinations(configFile)).map((destination) => destination.name);
     if (names.length === 0) return [];
     log = await SessionLog.openForReading(dataDir);
   } catch {
