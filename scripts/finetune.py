@@ -30,6 +30,7 @@ AUGMENTATIONS = {
     'camera-crops': (True, 'wide', False),
     'camera-artefacts': (True, 'narrow', True),
     'lesion': (True, 'wide', True),
+    'lesion-mixed': (True, 'mixed', True),
 }
 
 
@@ -187,9 +188,25 @@ def to_input(pixels_u8):
 
 # ---- camera augmentation: what a webcam does to a lesion ----
 
+def wide_window(n, r):
+    """A random resized crop: the window's sides as fractions of the picture's (area 0.5-1.0, aspect 3:4-4:3), and its shift."""
+    area = 0.5 + r(n) * 0.5
+    aspect = torch.exp((r(n) * 2 - 1) * math.log(4 / 3))
+    scale_x, scale_y = (area * aspect).sqrt().clamp(max=1), (area / aspect).sqrt().clamp(max=1)
+    shift = torch.stack([(r(n) * 2 - 1) * (1 - scale_x), (r(n) * 2 - 1) * (1 - scale_y)], 1) + (r(n, 2) * 2 - 1) * 0.03
+    return scale_x, scale_y, shift
+
+
+def narrow_window(n, r):
+    """A square window at scale 0.9-1.1, shifted up to 6%."""
+    scale = 1 / (1 + (r(n) * 2 - 1) * 0.1)
+    return scale, scale, (r(n, 2) * 2 - 1) * 0.06
+
+
 def augment(x, g, crops='narrow'):
     """x: [n, 3, s, s] in [-1, 1]. Flips and 90-degree turns, small rotation, a crop (narrow: scale
-    0.9-1.1, square; wide: a random resized crop over area 0.5-1.0 and aspect 3:4-4:3) and shift
+    0.9-1.1, square; wide: a random resized crop over area 0.5-1.0 and aspect 3:4-4:3; mixed: either, half
+    and half) and shift
     (reflected borders, never black corners), brightness, contrast, colour cast, and sometimes blur."""
     n = x.shape[0]
     r = lambda *shape: torch.rand(*shape, generator=g)
@@ -203,15 +220,13 @@ def augment(x, g, crops='narrow'):
         turned.append(torch.rot90(xi, int(r(1) * 4) % 4, (1, 2)))
     x = torch.stack(turned)
     angle = (r(n) * 2 - 1) * math.radians(15)
-    if crops == 'wide':
-        # the sampled window's side as a fraction of the picture's: area 0.5-1.0, aspect 3:4-4:3
-        area = 0.5 + r(n) * 0.5
-        aspect = torch.exp((r(n) * 2 - 1) * math.log(4 / 3))
-        scale_x, scale_y = (area * aspect).sqrt().clamp(max=1), (area / aspect).sqrt().clamp(max=1)
-        shift = torch.stack([(r(n) * 2 - 1) * (1 - scale_x), (r(n) * 2 - 1) * (1 - scale_y)], 1) + (r(n, 2) * 2 - 1) * 0.03
+    if crops == 'mixed':
+        wide = r(n) < 0.5
+        (wide_x, wide_y, wide_shift), (narrow_x, narrow_y, narrow_shift) = wide_window(n, r), narrow_window(n, r)
+        scale_x, scale_y = torch.where(wide, wide_x, narrow_x), torch.where(wide, wide_y, narrow_y)
+        shift = torch.where(wide[:, None], wide_shift, narrow_shift)
     else:
-        scale_x = scale_y = 1 / (1 + (r(n) * 2 - 1) * 0.1)
-        shift = (r(n, 2) * 2 - 1) * 0.06
+        scale_x, scale_y, shift = (wide_window if crops == 'wide' else narrow_window)(n, r)
     cos, sin = torch.cos(angle), torch.sin(angle)
     theta = torch.stack([torch.stack([cos * scale_x, -sin * scale_y, shift[:, 0]], 1),
                          torch.stack([sin * scale_x, cos * scale_y, shift[:, 1]], 1)], 1)

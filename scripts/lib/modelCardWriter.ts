@@ -37,6 +37,7 @@ const AUGMENTATION_TEXT: Record<string, string> = {
   'camera-crops': `${CAMERA}; ${WIDE_CROPS}`,
   'camera-artefacts': `${CAMERA}; ${NARROW_CROPS}; ${ARTEFACTS}`,
   lesion: `${CAMERA}; ${WIDE_CROPS}; ${ARTEFACTS}`,
+  'lesion-mixed': `${CAMERA}; half ${WIDE_CROPS}, half ${NARROW_CROPS}; ${ARTEFACTS}`,
 };
 
 /** Six significant digits are more than any figure of the card means, and keep the model folder small. */
