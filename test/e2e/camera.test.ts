@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { demoCamera } from '../src/camera/demoCamera.js';
-import { fileCamera, folderCamera } from '../src/camera/fileCameras.js';
-import { openCamera } from '../src/camera/openCamera.js';
-import { isSafeDevice, webcam } from '../src/camera/webcam.js';
-import { FIXTURES } from './helpers/paths.js';
+import { demoCamera } from '../../src/camera/demoCamera.js';
+import { fileCamera, folderCamera } from '../../src/camera/fileCameras.js';
+import { openCamera } from '../../src/camera/openCamera.js';
+import { isSafeDevice, webcam } from '../../src/camera/webcam.js';
+import { FIXTURES } from '../helpers/paths.js';
 
 const fixture = path.join(FIXTURES, 'ISIC_0024323.jpg');
 const size = async (image: Buffer) => {

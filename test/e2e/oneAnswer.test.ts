@@ -3,13 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { openCamera } from '../src/camera/openCamera.js';
-import { CaptureFlow } from '../src/capture/captureFlow.js';
-import { loadClassifier } from '../src/classifier/classifier.js';
-import { readRegularFile } from '../src/regularFile.js';
-import { SessionLog } from '../src/store/sessionLog.js';
-import { startBuiltWorkers } from './helpers/builtWorkers.js';
-import { FIXTURES, SHIPPED_MODEL } from './helpers/paths.js';
+import { openCamera } from '../../src/camera/openCamera.js';
+import { CaptureFlow } from '../../src/capture/captureFlow.js';
+import { loadClassifier } from '../../src/classifier/classifier.js';
+import { readRegularFile } from '../../src/regularFile.js';
+import { SessionLog } from '../../src/store/sessionLog.js';
+import { startBuiltWorkers } from '../helpers/builtWorkers.js';
+import { FIXTURES, SHIPPED_MODEL } from '../helpers/paths.js';
 
 /** How far apart two routes' p(malignant) for the same picture may be. */
 const TOLERANCE = 0.005;

@@ -4,11 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { TEMP_SUFFIX } from '../src/store/atomicFile.js';
-import { DATABASE_FILE, SessionLog } from '../src/store/sessionLog.js';
-import { verifySessionLog } from '../src/store/verify.js';
-import { seededRandom } from '../src/metrics/bootstrap.js';
-import { REPO } from './helpers/paths.js';
+import { TEMP_SUFFIX } from '../../src/store/atomicFile.js';
+import { DATABASE_FILE, SessionLog } from '../../src/store/sessionLog.js';
+import { verifySessionLog } from '../../src/store/verify.js';
+import { seededRandom } from '../../src/metrics/bootstrap.js';
+import { REPO } from '../helpers/paths.js';
 
 const ITERATIONS = 25;
 

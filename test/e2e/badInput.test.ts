@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { jsonLines, runCli } from './helpers/cli.js';
-import { FIXTURES } from './helpers/paths.js';
-import { writeTinyModel } from './helpers/tinyModel.js';
+import { jsonLines, runCli } from '../helpers/cli.js';
+import { FIXTURES } from '../helpers/paths.js';
+import { writeTinyModel } from '../helpers/tinyModel.js';
 
 let modelDir: string;
 let work: string;

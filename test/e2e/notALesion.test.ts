@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { NOT_A_LESION } from '../src/classifier/decision.js';
-import { jsonLines, runCli } from './helpers/cli.js';
-import { FIXTURES, REPO } from './helpers/paths.js';
+import { NOT_A_LESION } from '../../src/classifier/decision.js';
+import { jsonLines, runCli } from '../helpers/cli.js';
+import { FIXTURES, REPO } from '../helpers/paths.js';
 
 /** scikit-image's sample images (astronaut, cat, coffee, coins, rocket...), unpacked by .ci/run. */
 const SKIMAGE_PHOTOS = path.join(REPO, '.cache', 'non-lesion', 'usr', 'lib', 'python3', 'dist-packages', 'skimage', 'data');

@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { NOT_A_LESION } from '../src/classifier/decision.js';
-import { jsonLines, runCli } from './helpers/cli.js';
-import { FIXTURES, SHARED_DATA, SHIPPED_MODEL } from './helpers/paths.js';
+import { NOT_A_LESION } from '../../src/classifier/decision.js';
+import { jsonLines, runCli } from '../helpers/cli.js';
+import { FIXTURES, SHARED_DATA, SHIPPED_MODEL } from '../helpers/paths.js';
 
 /**
  * A fixed 200-image subset of the HAM test split, 100 malignant and 100 benign (balanced, like

@@ -6,12 +6,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { ANCHOR_FILE } from '../src/store/anchor.js';
-import { entryHash, entryMac, GENESIS_HASH, type JournalEntry } from '../src/store/journal.js';
-import { MIGRATIONS } from '../src/store/schema.js';
-import { DATABASE_FILE, SessionLog, type CaptureResult } from '../src/store/sessionLog.js';
-import { verifySessionLog } from '../src/store/verify.js';
-import { REPO } from './helpers/paths.js';
+import { ANCHOR_FILE } from '../../src/store/anchor.js';
+import { entryHash, entryMac, GENESIS_HASH, type JournalEntry } from '../../src/store/journal.js';
+import { MIGRATIONS } from '../../src/store/schema.js';
+import { DATABASE_FILE, SessionLog, type CaptureResult } from '../../src/store/sessionLog.js';
+import { verifySessionLog } from '../../src/store/verify.js';
+import { REPO } from '../helpers/paths.js';
 
 const tempDir = () => mkdtempSync(path.join(os.tmpdir(), 'dermacam-integrity-'));
 const result: CaptureResult = {
@@ -139,7 +139,7 @@ describe('tamper evidence', () => {
 
 describe('doctor --verify', () => {
   it('exits non-zero on a finding, prints the head, and --repair moves an unreferenced image aside without deleting it', async () => {
-    const { runCli } = await import('./helpers/cli.js');
+    const { runCli } = await import('../helpers/cli.js');
     const { dir, sessionIds } = await makeLog();
     const clean = await runCli(['doctor', '--verify', '--data-dir', dir]);
     expect(clean.stdout).toMatch(/ok\s+log\s+4 captures, 7 journal entries: journal, tables, images and anchor \(up to entry 7\) agree/);
@@ -159,7 +159,7 @@ describe('doctor --verify', () => {
   });
 
   it('checks the log against a head kept from an earlier export', async () => {
-    const { runCli } = await import('./helpers/cli.js');
+    const { runCli } = await import('../helpers/cli.js');
     const { dir } = await makeLog();
     const exported = await runCli(['export', '--all', '--data-dir', dir]);
     const head = /Log head: entry (\d+), sha256 ([0-9a-f]{64})\./.exec(exported.stderr)!;
@@ -241,7 +241,7 @@ describe('privacy and read-only disks', () => {
       const copy = path.join(mountPoint, 'captures');
       await run('cp', ['-a', dir, copy]);
       await run('mount', ['-o', 'remount,ro', mountPoint]);
-      const { runCli } = await import('./helpers/cli.js');
+      const { runCli } = await import('../helpers/cli.js');
       const sessions = await runCli(['sessions', '--data-dir', copy]);
       expect(sessions.stderr).toBe('');
       expect(sessions.stdout).toMatch(/alice\s+P-1\s+2/);

@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { writeExportFile } from '../src/store/exportFile.js';
-import { SessionLog } from '../src/store/sessionLog.js';
-import { runCli } from './helpers/cli.js';
+import { writeExportFile } from '../../src/store/exportFile.js';
+import { SessionLog } from '../../src/store/sessionLog.js';
+import { runCli } from '../helpers/cli.js';
 
 let dataDir: string;
 const result = {

@@ -5,12 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import dcmjs from 'dcmjs';
 import { describe, expect, it } from 'vitest';
-import { JPEG_BASELINE, VL_PHOTOGRAPHIC_IMAGE } from '../src/dicom/captureObject.js';
-import { dcmtkDicomDir } from '../src/dicom/dicomDir.js';
-import { fileSetName, writeDicomExport } from '../src/dicom/dicomExport.js';
-import { SessionLog } from '../src/store/sessionLog.js';
-import { SAMPLE_RESULT } from './helpers/captureResult.js';
-import { CLI, FIXTURES } from './helpers/paths.js';
+import { JPEG_BASELINE, VL_PHOTOGRAPHIC_IMAGE } from '../../src/dicom/captureObject.js';
+import { dcmtkDicomDir } from '../../src/dicom/dicomDir.js';
+import { fileSetName, writeDicomExport } from '../../src/dicom/dicomExport.js';
+import { SessionLog } from '../../src/store/sessionLog.js';
+import { SAMPLE_RESULT } from '../helpers/captureResult.js';
+import { CLI, FIXTURES } from '../helpers/paths.js';
 
 const fixture = readFileSync(path.join(FIXTURES, 'ISIC_0024358.jpg'));
 

@@ -4,11 +4,11 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { loadClassifier } from '../src/classifier/classifier.js';
-import { normalise } from '../src/classifier/preprocess.js';
-import { occlusionMap, type OcclusionMap } from '../src/explain/occlusion.js';
-import { jsonLines, runCli } from './helpers/cli.js';
-import { FIXTURES, REPO } from './helpers/paths.js';
+import { loadClassifier } from '../../src/classifier/classifier.js';
+import { normalise } from '../../src/classifier/preprocess.js';
+import { occlusionMap, type OcclusionMap } from '../../src/explain/occlusion.js';
+import { jsonLines, runCli } from '../helpers/cli.js';
+import { FIXTURES, REPO } from '../helpers/paths.js';
 
 const SIZE = 32;
 

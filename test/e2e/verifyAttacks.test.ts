@@ -3,12 +3,12 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync,
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ANCHOR_FILE } from '../src/store/anchor.js';
-import { readLogKey } from '../src/store/logKey.js';
-import { SessionLog } from '../src/store/sessionLog.js';
-import { runCli } from './helpers/cli.js';
-import { CLI, REPO } from './helpers/paths.js';
-import { findingsOf, makeSmallLog, rechain, tamper, tempDir, verifyFolder } from './helpers/smallLog.js';
+import { ANCHOR_FILE } from '../../src/store/anchor.js';
+import { readLogKey } from '../../src/store/logKey.js';
+import { SessionLog } from '../../src/store/sessionLog.js';
+import { runCli } from '../helpers/cli.js';
+import { CLI, REPO } from '../helpers/paths.js';
+import { findingsOf, makeSmallLog, rechain, tamper, tempDir, verifyFolder } from '../helpers/smallLog.js';
 
 // issue 23: the attacks on `doctor --verify` that fooled or crashed it
 

@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { jsonLines, runCli } from './helpers/cli.js';
-import { hostileImages } from './helpers/hostileImages.js';
-import { writeTinyModel } from './helpers/tinyModel.js';
+import { jsonLines, runCli } from '../helpers/cli.js';
+import { hostileImages } from '../helpers/hostileImages.js';
+import { writeTinyModel } from '../helpers/tinyModel.js';
 
 let dir: string;
 let modelDir: string;

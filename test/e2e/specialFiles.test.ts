@@ -3,13 +3,13 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeF
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fileCamera, folderCamera } from '../src/camera/fileCameras.js';
-import { checkedStill } from '../src/camera/still.js';
-import { readRegularFile } from '../src/regularFile.js';
-import { jsonLines, runCli } from './helpers/cli.js';
-import { pngHeaderClaiming } from './helpers/hostileImages.js';
-import { FIXTURES } from './helpers/paths.js';
-import { writeTinyModel } from './helpers/tinyModel.js';
+import { fileCamera, folderCamera } from '../../src/camera/fileCameras.js';
+import { checkedStill } from '../../src/camera/still.js';
+import { readRegularFile } from '../../src/regularFile.js';
+import { jsonLines, runCli } from '../helpers/cli.js';
+import { pngHeaderClaiming } from '../helpers/hostileImages.js';
+import { FIXTURES } from '../helpers/paths.js';
+import { writeTinyModel } from '../helpers/tinyModel.js';
 
 const good = path.join(FIXTURES, 'ISIC_0024323.jpg');
 let work: string;

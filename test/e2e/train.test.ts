@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { loadClassifier } from '../src/classifier/classifier.js';
-import { FIXTURES, REPO } from './helpers/paths.js';
+import { loadClassifier } from '../../src/classifier/classifier.js';
+import { FIXTURES, REPO } from '../helpers/paths.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'dermacam-train-'));
 const out = path.join(work, 'model');

@@ -3,11 +3,11 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONFIG_FILE } from '../src/outbox/config.js';
-import { pacsChecks } from '../src/outbox/pacsChecks.js';
-import { runCli } from './helpers/cli.js';
-import { startFakePacs } from './helpers/fakePacs.js';
-import { TestOrthanc } from './helpers/orthanc.js';
+import { CONFIG_FILE } from '../../src/outbox/config.js';
+import { pacsChecks } from '../../src/outbox/pacsChecks.js';
+import { runCli } from '../helpers/cli.js';
+import { startFakePacs } from '../helpers/fakePacs.js';
+import { TestOrthanc } from '../helpers/orthanc.js';
 
 /** A port that was just let go, where nothing listens. */
 async function closedPort(): Promise<number> {

@@ -11,7 +11,7 @@ import { App } from '../../src/ui/App.js';
 import { hostileImages } from '../helpers/hostileImages.js';
 import { startBuiltWorkers } from '../helpers/builtWorkers.js';
 import { writeTinyModel } from '../helpers/tinyModel.js';
-import { eventually, recordingCanvas, settle } from './helpers.js';
+import { eventually, recordingCanvas, settle } from '../ui/helpers.js';
 
 describe('hostile stills through the capture path of the app', () => {
   it('logs every still it can read, classified or refused with a reason, says so for the others, and stays up with bounded memory', async () => {

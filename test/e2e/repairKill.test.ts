@@ -3,10 +3,10 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SessionLog, UNREFERENCED_FOLDER } from '../src/store/sessionLog.js';
-import { verifySessionLog } from '../src/store/verify.js';
-import { SAMPLE_RESULT } from './helpers/captureResult.js';
-import { REPO } from './helpers/paths.js';
+import { SessionLog, UNREFERENCED_FOLDER } from '../../src/store/sessionLog.js';
+import { verifySessionLog } from '../../src/store/verify.js';
+import { SAMPLE_RESULT } from '../helpers/captureResult.js';
+import { REPO } from '../helpers/paths.js';
 
 const STRAYS = 20_000; // as many as in the attack
 

@@ -2,9 +2,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { jsonLines, runCli, type CliResult } from './helpers/cli.js';
-import { FIXTURES } from './helpers/paths.js';
-import { writeTinyModel } from './helpers/tinyModel.js';
+import { jsonLines, runCli, type CliResult } from '../helpers/cli.js';
+import { FIXTURES } from '../helpers/paths.js';
+import { writeTinyModel } from '../helpers/tinyModel.js';
 
 let modelDir: string;
 let work: string;

@@ -3,11 +3,11 @@ import { chmodSync, cpSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSy
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkLog, UNFINISHED_CHECK, type Check } from '../src/commands/doctor.js';
-import { ANCHOR_FILE } from '../src/store/anchor.js';
-import { LOG_KEY_VARIABLE } from '../src/store/logKey.js';
-import { runCli } from './helpers/cli.js';
-import { makeSmallLog, rechain, tamper, tempDir, type SmallLog } from './helpers/smallLog.js';
+import { checkLog, UNFINISHED_CHECK, type Check } from '../../src/commands/doctor.js';
+import { ANCHOR_FILE } from '../../src/store/anchor.js';
+import { LOG_KEY_VARIABLE } from '../../src/store/logKey.js';
+import { runCli } from '../helpers/cli.js';
+import { makeSmallLog, rechain, tamper, tempDir, type SmallLog } from '../helpers/smallLog.js';
 
 // issue 23: `doctor --verify` on randomly damaged logs ends with findings and exit 1, or with
 // exit 0, never with an exception or another code. Seeded: the same cases every run.

@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { loadClassifier } from '../src/classifier/classifier.js';
-import { startBuiltWorkers } from './helpers/builtWorkers.js';
-import { FIXTURES, SHIPPED_MODEL } from './helpers/paths.js';
+import { loadClassifier } from '../../src/classifier/classifier.js';
+import { startBuiltWorkers } from '../helpers/builtWorkers.js';
+import { FIXTURES, SHIPPED_MODEL } from '../helpers/paths.js';
 
 /** The shipped model with all four test-time flips in its card, so that there are flips to share out. */
 function modelWithFourFlips(): string {

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SessionLog } from '../../src/store/sessionLog.js';
 import { CLI, FIXTURES } from '../helpers/paths.js';
 import { tmuxSession } from '../helpers/tmuxSession.js';
-import { eventually } from './helpers.js';
+import { eventually } from '../ui/helpers.js';
 
 const session = `dermacam-e2e-${process.pid}`;
 const { tmux, screen, running, kill } = tmuxSession(session);
