@@ -1,24 +1,21 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CameraError, type CameraSource } from '../src/camera/source.js';
 import { CaptureFlow } from '../src/capture/captureFlow.js';
-import type { ImageClassifier } from '../src/classifier/workerClient.js';
+import type { ModelInfo } from '../src/classifier/workerClient.js';
 import { SessionLog } from '../src/store/sessionLog.js';
+import { fakeClassifier } from './helpers/fakeClassifier.js';
 
 const still = Buffer.from([0xff, 0xd8, 0xff, 0xd9]);
 const camera: CameraSource = { description: 'test camera', previewFrame: async () => still, capture: async () => still, stop: async () => undefined };
 
-function classifier(label: 'benign' | 'rejected' = 'benign'): ImageClassifier {
-  return {
-    info: {
-      modelId: 'm@abc', modelName: 'm', modelVersion: '1.0.0', modelSha256: 'a'.repeat(64), backend: 'cpu', threshold: 0.2,
-      uncertainBand: { low: 0.15, high: 0.25 }, oodThreshold: 8,
-    },
-    classify: vi.fn(async () => ({ p_malignant: 0.1, label, quality: { ok: label !== 'rejected', reasons: label === 'rejected' ? ['too dark'] : [] }, ood_score: 2, ms: 5 })),
-    close: async () => undefined,
-  };
+const MODEL: ModelInfo = { modelId: 'm@abc', modelName: 'm', modelVersion: '1.0.0', modelSha256: 'a'.repeat(64), backend: 'cpu', threshold: 0.2, uncertainBand: { low: 0.15, high: 0.25 }, oodThreshold: 8 };
+
+function classifier(label: 'benign' | 'rejected' = 'benign') {
+  const quality = label === 'rejected' ? { ok: false, reasons: ['too dark'] } : { ok: true, reasons: [] };
+  return fakeClassifier({ info: MODEL, answer: { p_malignant: 0.1, label, quality, ood_score: 2 } });
 }
 
 const openLog = () => SessionLog.open(mkdtempSync(path.join(os.tmpdir(), 'dermacam-flow-')));
@@ -55,7 +52,7 @@ describe('the capture flow', () => {
     const broken: CameraSource = { ...camera, capture: async () => { throw new CameraError('No picture from /dev/video0.'); } };
     expect(await new CaptureFlow({ camera: broken, classifier: classifier(), store, appVersion: '1' }, { operator: 'a' }).capture()).toEqual({ kind: 'failed', message: 'No picture from /dev/video0.' });
     const failing = classifier();
-    failing.classify = vi.fn(async () => { throw new Error('the worker stopped.'); });
+    failing.classify.mockRejectedValue(new Error('the worker stopped.'));
     expect(await new CaptureFlow({ camera, classifier: failing, store, appVersion: '1' }, { operator: 'a' }).capture()).toEqual({
       kind: 'failed',
       message: 'The picture could not be classified, so nothing was logged: the worker stopped.',

@@ -254,7 +254,7 @@ describe('doctor (D6)', () => {
     cleanups.push(() => log.close());
     writeFileSync(path.join(dataDir, CONFIG_FILE), JSON.stringify({ destinations: [{ name: 'pacs', dicomweb: { url: 'https://pacs.example.org/dicom-web' } }] }));
     expect(await outboxAttention(dataDir, path.join(dataDir, CONFIG_FILE))).toEqual([]);
-    for (const capture of captures) await log.recordDelivery({ id: capture.id, sopInstanceUid: uidOf(log, capture) }, 'pacs', { state: 'refused', error: 'pacs refused the picture (HTTP 409 Conflict).' });
+    for (const capture of captures) await log.recordDelivery({ id: capture.id, sopInstanceUid: uidOf(log, capture), versionSeq: log.captureVersion(capture.id)?.seq ?? 0 }, 'pacs', { state: 'refused', error: 'pacs refused the picture (HTTP 409 Conflict).' });
     expect(await outboxAttention(dataDir, path.join(dataDir, CONFIG_FILE))).toEqual([
       { name: 'outbox', status: 'note', detail: 'pacs: 2 captures refused for good need attention (latest: pacs refused the picture (HTTP 409 Conflict)); dermacam outbox --retry sends them again' },
     ]);

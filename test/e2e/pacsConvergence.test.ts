@@ -8,7 +8,7 @@ import type { Destination } from '../../src/outbox/config.js';
 import { objectOf } from '../../src/dicom/dicomExport.js';
 import { KEY_OBJECT_SELECTION, rejectionNoteUid } from '../../src/dicom/rejectionNote.js';
 import { deliverTo, routeTo, type Route } from '../../src/outbox/sender.js';
-import { SessionLog } from '../../src/store/sessionLog.js';
+import { SessionLog, type Capture } from '../../src/store/sessionLog.js';
 import { SAMPLE_RESULT } from '../helpers/captureResult.js';
 import { FIXTURES } from '../helpers/paths.js';
 import { TestOrthanc } from '../helpers/orthanc.js';
@@ -78,7 +78,7 @@ describe('the PACS copy converges to the log, in a real Orthanc (issue 24, D1-D4
       expect((await pass()).sent).toBe(1);
 
       await orthanc.stop();
-      const during = [];
+      const during: Capture[] = [];
       for (let i = 1; i <= 3; i++) during.push(await log.addCapture(session.id, fixtures[i % fixtures.length]!, { ...SAMPLE_RESULT, p_malignant: i / 10 }));
       // each pass fails on the first capture it tries: the waiting captures end up tried 1, 1 and 0 times
       expect((await pass()).failed).toBe(1);

@@ -9,7 +9,7 @@ const { Server, Scp, responses, constants } = dimse;
  */
 export async function startFakeScp(status: () => number | undefined) {
   class FakeScp extends Scp {
-    associationRequested(association: InstanceType<typeof dimse.Association>) {
+    associationRequested(association: InstanceType<typeof dimse.association.Association>) {
       for (const { id } of association.getPresentationContexts()) {
         const context = association.getPresentationContext(id);
         context.setResult(constants.PresentationContextResult.Accept, context.getTransferSyntaxUids()[0]!);
