@@ -70,3 +70,16 @@ export function bodySitesMatching(text: string): string[] {
     });
   }).map((site) => site.name);
 }
+
+/**
+ * Whether the body site typed is a listed site, which is coded (a PACS can file the picture by it),
+ * or free text, kept as typed without a code: a few words for under the form's field; undefined
+ * for nothing typed.
+ */
+export function describeBodySite(text: string): string | undefined {
+  if (text.trim() === '') return undefined;
+  const site = bodySiteNamed(text);
+  if (!site) return 'free text: not coded, kept as typed';
+  const side = site.laterality ? `, ${site.laterality.meaning.toLowerCase()}` : '';
+  return `listed site (coded: SNOMED CT ${site.code} ${site.meaning}${side})`;
+}

@@ -14,7 +14,7 @@ import { FIXTURES, SHIPPED_MODEL } from './helpers/paths.js';
 const fixtureFile = path.join(FIXTURES, 'ISIC_0024323.jpg');
 const fixture = readFileSync(fixtureFile);
 const card = JSON.parse(readFileSync(path.join(SHIPPED_MODEL, 'model-card.json'), 'utf8'));
-const CAMERA = 'file test';
+const NAME = 'test.jpg';
 
 /** The steps of all quantisation tables of a JPEG (8-bit DQT segments, which libjpeg writes up to quality 100). */
 function quantisationSteps(jpeg: Buffer): number[] {
@@ -94,7 +94,7 @@ describe('stills from picture files', () => {
     const first = readFileSync(path.join(FIXTURES, 'ISIC_0024323.jpg')); // the first fixture by name
     expect((await folderCamera(FIXTURES, 4, () => 0).capture()).equals(first)).toBe(true);
     const grey = await sharp(fixture).greyscale().jpeg().toBuffer();
-    expect((await fileStill(grey, CAMERA)).equals(grey)).toBe(true);
+    expect((await fileStill(grey, NAME)).equals(grey)).toBe(true);
   });
 
   it('hand over an upright baseline JPEG without its metadata, but with its image data as it is', async () => {
@@ -126,14 +126,14 @@ describe('stills from picture files', () => {
     const notAMarker = Buffer.concat([fixture.subarray(0, scan), Buffer.from([0x00]), fixture.subarray(scan)]);
     for (const damaged of [cutInTable, cutInScan, overlongComment, notAMarker]) {
       expect(() => withoutMetadata(damaged)).toThrow(/^JPEG .*: the file is truncated or corrupt$/);
-      await expect(fileStill(damaged, CAMERA)).rejects.toThrow(/^The picture from file test cannot be used: the image file is truncated or corrupt\.$/);
+      await expect(fileStill(damaged, NAME)).rejects.toThrow(/^test\.jpg is not a picture dermacam can read: the image file is truncated or corrupt\.$/);
     }
     expect(withoutMetadata(fixture).equals(fixture)).toBe(true); // nothing to drop
   });
 
   it('encode a PNG at JPEG quality 100 without chroma subsampling, the least change JPEG allows', async () => {
     const png = await sharp(fixture).png().toBuffer();
-    const still = await fileStill(png, CAMERA);
+    const still = await fileStill(png, NAME);
     expect(isBaselineJpeg(still)).toBe(true);
     expect((await sharp(still).metadata()).chromaSubsampling).toBe('4:4:4');
     const steps = quantisationSteps(still);
@@ -146,20 +146,20 @@ describe('stills from picture files', () => {
 
   it('turn a JPEG upright by its EXIF orientation, and encode a progressive JPEG as baseline, so that a PACS can take it', async () => {
     const turned = await sharp(fixture).rotate(270).withMetadata({ orientation: 6 }).jpeg({ quality: 100, chromaSubsampling: '4:4:4' }).toBuffer();
-    const upright = await fileStill(turned, CAMERA);
+    const upright = await fileStill(turned, NAME);
     const { width, height, orientation, chromaSubsampling } = await sharp(upright).metadata();
     expect({ width, height, orientation, chromaSubsampling }).toEqual({ width: 600, height: 450, orientation: undefined, chromaSubsampling: '4:4:4' });
     expect((await pixelDifference(upright, await sharp(turned).rotate().png().toBuffer())).mean).toBeLessThan(0.2);
 
     const progressive = await sharp(fixture).jpeg({ progressive: true }).toBuffer();
     expect(isBaselineJpeg(progressive)).toBe(false);
-    expect(isBaselineJpeg(await fileStill(progressive, CAMERA))).toBe(true);
+    expect(isBaselineJpeg(await fileStill(progressive, NAME))).toBe(true);
   });
 
   it("drop a PNG's alpha channel as preprocessing does, instead of flattening it onto black", async () => {
     const { data, info } = await sharp(fixture).ensureAlpha(0.3).raw().toBuffer({ resolveWithObject: true });
     const translucent = await sharp(data, { raw: info }).png().toBuffer();
-    expect((await pixelDifference(await fileStill(translucent, CAMERA), translucent)).mean).toBeLessThan(0.2);
+    expect((await pixelDifference(await fileStill(translucent, NAME), translucent)).mean).toBeLessThan(0.2);
   });
 
   it('refuse damaged data as classify refuses it, hostile pictures included', async () => {
@@ -168,11 +168,11 @@ describe('stills from picture files', () => {
     damaged.set([0xff, 0xd0], Math.floor(fixture.length / 2));
     await expect(sharp(damaged, { failOn: 'error' }).raw().toBuffer()).resolves.toBeDefined();
     await expect(preprocessImage(damaged, card.input)).rejects.toThrow(/^the image file is truncated or corrupt\.$/);
-    await expect(fileStill(damaged, CAMERA)).rejects.toThrow(/^The picture from file test cannot be used: the image file is truncated or corrupt\.$/);
+    await expect(fileStill(damaged, NAME)).rejects.toThrow(/^test\.jpg is not a picture dermacam can read: the image file is truncated or corrupt\.$/);
 
     for (const { name, bytes } of await hostileImages()) {
       const refused = async (work: Promise<unknown>) => work.then(() => false, () => true);
-      expect(await refused(fileStill(bytes, CAMERA)), name).toBe(await refused(preprocessImage(bytes, card.input)));
+      expect(await refused(fileStill(bytes, NAME)), name).toBe(await refused(preprocessImage(bytes, card.input)));
     }
   });
 });

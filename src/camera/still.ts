@@ -1,7 +1,9 @@
+import path from 'node:path';
 import sharp from 'sharp';
 import { isBaselineJpeg } from '../imageHeader.js';
 import { describeDecodeFailure, MAX_INPUT_PIXELS } from '../images.js';
 import { withoutMetadata } from '../jpeg/metadata.js';
+import { escapeControlCharacters } from '../text.js';
 import { CameraError } from './source.js';
 
 /**
@@ -26,13 +28,11 @@ async function decodedCompletely(image: Buffer): Promise<Buffer> {
 /** A JPEG that a PACS can be sent byte for byte (DICOM's JPEG Baseline) and that its EXIF orientation does not turn. */
 const isUprightBaselineJpeg = async (image: Buffer) => isBaselineJpeg(image) && ((await openStill(image).metadata()).orientation ?? 1) === 1;
 
-async function usable(camera: string, still: () => Promise<Buffer>): Promise<Buffer> {
-  try {
-    return await still();
-  } catch (error) {
-    throw new CameraError(`The picture from ${camera} cannot be used: ${describeDecodeFailure(error)}`);
-  }
-}
+/** How a picture file is named in the camera's sentences: its name only (the header shows the camera's path), on one line. */
+export const pictureName = (file: string) => escapeControlCharacters(path.basename(file));
+
+/** A picture file that does not decode, in one sentence that names it: "photo3.jpg is not a picture dermacam can read: the image file is truncated or corrupt." */
+export const unreadablePicture = (name: string, error: unknown) => new CameraError(`${name} is not a picture dermacam can read: ${describeDecodeFailure(error)}`);
 
 /**
  * A picture file (the `file:` and `dir:` cameras) as the still that is classified and logged. A
@@ -43,9 +43,44 @@ async function usable(camera: string, still: () => Promise<Buffer>): Promise<Buf
  * at the training images' detail), which moved p(malignant) of the fixtures by up to 0.046 and
  * changed a label. Any other picture (PNG, WebP, a progressive JPEG, one to be turned upright) is
  * encoded with the least change to its pixels that JPEG allows; its answer may differ from its file's.
+ * `name` is the file's name as the operator is told it (see `pictureName`).
  */
-export const fileStill = (image: Buffer, camera: string) =>
-  usable(camera, async () => ((await isUprightBaselineJpeg(image)) ? decodedCompletely(withoutMetadata(image)) : encodeWithLeastChange(image)));
+export async function fileStill(image: Buffer, name: string): Promise<Buffer> {
+  try {
+    return (await isUprightBaselineJpeg(image)) ? await decodedCompletely(withoutMetadata(image)) : await encodeWithLeastChange(image);
+  } catch (error) {
+    throw unreadablePicture(name, error);
+  }
+}
 
 /** A webcam's JPEG, kept as it came, once it is known to decode completely. */
-export const checkedStill = (jpeg: Buffer, camera: string) => usable(camera, () => decodedCompletely(jpeg));
+export async function checkedStill(jpeg: Buffer, camera: string): Promise<Buffer> {
+  try {
+    return await decodedCompletely(jpeg);
+  } catch (error) {
+    throw new CameraError(`The picture from ${camera} cannot be used: ${describeDecodeFailure(error)}`);
+  }
+}
+
+/**
+ * For a picture-file camera's live preview: the file's bytes, once they are known to decode as
+ * strictly as its still would (completely: a check at the preview's size, where JPEG decodes at an
+ * eighth of the size, passed a quarter of the bit-flipped copies that the still refuses); otherwise
+ * the camera's one sentence naming the file, instead of the text libvips gives the preview's
+ * renderer. The last verdict is kept, so the same picture again (the preview asks several times a
+ * second) is decoded once, not for every frame.
+ */
+export function picturePreviews(): (image: Buffer, name: string) => Promise<Buffer> {
+  let last: { image: Buffer; decodes: Promise<unknown> } | undefined;
+  return async (image, name) => {
+    const checked = last?.image.equals(image) ? last : { image, decodes: decodedCompletely(image) };
+    checked.decodes.catch(() => undefined); // not unhandled while no one waits on it
+    last = checked;
+    try {
+      await checked.decodes;
+    } catch (error) {
+      throw unreadablePicture(name, error);
+    }
+    return image;
+  };
+}

@@ -1,21 +1,85 @@
-import { Box, Text } from 'ink';
+import { Box, Text, useStdout } from 'ink';
+import { escapeControlCharacters } from '../text.js';
 
 export const NOT_A_MEDICAL_DEVICE = 'Not a medical device: research and teaching only. It does not diagnose; refer any concern to a clinician.';
 
-/** Lines the header takes at this width: the title, then the notice, wrapped. */
-export function headerLines(columns: number): number {
-  return 1 + Math.ceil(NOT_A_MEDICAL_DEVICE.length / columns);
+const TITLE = 'dermacam';
+const CAMERA_LABEL = '  camera: ';
+/** Narrower than this, the camera's description is left out rather than shortened to a few characters. */
+const LEAST_DESCRIPTION = 8;
+const ELLIPSIS = '…';
+
+/**
+ * `text` in at most `width` characters: when longer, its middle gives way to "…". Its end is at
+ * least half of what is shown, and where it holds a path, the file name from its last "/" is kept
+ * whole if it fits, or else its end (the extension) is.
+ */
+export function shortenMiddle(text: string, width: number): string {
+  const characters = Array.from(text); // a character outside the BMP is not cut in two
+  if (characters.length <= width) return text;
+  if (width < 1) return '';
+  const room = width - ELLIPSIS.length;
+  const slash = characters.lastIndexOf('/');
+  const nameLength = slash < 0 ? 0 : characters.length - slash; // with its "/"
+  const tail = Math.min(room, Math.max(Math.ceil(room / 2), nameLength));
+  return characters.slice(0, room - tail).join('') + ELLIPSIS + characters.slice(characters.length - tail).join('');
 }
 
-/** The title and camera, and the notice that stays on every screen. */
-export function Header({ camera }: { camera: string }) {
+/**
+ * The header's first line at this width, never longer: "dermacam  camera: <description>", the
+ * description shortened in the middle (see `shortenMiddle`) and on one line whatever its characters.
+ */
+export function headerTitle(camera: string, columns: number): string {
+  const room = columns - TITLE.length - CAMERA_LABEL.length;
+  if (room < LEAST_DESCRIPTION) return TITLE.slice(0, Math.max(0, columns));
+  return TITLE + CAMERA_LABEL + shortenMiddle(escapeControlCharacters(camera), room);
+}
+
+/** The notice, broken between words into lines of at most `columns` characters (a word longer than that is cut). */
+export function noticeLines(columns: number): string[] {
+  const width = Math.max(1, columns);
+  const lines: string[] = [];
+  let line = '';
+  for (const word of NOT_A_MEDICAL_DEVICE.split(' ')) {
+    const joined = line === '' ? word : `${line} ${word}`;
+    if (joined.length <= width) {
+      line = joined;
+      continue;
+    }
+    if (line !== '') lines.push(line);
+    let rest = word;
+    while (rest.length > width) {
+      lines.push(rest.slice(0, width));
+      rest = rest.slice(width);
+    }
+    line = rest;
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
+/** Lines the header takes at this width: the title, then the notice's lines. */
+export function headerLines(columns: number): number {
+  return 1 + noticeLines(columns).length;
+}
+
+/**
+ * The title and camera on one line, and the notice that stays on every screen: exactly
+ * `headerLines(columns)` lines at any width. `columns` is the width it has (the terminal's, by default).
+ */
+export function Header({ camera, columns }: { camera: string; columns?: number }) {
+  const { stdout } = useStdout();
+  const width = columns ?? stdout.columns ?? 80;
+  const title = headerTitle(camera, width);
   return (
     <Box flexDirection="column">
-      <Text>
-        <Text bold color="cyan">dermacam</Text>
-        <Text dimColor>  camera: {camera}</Text>
+      <Text wrap="truncate-end">
+        <Text bold color="cyan">{title.slice(0, TITLE.length)}</Text>
+        <Text dimColor>{title.slice(TITLE.length)}</Text>
       </Text>
-      <Text color="yellow">{NOT_A_MEDICAL_DEVICE}</Text>
+      {noticeLines(width).map((line, i) => (
+        <Text key={i} color="yellow" wrap="truncate-end">{line}</Text>
+      ))}
     </Box>
   );
 }

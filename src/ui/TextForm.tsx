@@ -6,13 +6,20 @@ import { useKeys } from './keyRouter.js';
 export interface FormField extends FormFieldRule {
   key: string;
   value?: string;
+  /** A dim line under the field while it is active, e.g. what it is for. */
   hint?: string;
+  /**
+   * A short remark on the value as typed, shown dim under the field whether it is active or not
+   * (e.g. whether the value is one the app knows or free text); undefined shows nothing.
+   */
+  describe?: (text: string) => string | undefined;
 }
 
 /**
  * A small form: type into the highlighted field (←→ Home End, Ctrl+U, Ctrl+W edit), Tab or ↑↓
- * to move (Tab first completes a field's suggestion, where it offers one), Enter on the last field to submit, Esc to cancel; Ctrl+C quits, asking first when
- * something was typed.
+ * to move (Tab first completes a field's suggestion, where it offers one: see `completionOf`; the
+ * suggestions are listed under the field), Enter on the last field to submit, Esc to cancel;
+ * Ctrl+C quits, asking first when something was typed.
  */
 export function TextForm({
   title,
@@ -55,6 +62,7 @@ export function TextForm({
             {field.label}: {i === state.active ? <FieldWithCursor text={state.values[i]!} cursor={state.cursor} /> : state.values[i]}
           </Text>
           {i === state.active && <Suggestions field={field} text={state.values[i]!} completion={completionOf(state, fields)} />}
+          <Remark field={field} text={state.values[i]!} />
           {field.hint && i === state.active && <Text dimColor>    {field.hint}</Text>}
         </Box>
       ))}
@@ -75,13 +83,39 @@ function FieldWithCursor({ text, cursor }: { text: string; cursor: number }) {
 
 const SHOWN_SUGGESTIONS = 4;
 
+/**
+ * What the field offers for the text typed: what Tab completes to, and, where several values fit,
+ * those values (Tab does not pick one of them). Nothing once the text is the one value that fits.
+ */
 function Suggestions({ field, text, completion }: { field: FormField; text: string; completion: string | undefined }) {
-  if (completion === undefined) return null;
-  const others = field.suggest!(text).slice(1, SHOWN_SUGGESTIONS);
+  const choices = field.suggest?.(text) ?? [];
+  if (choices.length === 0 || (choices.length === 1 && completion === undefined)) return null;
+  const shown = choices.slice(0, SHOWN_SUGGESTIONS).join(', ') + (choices.length > SHOWN_SUGGESTIONS ? `, +${choices.length - SHOWN_SUGGESTIONS} more` : '');
+  if (choices.length === 1) {
+    return (
+      <Text>
+        {'    '}Tab → <Text color="cyan">{completion}</Text>
+      </Text>
+    );
+  }
   return (
     <Text>
-      {'    '}Tab → <Text color="cyan">{completion}</Text>
-      {others.length > 0 && <Text dimColor> (or {others.join(', ')})</Text>}
+      {'    '}
+      {completion !== undefined && (
+        <>
+          Tab → <Text color="cyan">{completion.endsWith(' ') ? `"${completion}"` : completion}</Text>
+          {'; '}
+        </>
+      )}
+      <Text dimColor>
+        {choices.length} fit: {shown}
+        {completion === undefined && ' (type more to pick one)'}
+      </Text>
     </Text>
   );
+}
+
+function Remark({ field, text }: { field: FormField; text: string }) {
+  const remark = field.describe?.(text);
+  return remark === undefined ? null : <Text dimColor>    {remark}</Text>;
 }

@@ -19,17 +19,40 @@ export interface FormState {
 export interface FormFieldRule {
   label: string;
   required?: boolean;
-  /** Values the field offers for what is typed so far, best first: Tab completes to the first. */
+  /**
+   * Values the field offers for what is typed so far, best first. Tab completes to the only one; where
+   * several are offered it completes only what they all begin with (when that is more than what is
+   * typed), and never picks one of them.
+   */
   suggest?: (text: string) => string[];
   /** Why a value typed (trimmed, not empty) cannot be taken, in one sentence; undefined when it can. */
   check?: (text: string) => string | undefined;
 }
 
-/** The value Tab would complete the active field to, if it offers one other than what is typed. */
+/** The longest text that every one of `texts` begins with. */
+export function commonPrefix(texts: readonly string[]): string {
+  if (texts.length === 0) return '';
+  let prefix = texts[0]!;
+  for (const text of texts.slice(1)) {
+    let length = 0;
+    while (length < prefix.length && length < text.length && prefix[length] === text[length]) length++;
+    prefix = prefix.slice(0, length);
+  }
+  return prefix;
+}
+
+/**
+ * The value Tab would complete the active field to, if it offers one other than what is typed: its
+ * only suggestion, or, of several, what they all begin with where that carries on what is typed
+ * (case aside). Several suggestions that share no more than what is typed give none: Tab then moves on.
+ */
 export function completionOf(state: FormState, fields: readonly FormFieldRule[]): string | undefined {
   const value = state.values[state.active]!;
-  const [first] = fields[state.active]?.suggest?.(value) ?? [];
-  return first !== undefined && first !== value.trim() ? first : undefined;
+  const choices = fields[state.active]?.suggest?.(value) ?? [];
+  if (choices.length === 1) return choices[0] !== value.trim() ? choices[0] : undefined;
+  const shared = commonPrefix(choices);
+  const typed = value.trimStart();
+  return shared.length > typed.length && shared.toLowerCase().startsWith(typed.toLowerCase()) ? shared : undefined;
 }
 
 export const MAX_FIELD_LENGTH = 120;

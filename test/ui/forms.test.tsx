@@ -37,7 +37,7 @@ describe('TextForm', () => {
     await eventually(() => expect(onSubmit).toHaveBeenCalledWith({ a: 'left arm', b: 'raised, 4 mm' }));
   });
 
-  it("offers a field's suggestions: Tab completes to the first, and moves on once the text is one", async () => {
+  it("offers a field's suggestions: Tab completes what they share, then the one left, and moves on once the text is one", async () => {
     const onSubmit = vi.fn();
     const suggest = (text: string) => ['left forearm', 'left foot'].filter((name) => text.trim() !== '' && name.startsWith(text.trim()));
     const { stdin, lastFrame } = render(
@@ -45,7 +45,12 @@ describe('TextForm', () => {
     );
     await settle();
     stdin.write('left f');
-    await eventually(() => expect(lastFrame()).toMatch(/Tab → left forearm \(or left foot\)/));
+    await eventually(() => expect(lastFrame()).toMatch(/Tab → left fo; 2 fit: left forearm, left foot/));
+    stdin.write(KEYS.tab);
+    await eventually(() => expect(lastFrame()).toContain('Body site: left fo'));
+    expect(lastFrame()).toMatch(/2 fit: left forearm, left foot \(type more to pick one\)/);
+    stdin.write('r');
+    await eventually(() => expect(lastFrame()).toMatch(/Tab → left forearm/));
     stdin.write(KEYS.tab);
     await eventually(() => expect(lastFrame()).toContain('Body site: left forearm'));
     expect(lastFrame()).not.toContain('Tab →');
