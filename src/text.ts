@@ -17,3 +17,8 @@ function escapeControlCharacter(character: string): string {
 export function printable(text: string): string {
   return text.replace(CONTROL_CHARACTERS, '');
 }
+
+/** A probability or other fraction in percent, with `digits` decimals: formatPercent(0.8123) is "81.2%", formatPercent(0.8123, 0) "81%". */
+export function formatPercent(fraction: number, digits = 1): string {
+  return `${(fraction * 100).toFixed(digits)}%`;
+}

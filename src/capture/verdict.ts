@@ -1,3 +1,4 @@
+import { parseQualityReasons } from '../store/records.js';
 import type { Capture } from '../store/sessionLog.js';
 
 /** What the operator should do with an answer; the words lead, the numbers back them. */
@@ -55,7 +56,7 @@ export function verdictOf(capture: Capture): Verdict {
   return {
     ...action,
     percent: answered ? { p: percent(capture.p_malignant!), threshold: percent(capture.threshold!), band } : undefined,
-    reasons: JSON.parse(capture.quality_reasons) as string[],
+    reasons: parseQualityReasons(capture.quality_reasons),
     captureId: capture.id,
     model: `${capture.model_name}@${capture.model_sha256.slice(0, 12)} · ${capture.backend}`,
     latencyMs: capture.latency_ms === null ? null : Math.round(capture.latency_ms),

@@ -7,7 +7,7 @@ import { explanationPng } from '../explain/heatOverlay.js';
 import { readRegularFile } from '../regularFile.js';
 import { writeExportFile } from '../store/exportFile.js';
 import { describeWriteFailure, StoreError } from '../store/storeErrors.js';
-import { escapeControlCharacters } from '../text.js';
+import { escapeControlCharacters, formatPercent } from '../text.js';
 import { expandImageInputs } from './imageFiles.js';
 import { progressOnTerminal } from './progress.js';
 import { DEFAULT_MODEL_DIR, parseBackend, writeLine, type CommandIO } from './io.js';
@@ -26,7 +26,7 @@ export async function classifyCommand(argv: string[], io: CommandIO): Promise<nu
   });
   if (positionals.length === 0) throw new UserError('Name at least one image or folder to classify.');
   const classifier = await loadClassifier({ tf: io.tf, modelDir: values.model ?? DEFAULT_MODEL_DIR, backend: parseBackend(values.backend) });
-  if (!values.json) writeLine(io.stdout, `model ${classifier.modelId}, backend ${classifier.backend}, threshold ${(classifier.threshold * 100).toFixed(1)}% p(malignant)`);
+  if (!values.json) writeLine(io.stdout, `model ${classifier.modelId}, backend ${classifier.backend}, threshold ${formatPercent(classifier.threshold)} p(malignant)`);
   for (const reason of classifier.skippedBackends) writeLine(io.stderr, `backend auto passed over ${reason}`);
 
   let failures = 0;
@@ -81,8 +81,8 @@ function humanLine(result: Record<string, unknown>): string {
   // a refused picture gets no probability on screen; --json keeps it for research
   const explained = result.explain ? `; map ${escapeControlCharacters(result.explain as string)}` : result.explain_error ? `; no map: ${result.explain_error}` : '';
   if (result.label === 'rejected') return `${file}: rejected: ${reasons.join('; ')} (${result.ms} ms${explained})`;
-  const p = ((result.p_malignant as number) * 100).toFixed(1);
-  return `${file}: ${result.label} (p malignant ${p}%, ${result.ms} ms${explained})`;
+  const p = formatPercent(result.p_malignant as number);
+  return `${file}: ${result.label} (p malignant ${p}, ${result.ms} ms${explained})`;
 }
 
 /** Writes explanation images into `dir` (made private if new), one name per picture even where two folders hold the same file name. */

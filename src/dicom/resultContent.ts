@@ -1,4 +1,5 @@
-import type { Capture } from '../store/records.js';
+import { parseQualityReasons, type Capture } from '../store/records.js';
+import { formatPercent } from '../text.js';
 import { longText } from './vrText.js';
 
 /** The lesion a capture shows, as the object names it: the app's label (L1, L2, …) and a UID of its own. */
@@ -24,7 +25,7 @@ const percent = (concept: ReturnType<typeof code>, value: number) => ({
   MeasurementUnitsCodeSequence: code('%', 'UCUM', 'percent'),
 });
 
-const asPercent = (value: number | null) => (value === null ? 'none' : `${(value * 100).toFixed(1)}%`);
+const asPercent = (value: number | null) => (value === null ? 'none' : formatPercent(value));
 
 /** The classifier's result in a line that PACS viewers show whole: the verdict, never the detail (that is in `resultItems`). */
 export function resultSummary(capture: Capture, lesion: TrackedLesion | undefined): string {
@@ -44,7 +45,7 @@ export function resultSummary(capture: Capture, lesion: TrackedLesion | undefine
  * quality verdict, the note and the image's sha256.
  */
 export function resultItems(capture: Capture, lesion: TrackedLesion | undefined): object[] {
-  const reasons = JSON.parse(capture.quality_reasons || '[]') as string[];
+  const reasons = parseQualityReasons(capture.quality_reasons);
   return [
     ...(lesion
       ? [text(code('112039', 'DCM', 'Tracking Identifier'), lesion.label), { ValueType: 'UIDREF', ConceptNameCodeSequence: code('112040', 'DCM', 'Tracking Unique Identifier'), UID: lesion.uid }]

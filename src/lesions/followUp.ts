@@ -1,3 +1,5 @@
+import { formatPercent } from '../text.js';
+
 /**
  * How a followed lesion's answers changed between visits: the flag that asks for a look, and a
  * small chart of p(malignant) per visit with the threshold drawn. Only answered visits count: a
@@ -14,7 +16,7 @@ export interface Visit {
 export const NOTABLE_RISE = 0.1;
 
 /** A probability in whole percent, as the lesion screens and the flag write it. */
-export const percent = (p: number) => `${Math.round(p * 100)}%`;
+export const percent = (p: number) => formatPercent(p, 0);
 
 /** Visits with an answer (benign, malignant or uncertain), oldest first. */
 export function answeredVisits<V extends Visit>(visits: readonly V[]): V[] {

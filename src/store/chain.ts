@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { CaptureRecord } from './records.js';
+import { CHAINED_FIELDS, type CaptureRecord } from './records.js';
 
 // Schema 2's hash chain over captures only, kept for migrations: schema 3's journal replaced it.
 
-/** What a capture row's hash covered: everything but the editable body site and note. */
-export type ChainedCapture = CaptureRecord;
+/** What a capture row's hash covered: the fields fixed when it was logged that schema 2 had (CHAINED_FIELDS). */
+export type ChainedCapture = Pick<CaptureRecord, (typeof CHAINED_FIELDS)[number]>;
 
 export interface ChainedSession {
   started_at: string;
@@ -17,10 +17,6 @@ export interface ChainedSession {
  * the capture before it, so editing, removing or reordering an earlier row breaks every link after it.
  */
 export function captureHash(previousHash: string, capture: ChainedCapture, session: ChainedSession): string {
-  const fields = [
-    capture.id, capture.session_id, capture.captured_at, capture.image_path, capture.image_sha256, capture.p_malignant,
-    capture.label, capture.threshold, capture.model_name, capture.model_sha256, capture.backend, capture.latency_ms,
-    capture.quality_ok, capture.quality_reasons, session.started_at, session.operator, session.patient_ref,
-  ];
+  const fields = [...CHAINED_FIELDS.map((field) => capture[field]), session.started_at, session.operator, session.patient_ref];
   return createHash('sha256').update(`${previousHash}\n${JSON.stringify(fields)}`).digest('hex');
 }

@@ -1,10 +1,10 @@
 import type { JournalEntry } from './journal.js';
-import { CAPTURE_FIELDS, type Capture, type Lesion, type Session } from './records.js';
+import { ANNOTATED_FIELDS, CAPTURE_FIELDS, type Capture, type CaptureRecord, type Lesion, type Session } from './records.js';
 
 type SessionFields = Omit<Session, 'captures'>;
 
 /** What an annotation, a withdrawal or a lesion link changed in a capture. */
-type CaptureChanges = Partial<Pick<Capture, 'body_site' | 'note' | 'lesion_id' | 'withdrawn_at' | 'withdrawn_reason'>>;
+type CaptureChanges = Partial<Omit<Capture, keyof CaptureRecord>>;
 
 /**
  * Adds up the journal's entries, one at a time and in order, into what the sessions, captures
@@ -42,7 +42,7 @@ export class JournalReplay {
       else this.change(entry.subject, { lesion_id: body.lesion_id as string });
     } else if (entry.kind === 'annotation' || entry.kind === 'withdrawal') {
       if (!this.captures.has(entry.subject)) problem('is about a capture that was never logged');
-      else if (entry.kind === 'annotation') this.change(entry.subject, pick(body, ['body_site', 'note']));
+      else if (entry.kind === 'annotation') this.change(entry.subject, pick(body, ANNOTATED_FIELDS));
       else this.change(entry.subject, { withdrawn_at: body.at as string, withdrawn_reason: body.reason as string });
     }
   }
@@ -71,6 +71,6 @@ function parseBody(body: string): Record<string, unknown> | undefined {
   return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
 }
 
-function pick(body: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+function pick(body: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
   return Object.fromEntries(keys.filter((key) => key in body).map((key) => [key, body[key]]));
 }

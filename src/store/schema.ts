@@ -1,12 +1,10 @@
 import type Database from 'better-sqlite3';
 import { captureHash, type ChainedCapture, type ChainedSession } from './chain.js';
 import { appendEntry, GENESIS_HASH, JOURNAL_TABLE } from './journal.js';
-import type { Capture } from './records.js';
+import { CAPTURE_ENTRY_FIELDS, captureColumnsAddedIn, type Capture } from './records.js';
 
 /** `PRAGMA application_id` of a dermacam log ("DRMC"): what tells it apart from another program's SQLite file. */
 export const APPLICATION_ID = 0x44524d43;
-
-const NOT_IN_CAPTURE_ENTRY = new Set(['id', 'body_site', 'note', 'withdrawn_at', 'withdrawn_reason', 'prev_hash', 'row_hash']);
 
 type Migration = string | ((db: Database.Database) => void);
 
@@ -18,24 +16,7 @@ export const MIGRATIONS: readonly Migration[] = [
      operator    TEXT NOT NULL,
      patient_ref TEXT
    );
-   CREATE TABLE captures (
-     id              TEXT PRIMARY KEY,
-     session_id      TEXT NOT NULL REFERENCES sessions(id),
-     captured_at     TEXT NOT NULL,
-     image_path      TEXT NOT NULL,
-     image_sha256    TEXT NOT NULL,
-     p_malignant     REAL,
-     label           TEXT NOT NULL,
-     threshold       REAL,
-     model_name      TEXT NOT NULL,
-     model_sha256    TEXT NOT NULL,
-     backend         TEXT NOT NULL,
-     latency_ms      REAL,
-     quality_ok      INTEGER NOT NULL,
-     quality_reasons TEXT NOT NULL,
-     body_site       TEXT,
-     note            TEXT
-   );
+   ${captureColumnsAddedIn(1)}
    CREATE INDEX captures_by_session ON captures(session_id, captured_at);`,
   // 2: the tamper-evident hash chain over captures, filled in for rows written before it
   (db) => {
@@ -54,7 +35,7 @@ export const MIGRATIONS: readonly Migration[] = [
   // 3: the journal replaces the capture-only chain, so that sessions, annotations and withdrawals are covered too
   (db) => {
     const legacyChain = legacyChainStatus(db);
-    db.exec(`${JOURNAL_TABLE}; ALTER TABLE captures ADD COLUMN withdrawn_at TEXT; ALTER TABLE captures ADD COLUMN withdrawn_reason TEXT;`);
+    db.exec(`${JOURNAL_TABLE}; ${captureColumnsAddedIn(3)}`);
     if (legacyChain) appendEntry(db, 'migration', '.', { from_schema: 2, capture_chain: legacyChain });
     const journaled = new Set<string>();
     const sessions = db.prepare('SELECT * FROM sessions ORDER BY rowid').all() as { id: string; started_at: string; operator: string; patient_ref: string | null }[];
@@ -67,7 +48,8 @@ export const MIGRATIONS: readonly Migration[] = [
     for (const row of db.prepare('SELECT * FROM captures ORDER BY rowid').all() as Capture[]) {
       journalSession(row.session_id);
       // the entry holds what was fixed at capture time; notes become annotation entries, the old chain goes
-      const record = Object.fromEntries(Object.entries(row).filter(([field]) => !NOT_IN_CAPTURE_ENTRY.has(field)));
+      // (those of a new capture's entry that the table had then, in CAPTURE_COLUMNS order, which was the table's)
+      const record = Object.fromEntries(CAPTURE_ENTRY_FIELDS.filter((field) => field in row).map((field) => [field, row[field]]));
       appendEntry(db, 'capture', row.id, record);
       if (row.body_site !== null || row.note !== null) appendEntry(db, 'annotation', row.id, { body_site: row.body_site, note: row.note });
     }
@@ -76,13 +58,7 @@ export const MIGRATIONS: readonly Migration[] = [
     db.pragma(`application_id = ${APPLICATION_ID}`);
   },
   // 4: what a CSV reader needs beside the answer: the band and the "not a lesion" score, the camera and the versions
-  `ALTER TABLE captures ADD COLUMN uncertain_low REAL;
-   ALTER TABLE captures ADD COLUMN uncertain_high REAL;
-   ALTER TABLE captures ADD COLUMN ood_score REAL;
-   ALTER TABLE captures ADD COLUMN ood_threshold REAL;
-   ALTER TABLE captures ADD COLUMN model_version TEXT;
-   ALTER TABLE captures ADD COLUMN camera TEXT;
-   ALTER TABLE captures ADD COLUMN app_version TEXT;`,
+  captureColumnsAddedIn(4),
   // 5: the outbox: each capture's delivery to each PACS destination (not journaled: it is where a copy went, not the record)
   `CREATE TABLE outbox (
      capture_id       TEXT NOT NULL REFERENCES captures(id),
@@ -104,7 +80,7 @@ export const MIGRATIONS: readonly Migration[] = [
      created_at  TEXT NOT NULL
    );
    CREATE INDEX lesions_by_patient ON lesions(patient_ref);
-   ALTER TABLE captures ADD COLUMN lesion_id TEXT REFERENCES lesions(id);
+   ${captureColumnsAddedIn(6)}
    CREATE INDEX captures_by_lesion ON captures(lesion_id);`,
   // 7: what a destination said beyond "stored": the warning it stored with, and a refusal that waits for a person
   `ALTER TABLE outbox ADD COLUMN warning TEXT;

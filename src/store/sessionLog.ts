@@ -16,7 +16,9 @@ import {
 import { capturePosition, type CapturePosition } from './capturePosition.js';
 import { makePrivate } from './privacy.js';
 import { capturesOfLesion, lesionById, lesionsOf, nextLesionLabel, patientOfCapture } from './lesions.js';
-import { GENERATED_REF_PREFIX, type Capture, type CaptureResult, type Lesion, type Session } from './records.js';
+import {
+  ANNOTATED_FIELDS, captureRecord, GENERATED_REF_PREFIX, INSERT_CAPTURE, notYetSet, type Annotation, type Capture, type CaptureResult, type Lesion, type Session,
+} from './records.js';
 import { migrate, MIGRATIONS, SchemaError } from './schema.js';
 import { BUSY_TIMEOUT_MS, describeWriteFailure, StoreError } from './storeErrors.js';
 
@@ -53,6 +55,9 @@ export interface OpenOptions {
 }
 
 const defaultDeps: StoreDeps = { fs: fsPromises, now: () => new Date(), randomId: () => randomBytes(3).toString('hex'), newPatientRef: generatedPatientRef };
+
+/** Sets the columns an annotation names, and leaves those it leaves out (NULL parameters). */
+const ANNOTATE_CAPTURE = `UPDATE captures SET ${ANNOTATED_FIELDS.map((field) => `${field} = coalesce(@${field}, ${field})`).join(', ')} WHERE id = @id RETURNING *`;
 
 const SESSIONS_WITH_COUNTS = `SELECT s.id, s.started_at, s.operator, s.patient_ref, count(c.id) AS captures
   FROM sessions s LEFT JOIN captures c ON c.session_id = s.id AND c.withdrawn_at IS NULL`;
@@ -164,28 +169,8 @@ export class SessionLog {
    */
   async addCapture(sessionId: string, jpeg: Uint8Array, result: CaptureResult): Promise<Capture> {
     const now = this.deps.now();
-    const record = {
-      session_id: sessionId,
-      captured_at: now.toISOString(),
-      image_path: '',
-      image_sha256: createHash('sha256').update(jpeg).digest('hex'),
-      p_malignant: result.p_malignant,
-      label: result.label,
-      threshold: result.threshold,
-      model_name: result.model_name,
-      model_sha256: result.model_sha256,
-      backend: result.backend,
-      latency_ms: result.latency_ms,
-      quality_ok: result.quality.ok ? 1 : 0,
-      quality_reasons: JSON.stringify(result.quality.reasons),
-      uncertain_low: result.uncertain_low ?? null,
-      uncertain_high: result.uncertain_high ?? null,
-      ood_score: result.ood_score ?? null,
-      ood_threshold: result.ood_threshold ?? null,
-      model_version: result.model_version ?? null,
-      camera: result.camera ?? null,
-      app_version: result.app_version ?? null,
-    };
+    const taken = { session_id: sessionId, captured_at: now.toISOString(), image_path: '', image_sha256: createHash('sha256').update(jpeg).digest('hex') };
+    const record = captureRecord(taken, result);
     let temp: string | undefined;
     let capture: Capture;
     try {
@@ -194,17 +179,8 @@ export class SessionLog {
         record.image_path = path.join(sessionId, `${id}.jpg`);
         await this.deps.fs.mkdir(path.join(this.dataDir, sessionId), { recursive: true, mode: 0o700 });
         temp = await writeTempFile(this.deps.fs, path.join(this.dataDir, record.image_path), jpeg);
-        const row: Capture = { id, ...record, body_site: null, note: null, lesion_id: null, withdrawn_at: null, withdrawn_reason: null };
-        this.db
-          .prepare(
-            `INSERT INTO captures (id, session_id, captured_at, image_path, image_sha256, p_malignant, label, threshold, model_name,
-               model_sha256, backend, latency_ms, quality_ok, quality_reasons, uncertain_low, uncertain_high, ood_score, ood_threshold,
-               model_version, camera, app_version)
-             VALUES (@id, @session_id, @captured_at, @image_path, @image_sha256, @p_malignant, @label, @threshold, @model_name,
-               @model_sha256, @backend, @latency_ms, @quality_ok, @quality_reasons, @uncertain_low, @uncertain_high, @ood_score,
-               @ood_threshold, @model_version, @camera, @app_version)`,
-          )
-          .run(row);
+        const row: Capture = { id, ...record, ...notYetSet() };
+        this.db.prepare(INSERT_CAPTURE).run(row);
         appendEntry(this.db, 'capture', id, record, this.key);
         return row;
       });
@@ -233,11 +209,11 @@ export class SessionLog {
   }
 
   /** Sets the body site and note of a capture (fields left out keep their value), as a journal entry; returns the updated capture. */
-  async annotate(captureId: string, fields: { body_site?: string; note?: string }): Promise<Capture | undefined> {
+  async annotate(captureId: string, fields: Annotation): Promise<Capture | undefined> {
     return this.write('note', () => {
       const updated = this.db
-        .prepare('UPDATE captures SET body_site = coalesce(@body_site, body_site), note = coalesce(@note, note) WHERE id = @id RETURNING *')
-        .get({ id: captureId, body_site: fields.body_site ?? null, note: fields.note ?? null }) as Capture | undefined;
+        .prepare(ANNOTATE_CAPTURE)
+        .get({ id: captureId, ...Object.fromEntries(ANNOTATED_FIELDS.map((field) => [field, fields[field] ?? null])) }) as Capture | undefined;
       if (updated) appendEntry(this.db, 'annotation', captureId, { at: this.deps.now().toISOString(), ...fields }, this.key);
       return updated;
     });
