@@ -4,6 +4,7 @@ import type { Explanation } from '../classifier/classifier.js';
 import type { ImageClassifier } from '../classifier/workerClient.js';
 import { UserError } from '../errors.js';
 import { readRegularFile } from '../regularFile.js';
+import { writeSessionCsv } from '../store/exportFile.js';
 import type { Capture, CaptureResult, Lesion, Session, SessionLog } from '../store/sessionLog.js';
 
 /** Who the next session is for; it is written to the log at its first capture, so no session is ever empty. */
@@ -27,12 +28,18 @@ export type LesionChoice = Lesion | { new: true; bodySite: string | null };
 
 export interface CaptureFlowDeps {
   camera: CameraSource;
-  classifier: ImageClassifier;
+  /** Undefined while the model loads (seconds on a Pi): until `useClassifier`, nothing is captured or explained. */
+  classifier?: ImageClassifier;
   store: SessionLog;
   appVersion: string;
 }
 
-/** The capture flow, without any screen: camera → classifier → log, one still at a time. */
+const STILL_LOADING = 'The model is still loading: try again when it is ready.';
+
+/**
+ * The capture flow, without any screen: camera → classifier → log, one still at a time, and
+ * every change an operator makes to what was logged (a body site, a retake, a lesion, an export).
+ */
 export class CaptureFlow {
   private current: Session | undefined;
   private followed: Lesion | undefined;
@@ -41,6 +48,15 @@ export class CaptureFlow {
     private readonly deps: CaptureFlowDeps,
     private plan: SessionPlan,
   ) {}
+
+  /** The model has loaded: captures can be classified from now on. */
+  useClassifier(classifier: ImageClassifier): void {
+    this.deps.classifier = classifier;
+  }
+
+  get ready(): boolean {
+    return this.deps.classifier !== undefined;
+  }
 
   /** The session being logged, undefined until the first capture of a plan. */
   get session(): Session | undefined {
@@ -51,9 +67,28 @@ export class CaptureFlow {
     return this.plan;
   }
 
-  /** Reads the session's capture count again after a change outside the flow (a withdrawal). */
-  refreshSession(): void {
+  /** Withdraws a capture (its image is deleted; the log keeps a note of why). */
+  async withdraw(capture: Capture, reason: string): Promise<void> {
+    await this.deps.store.withdrawCapture(capture.id, reason);
     if (this.current) this.current = this.deps.store.session(this.current.id);
+  }
+
+  /** Sets a capture's body site and note. */
+  async annotate(capture: Capture, fields: { body_site?: string; note?: string }): Promise<Capture> {
+    const updated = await this.deps.store.annotate(capture.id, fields);
+    if (!updated) throw new UserError(`Capture ${capture.id} is not in the log.`);
+    return updated;
+  }
+
+  /** Writes the current session's captures as CSV into the data folder; returns the file's path. */
+  async exportSession(): Promise<string> {
+    if (!this.current) throw new UserError('Nothing to export yet: a session starts at its first capture.');
+    return writeSessionCsv(this.deps.store, this.current.id);
+  }
+
+  /** A logged capture's picture, as its file holds it. */
+  picture(capture: Capture): Promise<Buffer> {
+    return readRegularFile(path.join(this.deps.store.dataDir, capture.image_path), { followLinks: false });
   }
 
   /** The next capture starts a new session for this operator and patient (and follows no lesion). */
@@ -97,12 +132,13 @@ export class CaptureFlow {
 
   /** Where the model looked in a logged capture: its image as logged, explained by the classifier. */
   async explain(capture: Capture, onProgress?: (done: number) => void): Promise<Explanation> {
-    const image = await readRegularFile(path.join(this.deps.store.dataDir, capture.image_path), { followLinks: false });
-    return this.deps.classifier.explain(image, onProgress);
+    if (!this.deps.classifier) throw new UserError(STILL_LOADING);
+    return this.deps.classifier.explain(await this.picture(capture), onProgress);
   }
 
   async capture(): Promise<CaptureOutcome> {
     const { camera, classifier, store, appVersion } = this.deps;
+    if (!classifier) return { kind: 'failed', message: STILL_LOADING };
     let still: Buffer;
     let prediction;
     try {

@@ -46,6 +46,15 @@ const ACTIONS: Record<string, Pick<Verdict, 'action' | 'headline' | 'advice' | '
   },
 };
 
+/** Each action in a word or two, for lists where the headline does not fit (history, lesions). */
+export const ACTION_WORDS: Record<Action, string> = { refer: 'REFER', 'no-referral': 'no referral', 'retake-or-refer': 'UNCERTAIN', retake: 'RETAKE' };
+
+/** A capture's answer in a list: its action in words, and p(malignant) when it was judged. */
+export function shortVerdict(capture: Capture): string {
+  const { action, percent: shown } = verdictOf(capture);
+  return shown ? `${ACTION_WORDS[action]} ${Math.round(shown.p)}%` : ACTION_WORDS[action];
+}
+
 const percent = (value: number) => Math.round(value * 1000) / 10;
 
 /** The screen's view of a logged capture. */

@@ -21,6 +21,7 @@ import { DEFAULT_DATA_DIR, DEFAULT_MODEL_DIR, parseBackend, type CommandIO } fro
 
 const ENTER_ALTERNATE_SCREEN = '\u001b[?1049h\u001b[H';
 const LEAVE_ALTERNATE_SCREEN = '\u001b[?1049l';
+const CLEAR_SCREEN = '\u001b[2J\u001b[H';
 
 /** `dermacam [--camera <spec>] [--model <dir>] [--backend ...] [--data-dir <dir>] [--operator <name>] [--config <file>]` */
 export async function uiCommand(argv: string[], io: CommandIO): Promise<number> {
@@ -59,11 +60,17 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
   const restoreTerminal = () => io.stdout.write(LEAVE_ALTERNATE_SCREEN);
   process.once('exit', restoreTerminal); // whatever ends the process, the operator gets their terminal back
   const canvas = new TerminalCanvas((text) => process.stdout.write(text), (resume) => process.stdout.once('drain', resume));
-  let loaded: { flow: CaptureFlow; model: ModelInfo } | undefined;
+  const flow = new CaptureFlow({ camera, store, appVersion: version }, { operator });
+  let model: ModelInfo | undefined;
   let outbox: BackgroundSender | undefined;
-  const screen = () => (
-    <App camera={camera} flow={loaded?.flow} model={loaded?.model} plan={{ operator }} store={store} renderFrame={renderFrame} canvas={canvas} outbox={outbox} />
-  );
+  const screen = () => <App camera={camera} flow={flow} model={model} store={store} renderFrame={renderFrame} canvas={canvas} outbox={outbox} />;
+  // a resized terminal keeps what was drawn outside Ink's lines (the preview) and cuts or wraps the rest:
+  // the screen is wiped before Ink (which listens after this) draws the frame again at the new size
+  const wipe = () => {
+    process.stdout.write(CLEAR_SCREEN);
+    app.clear();
+  };
+  process.stdout.on('resize', wipe);
   // the frame is drawn at once, and the model loads behind it: that takes seconds on a Pi
   const app = render(screen(), { stdout: streamWithCanvas(process.stdout, canvas), exitOnCtrlC: false, patchConsole: true });
   // a failure that escaped every handler ends the app in one sentence, like any other error
@@ -79,7 +86,8 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
   // what arrives after the app has ended must not draw it again: that would keep the process alive
   const redraw = () => exited || app.rerender(screen());
   loading.then((classifier) => {
-    loaded = { flow: new CaptureFlow({ camera, classifier, store, appVersion: version }, { operator }), model: classifier.info };
+    flow.useClassifier(classifier);
+    model = classifier.info;
     redraw();
   }, fail);
   // captures go to the clinic's PACS in the background; what was not sent waits in the log. The DICOM
@@ -104,6 +112,7 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
   try {
     await exit;
   } finally {
+    process.stdout.off('resize', wipe);
     process.off('SIGTERM', hangUp);
     process.off('SIGHUP', hangUp);
     process.off('uncaughtException', fail);

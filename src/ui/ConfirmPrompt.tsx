@@ -1,17 +1,13 @@
-import { Box, Text } from 'ink';
-import { useKeys } from './keyRouter.js';
+import { Box } from 'ink';
+import { useScreenKeys } from './keyRouter.js';
+import { Paragraph } from './Paragraph.js';
 
-/** A yes/no question: y confirms, n or Esc declines. */
-export function ConfirmPrompt({ question, onAnswer }: { question: string; onAnswer: (yes: boolean) => void }) {
-  useKeys((input, key) => {
-    if (input === 'y' || input === 'Y') onAnswer(true);
-    else if (input === 'n' || input === 'N' || input === 'q' || key.escape) onAnswer(false);
-  });
+/** A yes/no question in `width` columns: y confirms, n, q or Esc declines. */
+export function ConfirmPrompt({ question, width, onAnswer }: { question: string; width: number; onAnswer: (yes: boolean) => void }) {
+  useScreenKeys('confirm', { yes: () => onAnswer(true), no: () => onAnswer(false) });
   return (
-    <Box borderStyle="round" borderColor="yellow" paddingX={1}>
-      <Text>
-        {question} <Text bold>[y/n]</Text>
-      </Text>
+    <Box borderStyle="round" borderColor="yellow" paddingX={1} flexShrink={0} width={width}>
+      <Paragraph text={`${question} [y/n]`} width={width - 4} />
     </Box>
   );
 }

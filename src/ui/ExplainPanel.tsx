@@ -3,7 +3,9 @@ import { useEffect, useState } from 'react';
 import type { Explanation } from '../classifier/classifier.js';
 import { explanationPng, strongestChange } from '../explain/heatOverlay.js';
 import type { Capture } from '../store/records.js';
-import { useKeys } from './keyRouter.js';
+import { useScreenKeys } from './keyRouter.js';
+import { Paragraph } from './Paragraph.js';
+import { wrapWords } from './wrapWords.js';
 import { Spinner } from './Spinner.js';
 
 export const EXPLAIN_LEGEND = 'Red raised p(malignant), blue lowered it: where the model looked, not a segmentation and not proof.';
@@ -31,6 +33,8 @@ export function ExplainPanel({
   onClose: () => void;
 }) {
   const [state, setState] = useState<ExplainState>({ status: 'working', done: 0 });
+  // the title, the legend and the strongest part's line keep their rows; the map has the rest
+  const pictureRows = Math.max(3, rows - 2 - wrapWords(EXPLAIN_LEGEND, columns).length);
   const [explanation, setExplanation] = useState<Explanation>();
   // the map is computed once per capture; a resized terminal only draws it again
   useEffect(() => {
@@ -47,26 +51,26 @@ export function ExplainPanel({
     let shown = true;
     const { pixels, size, map } = explanation;
     explanationPng(pixels, size, map)
-      .then((png) => draw(png, Math.min(columns, rows * 2), rows))
+      .then((png) => draw(png, Math.min(columns, pictureRows * 2), pictureRows))
       .then((picture) => shown && setState({ status: 'shown', picture, strongest: strongestChange(map) }))
       .catch((error: unknown) => shown && setState({ status: 'failed', message: (error as Error).message }));
     return () => {
       shown = false;
     };
-  }, [explanation, draw, columns, rows]);
-  useKeys((input, key) => {
-    if (input === 'q' || key.escape) onClose();
-  });
+  }, [explanation, draw, columns, pictureRows]);
+  useScreenKeys('explain', { close: onClose });
 
   return (
-    <Box flexDirection="column">
-      <Text bold>Where the model looked, capture {capture.id}</Text>
+    <Box flexDirection="column" flexShrink={0} width={columns}>
+      <Text bold wrap="truncate-end">
+        Where the model looked, capture {capture.id}
+      </Text>
       {state.status === 'working' && <Spinner label={`Covering each part of the picture in turn… ${Math.round(state.done * 100)}%`} />}
       {state.status === 'failed' && <Text color="red">No map: {state.message}</Text>}
       {state.status === 'shown' && (
         <>
           <Text>{state.picture}</Text>
-          <Text wrap="wrap">{EXPLAIN_LEGEND}</Text>
+          <Paragraph text={EXPLAIN_LEGEND} width={columns} />
           <Text dimColor>Strongest part: logit change {state.strongest.toFixed(2)}.</Text>
         </>
       )}

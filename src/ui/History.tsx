@@ -1,35 +1,15 @@
-import path from 'node:path';
 import { Box, Text } from 'ink';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useState } from 'react';
+import { shortVerdict } from '../capture/verdict.js';
 import { localTime } from '../localTime.js';
-import { useKeys } from './keyRouter.js';
 import { GENERATED_REF_PREFIX } from '../store/records.js';
-import type { Capture, Session } from '../store/sessionLog.js';
+import type { Capture } from '../store/sessionLog.js';
+import { useScreenKeys } from './keyRouter.js';
+import { useHistoryState, type HistoryPosition, type HistorySource } from './useHistoryState.js';
 
 /** The machine's UTC offset at `now`, as the history's header names it: `UTC+01:00`. */
 function zoneName(now: Date): string {
   return `UTC${localTime(now.toISOString()).slice(19)}`;
-}
-
-export interface HistorySource {
-  sessions(): Session[];
-  captures(sessionId: string): Capture[];
-  dataDir: string;
-  /** The log's clock: what "this year" is. */
-  now(): Date;
-}
-
-const VISIBLE = 12;
-/** A session row at its longest: `11-28 10:15 operator P-123… (12)`. */
-const SESSIONS_WIDTH = 32;
-const CAPTURES_WIDTH = 30;
-/** Columns taken by the two lists and their margins, left of the thumbnail. */
-export const HISTORY_LISTS_WIDTH = SESSIONS_WIDTH + 2 + CAPTURES_WIDTH + 2;
-
-/** A window of at most VISIBLE items around the selection. */
-function windowAround<T>(items: T[], selected: number): { items: T[]; offset: number } {
-  const offset = Math.max(0, Math.min(selected - Math.floor(VISIBLE / 2), items.length - VISIBLE));
-  return { items: items.slice(offset, offset + VISIBLE), offset };
 }
 
 /** A time in this machine's zone: `2026-11-27 11:15` (the header names the zone). */
@@ -43,59 +23,65 @@ function sessionClock(iso: string, now: Date): string {
   return clock.slice(0, 4) === localClock(now.toISOString()).slice(0, 4) ? clock.slice(5) : clock;
 }
 
+/** The two lists' widths at this terminal width: wider terminals show more of the references and sites. */
+export function historyColumns(columns: number): { sessions: number; captures: number; thumbnail: number } {
+  const sessions = Math.max(28, Math.min(44, Math.floor(columns * 0.34)));
+  const captures = Math.max(30, Math.min(48, Math.floor(columns * 0.3)));
+  return { sessions, captures, thumbnail: columns - sessions - 2 - captures - 2 };
+}
+
+const WHY_NOT: Record<'annotate' | 'explain' | 'lesions', string> = { annotate: 'annotate', explain: 'explain', lesions: 'follow' };
+
+export interface HistoryProps {
+  source: HistorySource;
+  columns: number;
+  rows: number;
+  /** Where the selection was when the history was last left. */
+  at?: HistoryPosition;
+  /** Draws a capture's picture as terminal text in at most columns x rows cells. */
+  drawPicture: (capture: Capture, columns: number, rows: number) => Promise<string>;
+  /** Told each time the selection moves, with the capture now selected. */
+  onMove: (at: HistoryPosition, selected: Capture | undefined) => void;
+  onAct: (action: 'annotate' | 'explain' | 'lesions', capture: Capture) => void;
+  onSay: (message: string) => void;
+  onClose: () => void;
+}
+
 /**
  * Browses every session (newest first) and its captures, with a thumbnail of the selected
- * capture. ↑↓ move, → or Enter opens a session, ← goes back, b annotates the selected capture,
- * Esc, q or h closes.
+ * capture. ↑↓ move, → or Enter opens a session, ← goes back, b, x and l act on the selected
+ * capture, Esc, q or h closes.
  */
-export function History({
-  source,
-  thumbnail,
-  onClose,
-  onAnnotate,
-  onExplain,
-  onLesions,
-}: {
-  source: HistorySource;
-  /** Draws a capture's picture as terminal text; undefined when the terminal is too narrow for one. */
-  thumbnail?: (file: string) => Promise<string>;
-  onClose: () => void;
-  onAnnotate: (capture: Capture) => void;
-  /** Shows where the model looked in a capture. */
-  onExplain: (capture: Capture) => void;
-  /** Attaches a capture to one of its patient's lesions. */
-  onLesions: (capture: Capture) => void;
-}) {
-  const [sessions] = useState(() => source.sessions().reverse());
-  const [sessionIndex, setSessionIndex] = useState(0);
-  const [captureIndex, setCaptureIndex] = useState<number>();
+export function History({ source, columns, rows, at: start, drawPicture, onMove, onAct, onSay, onClose }: HistoryProps) {
+  const { sessions, captures, at, move, capture, latestCapture } = useHistoryState(source, start);
   const [picture, setPicture] = useState<string>();
-  const session = sessions[sessionIndex];
-  // read once per session opened, not on every key press
-  const captures = useMemo(() => (session ? source.captures(session.id) : []), [source, session]);
-  const capture = captureIndex === undefined ? undefined : captures[captureIndex];
+  const widths = historyColumns(columns);
+  const visible = Math.max(1, rows - 1);
+  const thumbnail = { columns: Math.min(48, widths.thumbnail), rows: Math.min(24, rows - 2) };
+  useEffect(() => onMove(at, capture), [at, capture]); // eslint-disable-line react-hooks/exhaustive-deps -- told of moves, not of new callbacks
 
-  useKeys((input, key) => {
-    if (key.escape || input === 'h' || input === 'q') return onClose();
-    if (captureIndex === undefined) {
-      if (key.upArrow) setSessionIndex(Math.max(0, sessionIndex - 1));
-      if (key.downArrow) setSessionIndex(Math.min(sessions.length - 1, sessionIndex + 1));
-      if ((key.rightArrow || key.return) && captures.length > 0) setCaptureIndex(0);
-    } else {
-      if (key.upArrow) setCaptureIndex(Math.max(0, captureIndex - 1));
-      if (key.downArrow) setCaptureIndex(Math.min(captures.length - 1, captureIndex + 1));
-      if (key.leftArrow) setCaptureIndex(undefined);
-      if (input === 'b' && capture && capture.withdrawn_at === null) onAnnotate(capture);
-      if (input === 'x' && capture && capture.withdrawn_at === null) onExplain(capture);
-      if (input === 'l' && capture && capture.withdrawn_at === null) onLesions(capture);
-    }
+  const act = (action: 'annotate' | 'explain' | 'lesions') => () => {
+    const capture = latestCapture();
+    if (!capture) return onSay('Open a session (→) and choose a capture first.');
+    if (capture.withdrawn_at !== null) return onSay(`Capture ${capture.id} was withdrawn and its image deleted: there is nothing to ${WHY_NOT[action]}.`);
+    onAct(action, capture);
+  };
+  useScreenKeys('history', {
+    up: () => move('up'),
+    down: () => move('down'),
+    open: () => move('open'),
+    back: () => move('back'),
+    annotate: act('annotate'),
+    explain: act('explain'),
+    lesions: act('lesions'),
+    close: onClose,
   });
 
   useEffect(() => {
     let live = true;
     setPicture(undefined);
-    if (capture && thumbnail && capture.withdrawn_at === null) {
-      thumbnail(path.join(source.dataDir, capture.image_path)).then(
+    if (capture && thumbnail.columns >= 16 && capture.withdrawn_at === null) {
+      drawPicture(capture, thumbnail.columns, thumbnail.rows).then(
         (text) => live && setPicture(text),
         () => live && setPicture('(image missing)'),
       );
@@ -103,47 +89,44 @@ export function History({
     return () => {
       live = false;
     };
-  }, [capture, thumbnail, source.dataDir]);
+  }, [capture, drawPicture, thumbnail.columns, thumbnail.rows]);
 
   if (sessions.length === 0) return <Text dimColor>No sessions yet. Esc to go back.</Text>;
-  const sessionWindow = windowAround(sessions, sessionIndex);
-  const captureWindow = windowAround(captures, captureIndex ?? 0);
+  const sessionWindow = windowAround(sessions, at.session, visible);
+  const captureWindow = windowAround(captures, at.capture ?? 0, visible);
   const now = source.now();
   return (
-    <Box flexDirection="column">
+    <Box flexDirection="column" flexShrink={0}>
       <Text bold>History · times in {zoneName(now)}</Text>
       <Box>
-        <Box flexDirection="column" width={SESSIONS_WIDTH} flexShrink={0} marginRight={2}>
+        <Box flexDirection="column" width={widths.sessions} flexShrink={0} marginRight={2}>
           {sessionWindow.items.map((s, i) => {
-            const selected = i + sessionWindow.offset === sessionIndex;
+            const selected = i + sessionWindow.offset === at.session;
+            const rest = `${sessionClock(s.started_at, now)} ${shortened(s.operator, 8)} (${s.captures}) `;
             return (
-              <Text key={s.id} inverse={selected && captureIndex === undefined} color={selected ? 'cyan' : undefined} wrap="truncate-end">
-                {sessionClock(s.started_at, now)} {shortened(s.operator, 8)} {shortPatientRef(s.patient_ref)} ({s.captures})
+              <Text key={s.id} inverse={selected && at.capture === undefined} color={selected ? 'cyan' : undefined} wrap="truncate-end">
+                {rest}
+                {shortPatientRef(s.patient_ref, widths.sessions - rest.length)}
               </Text>
             );
           })}
         </Box>
-        <Box flexDirection="column" width={CAPTURES_WIDTH} flexShrink={0} marginRight={2}>
+        <Box flexDirection="column" width={widths.captures} flexShrink={0} marginRight={2}>
           {captures.length === 0 && <Text dimColor>no captures</Text>}
           {captureWindow.items.map((c, i) => (
-            <Text key={c.id} inverse={i + captureWindow.offset === captureIndex} dimColor={c.withdrawn_at !== null} wrap="truncate-end">
-              {localClock(c.captured_at, true)}{' '}
-              {c.withdrawn_at === null
-                ? `${c.label.padEnd(9)} ${c.p_malignant === null ? '' : `${(c.p_malignant * 100).toFixed(0)}%`} ${c.body_site ?? ''}`
-                : `withdrawn (${c.withdrawn_reason})`}
+            <Text key={c.id} inverse={i + captureWindow.offset === at.capture} dimColor={c.withdrawn_at !== null} wrap="truncate-end">
+              {localClock(c.captured_at, true)} {c.withdrawn_at === null ? `${shortVerdict(c)} ${c.body_site ?? ''}` : `withdrawn (${c.withdrawn_reason})`}
             </Text>
           ))}
         </Box>
         {capture && (
-          <Box flexDirection="column">
+          <Box flexDirection="column" flexShrink={0}>
             {capture.withdrawn_at !== null ? (
               <Text dimColor>withdrawn {localClock(capture.withdrawn_at)} ({capture.withdrawn_reason}); its image was deleted</Text>
-            ) : !thumbnail ? (
+            ) : thumbnail.columns < 16 ? (
               <Text dimColor>(widen the terminal to see the picture)</Text>
-            ) : picture ? (
-              <Text>{picture}</Text>
             ) : (
-              <Text dimColor>loading…</Text>
+              <Text>{picture ?? 'loading…'}</Text>
             )}
             <Text dimColor>{capture.note ?? ''}</Text>
           </Box>
@@ -153,11 +136,20 @@ export function History({
   );
 }
 
-/** At most six characters of a patient reference; of a generated one (DERMACAM-…) its end, which tells sessions apart. */
-function shortPatientRef(ref: string | null): string {
+/** A window of at most `visible` items around the selection. */
+function windowAround<T>(items: T[], selected: number, visible: number): { items: T[]; offset: number } {
+  const offset = Math.max(0, Math.min(selected - Math.floor(visible / 2), items.length - visible));
+  return { items: items.slice(offset, offset + visible), offset };
+}
+
+/** A patient reference in at most `width` characters; of a generated one (DERMACAM-…) its end, which tells sessions apart. */
+function shortPatientRef(ref: string | null, width: number): string {
   if (!ref) return '';
-  if (ref.startsWith(GENERATED_REF_PREFIX)) return `…${ref.slice(-5)}`;
-  return shortened(ref, 6);
+  if (ref.startsWith(GENERATED_REF_PREFIX) && ref.length > width) {
+    const code = ref.slice(GENERATED_REF_PREFIX.length);
+    return `…${code.length < width ? code : code.slice(-Math.max(5, width - 1))}`;
+  }
+  return shortened(ref, Math.max(6, width));
 }
 
 /** `text` in at most `width` characters, "…" marking a cut. */

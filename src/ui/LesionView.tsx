@@ -1,74 +1,93 @@
 import { Box, Text } from 'ink';
-import path from 'node:path';
 import { useEffect, useMemo, useState } from 'react';
 import { changeFlag, noChangeReason, percent, probabilityChart } from '../lesions/followUp.js';
 import { localTime } from '../localTime.js';
-import { readRegularFile } from '../regularFile.js';
 import type { Capture, Lesion, SessionLog } from '../store/sessionLog.js';
-import { useKeys } from './keyRouter.js';
+import { useScreenKeys } from './keyRouter.js';
+import { wrapWords, wrapWordsWithin } from './wrapWords.js';
 
 const CHART_ROWS = 5;
 
+/** The rows of the pictures and of the chart: what the text lines leave, the chart first, down to 2 rows each. */
+function pictureAndChartRows(free: number): { pictureRows: number; chartRows: number } {
+  const chartRows = Math.max(2, Math.min(CHART_ROWS, free - 2));
+  return { pictureRows: Math.max(2, Math.min(12, free - chartRows)), chartRows };
+}
+
 /**
  * One lesion over time: its previous and latest pictures side by side, p(malignant) per visit
- * with the threshold, and what changed since the visit before, in words.
+ * with the threshold, and what changed since the visit before, in words; all in `columns` x `rows`.
  */
 export function LesionView({
   store,
   lesion,
-  draw,
+  drawPicture,
   columns,
   rows,
   onClose,
 }: {
-  store: Pick<SessionLog, 'capturesOfLesion' | 'dataDir'>;
+  store: Pick<SessionLog, 'capturesOfLesion'>;
   lesion: Lesion;
-  draw: (picture: Buffer, columns: number, rows: number) => Promise<string>;
+  drawPicture: (capture: Capture, columns: number, rows: number) => Promise<string>;
   columns: number;
   rows: number;
   onClose: () => void;
 }) {
   const visits = useMemo(() => store.capturesOfLesion(lesion.id), [store, lesion]);
   const shown = useMemo(() => visits.slice(-2), [visits]);
+  const visitLines = wrapWordsWithin(`Visits: ${visits.map((capture) => `${localTime(capture.captured_at).slice(0, 10)} ${answer(capture)}`).join(' · ')}`, columns, 2);
+  const flag = changeFlag(visits);
+  const changeLines = wrapWords(flag ?? noChangeReason(visits), columns);
   const thumbColumns = Math.floor((columns - 2) / 2);
-  const thumbRows = Math.max(3, Math.min(12, rows - CHART_ROWS - 6));
+  // the title, the pictures' captions, the chart's legend, the change and the disclaimer: the rest is the pictures' and the chart's
+  const { pictureRows: thumbRows, chartRows } = pictureAndChartRows(rows - (1 + 1 + visitLines.length + 1 + changeLines.length + 1));
   const [pictures, setPictures] = useState<string[]>([]);
   useEffect(() => {
     let live = true;
-    const picture = (capture: Capture) =>
-      readRegularFile(path.join(store.dataDir, capture.image_path), { followLinks: false })
-        .then((image) => draw(image, thumbColumns, thumbRows))
-        .catch(() => '(image missing)');
+    const picture = (capture: Capture) => drawPicture(capture, thumbColumns, thumbRows).catch(() => '(image missing)');
     void Promise.all(shown.map(picture)).then((drawn) => live && setPictures(drawn));
     return () => {
       live = false;
     };
-  }, [shown, draw, thumbColumns, thumbRows, store.dataDir]);
-  useKeys((input, key) => {
-    if (key.escape || input === 'q' || key.leftArrow) onClose();
-  });
+  }, [shown, drawPicture, thumbColumns, thumbRows]);
+  useScreenKeys('lesion', { close: onClose });
 
-  const flag = changeFlag(visits);
   return (
-    <Box flexDirection="column">
-      <Text bold>
-        {lesion.label} · {lesion.body_site ?? 'no body site'} · patient {lesion.patient_ref} · {visits.length} {visits.length === 1 ? 'visit' : 'visits'}
+    <Box flexDirection="column" flexShrink={0} width={columns}>
+      <Text bold wrap="truncate-end">
+        {lesion.label} · {lesion.body_site ?? 'no body site'} · {visits.length} {visits.length === 1 ? 'visit' : 'visits'} · patient {lesion.patient_ref}
       </Text>
-      <Box>
+      <Box height={thumbRows + 1} flexShrink={0} overflow="hidden">
         {shown.map((capture, i) => (
-          <Box key={capture.id} flexDirection="column" width={thumbColumns} marginRight={i === 0 ? 2 : 0}>
-            <Text>{pictures[i] ?? 'loading…'}</Text>
-            <Text dimColor>{caption(capture, i === shown.length - 1)}</Text>
+          <Box key={capture.id} flexDirection="column" width={thumbColumns} flexShrink={0} marginRight={i === 0 ? 2 : 0}>
+            <Box height={thumbRows} flexShrink={0} overflow="hidden">
+              <Text>{pictures[i] ?? 'loading…'}</Text>
+            </Box>
+            <Text dimColor wrap="truncate-end">
+              {caption(capture, i === shown.length - 1)}
+            </Text>
           </Box>
         ))}
       </Box>
-      <Text wrap="wrap">Visits: {visits.map((capture) => `${localTime(capture.captured_at).slice(0, 10)} ${answer(capture)}`).join(' · ')}</Text>
-      <Text dimColor>p(malignant) per answered visit, oldest left; the line is the threshold</Text>
-      {probabilityChart(visits, CHART_ROWS).map((line, i) => (
+      {visitLines.map((line, i) => (
         <Text key={i}>{line}</Text>
       ))}
-      {flag ? <Text color="yellow">{flag}</Text> : <Text dimColor>{noChangeReason(visits)}</Text>}
-      <Text dimColor>The model's answers over time, not a diagnosis.</Text>
+      <Text dimColor wrap="truncate-end">
+        p(malignant) per visit, oldest left; ── is the threshold
+      </Text>
+      {probabilityChart(visits, chartRows).map((line, i) => (
+        <Text key={i} wrap="truncate-end">
+          {line}
+        </Text>
+      ))}
+      {changeLines.map((line, i) => (
+        <Text key={i} color={flag ? 'yellow' : undefined} dimColor={!flag}>
+          {line}
+        </Text>
+      ))}
+      <Text dimColor wrap="truncate-end">
+        The model's answers over time, not a diagnosis.
+      </Text>
     </Box>
   );
 }

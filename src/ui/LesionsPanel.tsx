@@ -3,7 +3,7 @@ import { useMemo, useRef, useState } from 'react';
 import type { LesionChoice } from '../capture/captureFlow.js';
 import { percent, summariseVisits } from '../lesions/followUp.js';
 import type { Capture, Lesion, SessionLog } from '../store/sessionLog.js';
-import { useKeys } from './keyRouter.js';
+import { useScreenKeys } from './keyRouter.js';
 
 /**
  * A patient's lesions, to attach a capture to one (or to a new one at the capture's body site)
@@ -37,18 +37,21 @@ export function LesionsPanel({
   };
   // the first row makes a new lesion; the others are the patient's, oldest first
   const rows = lesions.length + 1;
-  useKeys((input, key) => {
-    const row = latestRow.current;
-    if (key.escape || input === 'q') return onClose();
-    if (key.upArrow) select(Math.max(0, row - 1));
-    if (key.downArrow) select(Math.min(rows - 1, row + 1));
-    if (key.return) onChoose(row === 0 ? { new: true, bodySite: capture?.body_site ?? null } : lesions[row - 1]!);
-    if (key.rightArrow && row > 0) onOpen(lesions[row - 1]!);
+  useScreenKeys('lesions', {
+    up: () => select(Math.max(0, latestRow.current - 1)),
+    down: () => select(Math.min(rows - 1, latestRow.current + 1)),
+    choose: () => onChoose(latestRow.current === 0 ? { new: true, bodySite: capture?.body_site ?? null } : lesions[latestRow.current - 1]!),
+    open: () => {
+      if (latestRow.current > 0) onOpen(lesions[latestRow.current - 1]!);
+    },
+    close: onClose,
   });
 
   return (
-    <Box flexDirection="column">
-      <Text bold>Lesions of patient {patientRef}</Text>
+    <Box flexDirection="column" flexShrink={0}>
+      <Text bold wrap="truncate-end">
+        Lesions of patient {patientRef}
+      </Text>
       <Text dimColor>
         Enter {capture ? `attaches capture ${capture.id} and the next ones of this session` : 'follows a lesion: the next captures join it'}; → opens one.
       </Text>
@@ -58,11 +61,14 @@ export function LesionsPanel({
       {lesions.map((lesion, i) => {
         const { count, latest, flag } = summaries[i]!;
         return (
-          <Text key={lesion.id} inverse={selected === i + 1} color={selected === i + 1 ? 'cyan' : undefined}>
-            {lesion.label.padEnd(4)} {(lesion.body_site ?? 'no site').padEnd(16)} {String(count).padStart(2)} {count === 1 ? 'visit ' : 'visits'}
-            {latest ? ` · ${percent(latest.p_malignant!)}` : ''}
-            {flag ? ' · changed' : ''}
-            {capture && lesion.id === capture.lesion_id ? ' · this capture' : ''}
+          <Text key={lesion.id} inverse={selected === i + 1} color={selected === i + 1 ? 'cyan' : undefined} wrap="truncate-end">
+            {[
+              `${lesion.label} ${lesion.body_site ?? 'no site'}`,
+              `${count} ${count === 1 ? 'visit' : 'visits'}`,
+              ...(latest ? [percent(latest.p_malignant!)] : []),
+              ...(flag ? ['changed'] : []),
+              ...(capture && lesion.id === capture.lesion_id ? ['this capture'] : []),
+            ].join(' · ')}
           </Text>
         );
       })}

@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
 import type { Verdict } from '../capture/verdict.js';
+import { Paragraph } from './Paragraph.js';
 import { Spinner } from './Spinner.js';
 
 export type ResultState =
@@ -21,29 +22,23 @@ export function ResultPanel({ state, width = 40 }: { state: ResultState; width?:
   if (state.status === 'loading') return <Spinner label="Loading the model… (the first start takes several seconds)" />;
   if (state.status === 'idle') return <Text dimColor>Press space to capture and classify.</Text>;
   if (state.status === 'classifying') return <Spinner label="classifying…" />;
-  if (state.status === 'error') return <Text color="red">{state.message}</Text>;
+  if (state.status === 'error') return <Paragraph text={state.message} width={width} color="red" />;
   const v = state.verdict;
+  const band = v.percent?.band ? ` · uncertain ${v.percent.band.low.toFixed(1)}-${v.percent.band.high.toFixed(1)}%` : '';
   return (
-    <Box flexDirection="column">
-      <Text bold color={v.colour}>
+    <Box flexDirection="column" flexShrink={0}>
+      <Text bold color={v.colour} wrap="truncate-end">
         {v.headline}
       </Text>
-      <Text>{v.advice}</Text>
+      <Paragraph text={v.advice} width={width} />
       {v.percent && (
         <>
-          <Text>
-            p(malignant) {v.percent.p.toFixed(1)}% · threshold {v.percent.threshold.toFixed(1)}%
-            {v.percent.band ? ` · uncertain ${v.percent.band.low.toFixed(1)}-${v.percent.band.high.toFixed(1)}%` : ''}
-          </Text>
+          <Paragraph text={`p(malignant) ${v.percent.p.toFixed(1)}% · threshold ${v.percent.threshold.toFixed(1)}%${band}`} width={width} />
           <Text color={v.colour}>{probabilityBar(v.percent.p / 100, v.percent.threshold / 100, Math.max(10, width - 2))}</Text>
         </>
       )}
-      {v.reasons.length > 0 && <Text color="yellow">why: {v.reasons.join('; ')}</Text>}
-      <Text dimColor>
-        {v.model} · {v.latencyMs ?? '?'} ms · capture {v.captureId}
-        {v.bodySite ? ` · ${v.bodySite}` : ''}
-        {v.note ? ` · ${v.note}` : ''}
-      </Text>
+      {v.reasons.length > 0 && <Paragraph text={`why: ${v.reasons.join('; ')}`} width={width} color="yellow" />}
+      <Paragraph text={[`capture ${v.captureId}`, v.bodySite, v.note, `${v.model} · ${v.latencyMs ?? '?'} ms`].filter(Boolean).join(' · ')} width={width} dimColor />
     </Box>
   );
 }

@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CameraSource } from '../../src/camera/source.js';
 import type { ImageClassifier } from '../../src/classifier/workerClient.js';
+import { fakeClassifier } from '../helpers/fakeClassifier.js';
 import { CaptureFlow } from '../../src/capture/captureFlow.js';
 import { SessionLog, StoreError } from '../../src/store/sessionLog.js';
 import { App } from '../../src/ui/App.js';
@@ -26,41 +27,11 @@ const camera: CameraSource = {
   stop: async () => undefined,
 };
 
-function fakeClassifier(p = 0.83): ImageClassifier {
-  return {
-    info: {
-      modelId: 'fake@0123456789ab', modelName: 'fake', modelVersion: '9.9.9', modelSha256: '0123456789ab'.padEnd(64, '0'), backend: 'wasm',
-      threshold: 0.42, uncertainBand: { low: 0.35, high: 0.5 }, oodThreshold: 9,
-    },
-    classify: vi.fn(async () => ({
-      p_malignant: p,
-      label: p >= 0.42 ? ('malignant' as const) : ('benign' as const),
-      quality: { ok: true, reasons: [] },
-      ood_score: 3.5,
-      ms: 12.5,
-    })),
-    explain: vi.fn(async (_image: Buffer, onProgress?: (done: number) => void) => {
-      for (const done of [0.25, 0.5, 1]) {
-        await settle(30);
-        onProgress?.(done);
-      }
-      // the top half raised p(malignant), the bottom half lowered it
-      return { pixels: new Uint8Array(16 * 16 * 3).fill(128), size: 16, map: { grid: 2, heat: Float32Array.from([0.8, 0.8, -0.3, -0.3]), baseline: 1.2 } };
-    }),
-    close: async () => undefined,
-  };
-}
+/** The model's answer 0.83 (REFER), and an explanation that takes a few steps. */
+const answering = (p = 0.83) => fakeClassifier({ answer: { p_malignant: p, ood_score: 3.5, ms: 12.5 }, explainSteps: [0.25, 0.5, 1], explainStepMs: 30 });
 
 /** A classifier that takes `ms` for each still, so that keys and frames can arrive meanwhile. */
-function slowClassifier(ms: number): ImageClassifier {
-  const classifier = fakeClassifier();
-  const answer = classifier.classify;
-  classifier.classify = vi.fn(async (image: Buffer) => {
-    await settle(ms);
-    return answer(image);
-  });
-  return classifier;
-}
+const slowClassifier = (ms: number) => fakeClassifier({ answer: { p_malignant: 0.83, ood_score: 3.5, ms: 12.5 }, classifyMs: ms });
 
 beforeEach(async () => {
   still = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#a0522d' } }).jpeg().toBuffer();
@@ -76,7 +47,7 @@ async function captureOnce(stdin: { write: (data: string) => void }, lastFrame: 
   await eventually(() => expect(lastFrame()).toContain('REFER to a clinician'));
 }
 
-function renderApp(classifier = fakeClassifier(), onQuit = vi.fn(), source: CameraSource = camera) {
+function renderApp(classifier: ImageClassifier = answering(), onQuit = vi.fn(), source: CameraSource = camera) {
   const renderFrame = async () => `FRAME ${++frames}`;
   flow = new CaptureFlow({ camera: source, classifier, store, appVersion: '0.0.0-test' }, { operator: 'alice' });
   const app = render(<App camera={source} flow={flow} model={classifier.info} store={store} renderFrame={renderFrame} canvas={canvas} previewIntervalMs={20} onQuit={onQuit} />);
@@ -112,8 +83,8 @@ describe('App', () => {
   });
 
   it('shows a refusal with its reasons and logs it: rejected by the quality gate, or uncertain', async () => {
-    const classifier = fakeClassifier();
-    classifier.classify = vi.fn(async () => ({ p_malignant: 0.9, label: 'rejected' as const, quality: { ok: false, reasons: ['too blurred'] }, ood_score: 3, ms: 9 }));
+    const classifier = answering();
+    classifier.classify.mockResolvedValue({ p_malignant: 0.9, label: 'rejected', quality: { ok: false, reasons: ['too blurred'] }, ood_score: 3, ms: 9 });
     const { stdin, lastFrame } = renderApp(classifier);
     await settle();
     stdin.write(' ');
@@ -123,7 +94,7 @@ describe('App', () => {
     expect(lastFrame()).not.toContain('p(malignant)'); // a refused picture gets no answer on screen
     expect(store.captures()[0]).toMatchObject({ label: 'rejected', p_malignant: 0.9, quality_ok: 0, quality_reasons: '["too blurred"]' });
 
-    classifier.classify = vi.fn(async () => ({ p_malignant: 0.15, label: 'uncertain' as const, quality: { ok: true, reasons: [] }, ood_score: 3, ms: 9 }));
+    classifier.classify.mockResolvedValue({ p_malignant: 0.15, label: 'uncertain', quality: { ok: true, reasons: [] }, ood_score: 3, ms: 9 });
     stdin.write(' ');
     await eventually(() => expect(lastFrame()).toContain('UNCERTAIN'));
     expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('Too close to the threshold to call.'); // wrapped
@@ -132,10 +103,8 @@ describe('App', () => {
   });
 
   it('shows a classifier failure as a failure and logs nothing', async () => {
-    const classifier = fakeClassifier();
-    classifier.classify = vi.fn(async () => {
-      throw new Error('the classifier worker stopped.');
-    });
+    const classifier = answering();
+    classifier.classify.mockRejectedValue(new Error('the classifier worker stopped.'));
     const { stdin, lastFrame } = renderApp(classifier);
     await settle();
     stdin.write(' ');
@@ -225,10 +194,10 @@ describe('App', () => {
     await eventually(() => expect(store.capturesOfLesion(lesion!.id).map((capture) => capture.body_site)).toEqual(['left shoulder', 'left shoulder']));
     await eventually(() => expect(lastFrame()).toContain('captures: 2'));
     stdin.write('l');
-    await eventually(() => expect(lastFrame()).toMatch(/L1 +left shoulder +2 visits · 83%/));
+    await eventually(() => expect(lastFrame()).toMatch(/L1 left shoulder · 2 visits · 83%/));
     stdin.write(KEYS.down);
     stdin.write(KEYS.right);
-    await eventually(() => expect(lastFrame()).toContain('L1 · left shoulder · patient'));
+    await eventually(() => expect(lastFrame()).toContain('L1 · left shoulder · 2 visits · patient'));
     expect(lastFrame()).toContain('No change flagged since the visit before.');
     stdin.write(KEYS.escape);
     await eventually(() => expect(lastFrame()).toContain('+ new lesion'));
@@ -246,7 +215,7 @@ describe('App', () => {
     stdin.write('\tP-7\r');
     await eventually(() => expect(lastFrame()).toContain('patient ref: P-7'));
     stdin.write('l');
-    await eventually(() => expect(lastFrame()).toMatch(/L1 +back +1 visit {2}· 20%/));
+    await eventually(() => expect(lastFrame()).toMatch(/L1 back · 1 visit · 20%/));
     stdin.write(KEYS.down);
     stdin.write(KEYS.enter);
     await eventually(() => expect(lastFrame()).toContain('The next captures of this session join lesion L1.'));
@@ -268,8 +237,8 @@ describe('App', () => {
     stdin.write('h');
     await eventually(() => expect(lastFrame()).toContain('History'));
     // each session on one line, however long its operator and patient ref
-    expect(lastFrame()).toMatch(/^\d\d-\d\d \d\d:\d\d operator P-123… \(1\)/m);
-    expect(lastFrame()).toMatch(/^\d\d-\d\d \d\d:\d\d alice …[0-9A-F]{5} \(1\)/m);
+    expect(lastFrame()).toMatch(/^\d\d-\d\d \d\d:\d\d operator \(1\) P-123456$/m);
+    expect(lastFrame()).toMatch(/^\d\d-\d\d \d\d:\d\d alice \(1\) (DERMACAM-|…)[0-9A-F]{5,}/m);
     stdin.write(KEYS.escape);
     await eventually(() => expect(lastFrame()).not.toContain('History'));
     stdin.write('e');
@@ -312,7 +281,7 @@ describe('App when things fail', () => {
         return still;
       },
     };
-    const { stdin, lastFrame } = renderApp(fakeClassifier(), vi.fn(), flaky);
+    const { stdin, lastFrame } = renderApp(answering(), vi.fn(), flaky);
     stdin.write(' ');
     await eventually(() => expect(lastFrame()).toContain('No picture from /dev/video0'));
     expect(store.captures()).toHaveLength(0);
@@ -338,16 +307,30 @@ describe('App when the disk fails', () => {
 });
 
 describe('App while a capture is classified', () => {
-  it('says that a key pressed meanwhile was not taken', async () => {
+  it('says that a second capture pressed meanwhile was not taken, and takes no retake of the capture to come', async () => {
     const classifier = slowClassifier(400);
     const { stdin, lastFrame } = renderApp(classifier);
     await settle();
     stdin.write(' ');
     await eventually(() => expect(lastFrame()).toContain('classifying'));
-    stdin.write('h');
+    stdin.write(' ');
     await eventually(() => expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('Busy classifying: press the key again when the result is shown.'));
+    stdin.write('r');
+    await eventually(() => expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('Busy classifying: press r again when the result is shown.'));
     await eventually(() => expect(lastFrame()).toContain('REFER to a clinician'));
-    expect(lastFrame()).not.toContain('History');
+    expect(classifier.classify).toHaveBeenCalledTimes(1);
+    expect(lastFrame()).not.toContain('[y/n]');
+  });
+
+  it('opens other screens meanwhile: the result is there when the operator comes back', async () => {
+    const { stdin, lastFrame } = renderApp(slowClassifier(400));
+    await settle();
+    stdin.write(' ');
+    await eventually(() => expect(lastFrame()).toContain('classifying'));
+    stdin.write('h');
+    await eventually(() => expect(lastFrame()).toContain('No sessions yet')); // the session is logged with its first capture
+    stdin.write('q');
+    await eventually(() => expect(lastFrame()).toContain('REFER to a clinician'));
   });
 });
 
@@ -393,7 +376,7 @@ describe('App preview', () => {
     expect(frames).toBe(1);
     unmount();
     let picture = 0;
-    renderApp(fakeClassifier(), vi.fn(), { ...camera, previewFrame: async () => Buffer.from([++picture]) });
+    renderApp(answering(), vi.fn(), { ...camera, previewFrame: async () => Buffer.from([++picture]) });
     await eventually(() => expect(frames).toBeGreaterThan(5));
   });
 
@@ -407,7 +390,7 @@ describe('App preview', () => {
         return still;
       },
     };
-    const { lastFrame } = renderApp(fakeClassifier(), vi.fn(), unpluggable);
+    const { lastFrame } = renderApp(answering(), vi.fn(), unpluggable);
     await eventually(() => expect(canvas.area).toBeDefined());
     unplugged = true;
     await eventually(() => expect(lastFrame()).toContain('Camera gone. Retrying'));

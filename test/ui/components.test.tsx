@@ -1,7 +1,8 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it, vi } from 'vitest';
 import { Header, NOT_A_MEDICAL_DEVICE } from '../../src/ui/Header.js';
-import { KeyHelp, MAIN_KEYS } from '../../src/ui/KeyHelp.js';
+import { KeyHelp, keyHints } from '../../src/ui/KeyHelp.js';
+import { KEYMAP } from '../../src/ui/keymap.js';
 import { verdictOf } from '../../src/capture/verdict.js';
 import { probabilityBar, ResultPanel } from '../../src/ui/ResultPanel.js';
 import { SessionPanel } from '../../src/ui/SessionPanel.js';
@@ -17,12 +18,20 @@ describe('Header', () => {
 });
 
 describe('KeyHelp', () => {
-  it('lists every main key with its action', () => {
-    const frame = render(<KeyHelp keys={MAIN_KEYS} />).lastFrame()!;
-    for (const { key, action } of MAIN_KEYS) {
+  it('lists every main key of the keymap with what it does, and dims none that can act', () => {
+    const keys = keyHints(KEYMAP.main);
+    expect(keys.map((hint) => hint.key)).toEqual(['space', 'r', 'n', 'b', 'x', 'l', 'h', 'e', '?', 'q']); // Esc acts, but is not worth a place
+    const frame = render(<KeyHelp keys={keys} />).lastFrame()!;
+    for (const { key, does } of keys) {
       expect(frame).toContain(key);
-      expect(frame).toContain(action);
+      expect(frame).toContain(does);
     }
+  });
+
+  it('dims the keys that cannot act now', () => {
+    const keys = keyHints(KEYMAP.main, (action) => action !== 'retake');
+    expect(keys.find((hint) => hint.key === 'r')).toMatchObject({ enabled: false });
+    expect(keys.find((hint) => hint.key === 'space')).toMatchObject({ enabled: true });
   });
 });
 
@@ -88,7 +97,7 @@ describe('SessionPanel', () => {
 describe('ConfirmPrompt', () => {
   it('answers yes on y and no on n', async () => {
     const onAnswer = vi.fn();
-    const { stdin, lastFrame } = render(<ConfirmPrompt question="Discard?" onAnswer={onAnswer} />);
+    const { stdin, lastFrame } = render(<ConfirmPrompt question="Discard?" width={40} onAnswer={onAnswer} />);
     expect(lastFrame()).toContain('Discard? [y/n]');
     await settle();
     stdin.write('n');

@@ -4,28 +4,16 @@ import path from 'node:path';
 import { render } from 'ink-testing-library';
 import { describe, expect, it, vi } from 'vitest';
 import type { CameraSource } from '../../src/camera/source.js';
-import type { ImageClassifier } from '../../src/classifier/workerClient.js';
 import { CaptureFlow } from '../../src/capture/captureFlow.js';
 import { SessionLog } from '../../src/store/sessionLog.js';
 import { App } from '../../src/ui/App.js';
+import { fakeClassifier } from '../helpers/fakeClassifier.js';
 import { eventually, recordingCanvas, settle } from './helpers.js';
 
 const still = Buffer.from([0xff, 0xd8, 0xff, 0xd9]);
 
 function countingCamera(): CameraSource & { capture: ReturnType<typeof vi.fn> } {
   return { description: 'fake camera', previewFrame: async () => still, capture: vi.fn(async () => still), stop: async () => undefined };
-}
-
-function benignClassifier(): ImageClassifier {
-  return {
-    info: {
-      modelId: 'fake@0123456789ab', modelName: 'fake', modelVersion: '9.9.9', modelSha256: '0'.repeat(64), backend: 'wasm',
-      threshold: 0.42, uncertainBand: { low: 0.35, high: 0.5 }, oodThreshold: 9,
-    },
-    classify: vi.fn(async () => ({ p_malignant: 0.04, label: 'benign' as const, quality: { ok: true, reasons: [] }, ood_score: 3, ms: 5 })),
-    explain: vi.fn(),
-    close: async () => undefined,
-  };
 }
 
 const oneLine = (frame: string | undefined) => (frame ?? '').replace(/\s+/g, ' ');
@@ -35,7 +23,7 @@ describe('App with its data folder moved away (issue 23, item 7)', () => {
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'dermacam-ui-gone-')), 'data');
     const store = await SessionLog.open(dir);
     const camera = countingCamera();
-    const classifier = benignClassifier();
+    const classifier = fakeClassifier({ answer: { p_malignant: 0.04 } });
     const flow = new CaptureFlow({ camera, classifier, store, appVersion: '0.0.0-test' }, { operator: 'alice' });
     const { stdin, lastFrame, unmount } = render(<App camera={camera} flow={flow} model={classifier.info} store={store} renderFrame={async () => ''} canvas={recordingCanvas()} previewIntervalMs={1000} />);
     await settle();

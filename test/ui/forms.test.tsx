@@ -2,6 +2,7 @@ import { render } from 'ink-testing-library';
 import { describe, expect, it, vi } from 'vitest';
 import { patientRefProblem } from '../../src/patientRef.js';
 import { GENERATED_REF_PREFIX } from '../../src/store/records.js';
+import type { Capture } from '../../src/store/sessionLog.js';
 import { History } from '../../src/ui/History.js';
 import { printable } from '../../src/text.js';
 import { TextForm } from '../../src/ui/TextForm.js';
@@ -133,68 +134,79 @@ describe('History', () => {
   };
   const source = { dataDir: '/data', sessions: () => [...sessions], captures: (id: string) => captures[id] ?? [], now: () => new Date('2026-11-28T12:00:00.000Z') };
 
+  /** The history at `columns`, with a thumbnail that names the capture it draws. */
+  function renderHistory({ columns = 120, sessionsOf = source.sessions, drawPicture = vi.fn(async (capture: Capture) => `THUMB ${capture.id}`) } = {}) {
+    const handlers = { onMove: vi.fn(), onAct: vi.fn(), onSay: vi.fn(), onClose: vi.fn() };
+    const app = render(<History source={{ ...source, sessions: sessionsOf }} columns={columns} rows={20} drawPicture={drawPicture} {...handlers} />);
+    return { ...app, ...handlers, drawPicture };
+  }
+
   it("names the year of an earlier year's session only", () => {
     const lastYear = { id: 'S0', started_at: '2025-12-31T12:00:00.000Z', operator: 'carol', patient_ref: 'P-9', captures: 3 };
-    const { lastFrame } = render(<History source={{ ...source, sessions: () => [...sessions, lastYear] }} onClose={vi.fn()} onAnnotate={vi.fn()} />);
-    expect(lastFrame()).toMatch(/^\d\d-\d\d \d\d:00 bob {2}\(1\)/m);
-    expect(lastFrame()).toMatch(/^2025-12-31 \d\d:\d\d carol P-9 \(3\)/m);
+    const { lastFrame } = renderHistory({ sessionsOf: () => [...sessions, lastYear] });
+    expect(lastFrame()).toMatch(/^\d\d-\d\d \d\d:00 bob \(1\)/m);
+    expect(lastFrame()).toMatch(/^2025-12-31 \d\d:\d\d carol \(3\) P-9/m);
   });
 
-  it('shortens a long operator name and patient reference with a mark that they were cut, and a generated reference to its end', () => {
+  it('shows a patient reference whole where there is room, and cuts it, marked, where there is not', () => {
     const long = { id: 'S3', started_at: '2026-11-27T11:00:00.000Z', operator: 'dan', patient_ref: 'MRN-0048813', captures: 1 };
     const longName = { id: 'S5', started_at: '2026-11-27T13:00:00.000Z', operator: 'alexandra.b', patient_ref: 'P-5', captures: 2 };
     const generated = { id: 'S4', started_at: '2026-11-27T12:00:00.000Z', operator: 'eve', patient_ref: `${GENERATED_REF_PREFIX}2026-11-27-7f3a9`, captures: 1 };
-    const { lastFrame } = render(<History source={{ ...source, sessions: () => [...sessions, long, generated, longName] }} onClose={vi.fn()} onAnnotate={vi.fn()} />);
-    expect(lastFrame()).toMatch(/dan MRN-0… \(1\)/);
-    expect(lastFrame()).toMatch(/eve …7f3a9 \(1\)/);
-    expect(lastFrame()).toMatch(/alexand… P-5 \(2\)/);
-    expect(lastFrame()).toMatch(/alice P-1 \(2\)/);
+    const all = () => [...sessions, long, generated, longName];
+    const wide = renderHistory({ sessionsOf: all }).lastFrame();
+    expect(wide).toMatch(/dan \(1\) MRN-0048813/); // whole at 120 columns
+    expect(wide).toMatch(/eve \(1\) …[\d-]+7f3a9/); // a generated one keeps its end, which tells sessions apart
+    expect(wide).toMatch(/alexand… \(2\) P-5/);
+    const narrow = renderHistory({ columns: 64, sessionsOf: all }).lastFrame();
+    expect(narrow).toMatch(/dan \(1\) MRN-\d*…/);
+    expect(narrow).toMatch(/alice \(2\) P-1/);
   });
 
   it('lists sessions newest first, opens one, and shows the selected capture with its thumbnail', async () => {
-    const thumbnail = vi.fn(async (file: string) => `THUMB ${file}`);
-    const onClose = vi.fn();
-    const { stdin, lastFrame } = render(<History source={source} thumbnail={thumbnail} onClose={onClose} onAnnotate={vi.fn()} />);
+    const { stdin, lastFrame, onClose, onMove, drawPicture } = renderHistory();
     const frame = lastFrame()!;
     expect(frame.indexOf('bob')).toBeLessThan(frame.indexOf('alice'));
     await settle();
     stdin.write(KEYS.down); // alice's session
-    await eventually(() => expect(lastFrame()).toContain('benign'));
+    await eventually(() => expect(lastFrame()).toContain('no referral 12%'));
     stdin.write(KEYS.right);
-    await eventually(() => expect(lastFrame()).toContain('THUMB'));
-    expect(thumbnail).toHaveBeenCalledWith('/data/20261127-101000-abc123/101500-aa11bb.jpg');
+    await eventually(() => expect(lastFrame()).toContain('THUMB c1'));
+    expect(drawPicture).toHaveBeenCalledWith(expect.objectContaining({ id: 'c1' }), expect.any(Number), expect.any(Number));
+    expect(onMove).toHaveBeenLastCalledWith({ session: 1, capture: 0 }, expect.objectContaining({ id: 'c1' }));
     stdin.write(KEYS.down);
-    await eventually(() => expect(lastFrame()).toContain('back'));
+    await eventually(() => expect(lastFrame()).toContain('REFER 83% back'));
     stdin.write(KEYS.escape);
     await eventually(() => expect(onClose).toHaveBeenCalled());
   });
 
+  it('opens where it was left', () => {
+    const { lastFrame } = render(
+      <History source={source} columns={120} rows={20} at={{ session: 1, capture: 1 }} drawPicture={async (capture) => `THUMB ${capture.id}`} onMove={vi.fn()} onAct={vi.fn()} onSay={vi.fn()} onClose={vi.fn()} />,
+    );
+    expect(lastFrame()).toContain('REFER 83% back');
+  });
+
   it('shows a withdrawn capture as withdrawn, with its reason, and no picture', async () => {
-    const thumbnail = vi.fn(async (file: string) => `THUMB ${file}`);
-    const { stdin, lastFrame } = render(<History source={source} thumbnail={thumbnail} onClose={vi.fn()} onAnnotate={vi.fn()} />);
+    const { stdin, lastFrame, drawPicture } = renderHistory();
     await settle();
     expect(lastFrame()).toContain('withdrawn (retake)');
     stdin.write(KEYS.right); // bob's session, the newest
     await eventually(() => expect(lastFrame()).toContain('THUMB'));
-    await settle(50); // Ink subscribes the new screen's key handler after it draws
     stdin.write(KEYS.down);
     await eventually(() => expect(lastFrame()!.replace(/\s+/g, ' ')).toMatch(/withdrawn 2026-11-27 10:05 .*\(retake\); its image .*was deleted/));
-    expect(thumbnail).toHaveBeenCalledTimes(1); // only for the capture that was not withdrawn
+    expect(drawPicture).toHaveBeenCalledTimes(1); // only for the capture that was not withdrawn
   });
 
-  it('b annotates the selected capture, but not a withdrawn one', async () => {
-    const onAnnotate = vi.fn();
-    const { stdin, lastFrame } = render(<History source={source} onClose={vi.fn()} onAnnotate={onAnnotate} />);
+  it('b, x and l act on the selected capture; on a withdrawn one they say why they cannot', async () => {
+    const { stdin, onAct, onSay } = renderHistory({ columns: 64 });
     await settle();
     stdin.write(KEYS.right);
-    await eventually(() => expect(lastFrame()).toContain('widen the terminal'));
-    await settle(50);
     stdin.write('b');
-    await eventually(() => expect(onAnnotate).toHaveBeenCalledWith(expect.objectContaining({ id: 'c3' })));
+    await eventually(() => expect(onAct).toHaveBeenCalledWith('annotate', expect.objectContaining({ id: 'c3' })));
     stdin.write(KEYS.down);
-    await settle(50);
-    stdin.write('b');
-    await settle(50);
-    expect(onAnnotate).toHaveBeenCalledTimes(1);
+    stdin.write('bxl');
+    await eventually(() => expect(onSay).toHaveBeenCalledTimes(3));
+    expect(onSay).toHaveBeenCalledWith('Capture c4 was withdrawn and its image deleted: there is nothing to follow.');
+    expect(onAct).toHaveBeenCalledTimes(1);
   });
 });

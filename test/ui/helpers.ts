@@ -50,6 +50,7 @@ export function sampleCapture(overrides: Partial<Capture> = {}): Capture {
     app_version: '0.1.0',
     withdrawn_at: null,
     withdrawn_reason: null,
+    lesion_id: null,
     ...overrides,
   };
 }
@@ -95,5 +96,10 @@ export function renderAtSize(tree: ReactElement, columns: number, rows: number) 
     exitOnCtrlC: false,
     patchConsole: false,
   });
-  return { stdin, lastFrame: () => frames.at(-1), rerender: (next: ReactElement) => instance.rerender(next), unmount: () => instance.unmount() };
+  /** Resizes the terminal as a window manager would: the size changes, then the stream says so. */
+  const resize = (newColumns: number, newRows: number) => {
+    Object.assign(stdout, { columns: newColumns, rows: newRows });
+    stdout.emit('resize');
+  };
+  return { stdin, lastFrame: () => frames.at(-1), rerender: (next: ReactElement) => instance.rerender(next), unmount: () => instance.unmount(), resize };
 }
