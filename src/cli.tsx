@@ -1,81 +1,45 @@
 #!/usr/bin/env -S MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 node
 // MALLOC_ARENA_MAX=2: glibc otherwise keeps a malloc arena per thread (libvips, ONNX Runtime and libuv run many),
 // which cost the app about 50 MB of its 300; a fixed MALLOC_MMAP_THRESHOLD_ keeps picture-sized buffers in their own
-// mappings, given back when freed, instead of fragmenting the heap: about 20 MB less (README, "Speed and memory")
+// mappings, given back when freed, instead of fragmenting the heap: about 20 MB less (docs/BENCHMARKS.md, "Memory.")
 import type * as TF from '@tensorflow/tfjs';
 import { appVersion } from './appVersion.js';
+import { COMMAND_HELP, commandHelp, overviewHelp, type CommandName } from './commands/help.js';
 import type { CommandIO } from './commands/io.js';
 import { UserError } from './errors.js';
 import { escapeControlCharacters } from './text.js';
 
 type Command = (argv: string[], io: CommandIO) => Promise<number>;
 
-interface CommandEntry {
-  usage: string;
-  /** Imported only when the command runs: TensorFlow.js alone takes seconds to load. */
-  load: () => Promise<Command>;
-}
-
-const UI_USAGE = `dermacam [--camera /dev/videoN|file:<image>|dir:<folder>|demo] [--model <dir>] [--backend auto|onnx|node|wasm|cpu]
-         [--data-dir <dir>] [--operator <name>] [--config <file>]   the terminal app (default camera /dev/video0)`;
-
-const COMMANDS: Record<string, CommandEntry> = {
-  classify: {
-    usage: 'dermacam classify <image|folder>... [--json] [--explain <dir>] [--model <dir>] [--backend auto|onnx|node|wasm|cpu]',
-    load: async () => (await import('./commands/classify.js')).classifyCommand,
-  },
-  eval: {
-    usage: 'dermacam eval --labels <csv> [--images <dir>] [--json] [--model <dir>] [--backend ...]',
-    load: async () => (await import('./commands/eval.js')).evalCommand,
-  },
-  sessions: {
-    usage: 'dermacam sessions [--data-dir <dir>]',
-    load: async () => (await import('./commands/sessions.js')).sessionsCommand,
-  },
-  lesions: {
-    usage: 'dermacam lesions [--patient <ref>] [--data-dir <dir>]',
-    load: async () => (await import('./commands/lesions.js')).lesionsCommand,
-  },
-  export: {
-    usage: 'dermacam export [--session <id> | --all] [--out <file.csv> | --dicom <dir>] [--force] [--data-dir <dir>] [--config <file>]',
-    load: async () => (await import('./commands/export.js')).exportCommand,
-  },
-  outbox: {
-    usage: 'dermacam outbox [--retry] [--config <file>] [--data-dir <dir>]',
-    load: async () => (await import('./commands/outbox.js')).outboxCommand,
-  },
-  doctor: {
-    usage: 'dermacam doctor [--data-dir <dir>] [--model <dir>] [--verify [--repair] [--head <entry>:<sha256>]] [--config <file>]',
-    load: async () => (await import('./commands/doctor.js')).doctorCommand,
-  },
+/** Each command's code, imported only when the command runs: TensorFlow.js alone takes seconds to load. */
+const COMMANDS: Record<CommandName, () => Promise<Command>> = {
+  classify: async () => (await import('./commands/classify.js')).classifyCommand,
+  eval: async () => (await import('./commands/eval.js')).evalCommand,
+  sessions: async () => (await import('./commands/sessions.js')).sessionsCommand,
+  lesions: async () => (await import('./commands/lesions.js')).lesionsCommand,
+  export: async () => (await import('./commands/export.js')).exportCommand,
+  outbox: async () => (await import('./commands/outbox.js')).outboxCommand,
+  doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
 };
 
-const USAGE = `dermacam: skin-lesion photos classified benign or malignant on this machine.
-Not a medical device: research and teaching only; it does not diagnose.
-
-Usage:
-  ${UI_USAGE}
-${Object.values(COMMANDS).map((command) => `  ${command.usage}\n`).join('')}  dermacam --version
-  dermacam <command> --help
-`;
+const isCommand = (name: string): name is CommandName => Object.hasOwn(COMMANDS, name);
 
 const isHelp = (arg: string) => arg === '--help' || arg === '-h';
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name.startsWith('-')) {
-    if (argv.some(isHelp) || name === 'help') return say(USAGE);
+    if (argv.some(isHelp)) return say(overviewHelp());
     if (argv.includes('--version')) return say(await versions());
     return run((await import('./commands/ui.js')).uiCommand, argv);
   }
-  if (name === 'help') return say(USAGE);
-  const command = COMMANDS[name];
-  if (!command) {
+  if (name === 'help') return say(overviewHelp());
+  if (!isCommand(name)) {
     const near = closestCommand(name);
     throw new UserError(`Unknown command "${name}"${near ? `; did you mean ${near}?` : ''} (dermacam --help lists them).`);
   }
-  if (rest.some(isHelp)) return say(`Usage: ${command.usage}\n`);
-  return run(await command.load(), rest);
+  if (rest.some(isHelp)) return say(commandHelp(COMMAND_HELP[name]));
+  return run(await COMMANDS[name](), rest);
 }
 
 function run(command: Command, argv: string[]): Promise<number> {

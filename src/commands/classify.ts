@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadClassifier, type Explanation } from '../classifier/classifier.js';
 import { UserError } from '../errors.js';
 import { makeFolders } from '../folders.js';
@@ -8,9 +7,10 @@ import { readRegularFile } from '../regularFile.js';
 import { writeExportFile } from '../store/exportFile.js';
 import { describeWriteFailure, StoreError } from '../store/storeErrors.js';
 import { escapeControlCharacters, formatPercent } from '../text.js';
-import { expandImageInputs } from './imageFiles.js';
+import { expandImageInputs, isEmptyFolder, noImagesSentence } from './imageFiles.js';
 import { progressOnTerminal } from './progress.js';
-import { DEFAULT_MODEL_DIR, parseBackend, writeLine, type CommandIO } from './io.js';
+import { parseBackend, writeLine, type CommandIO } from './io.js';
+import { CLASSIFY_OPTIONS, parseOptions } from './options.js';
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
 
@@ -19,18 +19,17 @@ const round = (value: number, digits: number) => Number(value.toFixed(digits));
  * `--explain` also writes each picture's occlusion map as `<dir>/<name>.explain.png`.
  */
 export async function classifyCommand(argv: string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { json: { type: 'boolean', default: false }, explain: { type: 'string' }, model: { type: 'string' }, backend: { type: 'string' } },
-  });
+  const { values, positionals } = parseOptions(CLASSIFY_OPTIONS, argv, { positionals: true });
   if (positionals.length === 0) throw new UserError('Name at least one image or folder to classify.');
-  const classifier = await loadClassifier({ tf: io.tf, modelDir: values.model ?? DEFAULT_MODEL_DIR, backend: parseBackend(values.backend) });
+  const inputs = await expandImageInputs(positionals);
+  const emptyFolders = inputs.filter(isEmptyFolder);
+  // nothing but folders without images: nothing to classify, and no image to count as unreadable
+  if (emptyFolders.length === inputs.length) throw new UserError(noImagesSentence(emptyFolders.map((input) => input.file)));
+  const classifier = await loadClassifier({ tf: io.tf, modelDir: values.model, backend: parseBackend(values.backend) });
   if (!values.json) writeLine(io.stdout, `model ${classifier.modelId}, backend ${classifier.backend}, threshold ${formatPercent(classifier.threshold)} p(malignant)`);
   for (const reason of classifier.skippedBackends) writeLine(io.stderr, `backend auto passed over ${reason}`);
 
   let failures = 0;
-  const inputs = await expandImageInputs(positionals);
   const progress = progressOnTerminal(io.stderr, inputs.length, 'classified');
   const labels: Record<string, number> = {};
   const explanations = values.explain === undefined ? undefined : await explanationWriter(values.explain);
@@ -60,18 +59,21 @@ export async function classifyCommand(argv: string[], io: CommandIO): Promise<nu
         result = { file: input.file, error: error.message };
       }
     }
-    if ('error' in result) failures++;
+    // a folder without images is no image: it gets its line, and is counted apart from the unreadable ones
+    if ('error' in result) failures += isEmptyFolder(input) ? 0 : 1;
     else labels[result.label as string] = (labels[result.label as string] ?? 0) + 1;
-    writeLine(io.stdout, values.json ? JSON.stringify(result) : humanLine(result));
+    writeLine(io.stdout, values.json ? JSON.stringify(result) : isEmptyFolder(input) ? `${escapeControlCharacters(input.file)}: ${result.error}` : humanLine(result));
     progress.tick();
   }
   classifier.dispose();
   const counts = ['benign', 'malignant', 'uncertain', 'rejected'].map((label) => `${labels[label] ?? 0} ${label}`);
-  const summary = progress.finish(`Classified ${inputs.length - failures} of ${inputs.length} images: ${counts.join(', ')}, ${failures} unreadable`);
+  const images = inputs.length - emptyFolders.length;
+  const folders = emptyFolders.length === 0 ? '' : `; ${emptyFolders.length} ${emptyFolders.length === 1 ? 'folder' : 'folders'} without images`;
+  const summary = progress.finish(`Classified ${images - failures} of ${images} images: ${counts.join(', ')}, ${failures} unreadable${folders}`);
   // the summary never mixes into JSON lines: with --json it goes to a terminal's stderr only
   if (!values.json) writeLine(io.stdout, summary);
   else if (progress.live) writeLine(io.stderr, summary);
-  return failures > 0 ? 1 : 0;
+  return failures + emptyFolders.length > 0 ? 1 : 0;
 }
 
 function humanLine(result: Record<string, unknown>): string {

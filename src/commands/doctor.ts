@@ -1,6 +1,5 @@
 import { access, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { AUTO_ORDER } from '../classifier/backend.js';
 import { readVerifiedModel } from '../classifier/classifier.js';
 import { openNetwork } from '../classifier/openNetwork.js';
@@ -12,7 +11,8 @@ import { pacsChecks } from '../outbox/pacsChecks.js';
 import { LOG_KEY_VARIABLE, readLogKey } from '../store/logKey.js';
 import { DATABASE_FILE, SessionLog, UNREFERENCED_FOLDER } from '../store/sessionLog.js';
 import { verifySessionLog, type Finding, type VerifyReport } from '../store/verify.js';
-import { DEFAULT_DATA_DIR, DEFAULT_MODEL_DIR, writeLine, type CommandIO } from './io.js';
+import { writeLine, type CommandIO } from './io.js';
+import { DOCTOR_OPTIONS, parseOptions } from './options.js';
 
 export interface Check {
   name: string;
@@ -30,21 +30,11 @@ const STATUS_WORD = { ok: 'ok  ', absent: '--  ', note: 'note', fail: 'FAIL' } a
  * capture refers to aside; `--head` checks the log against a head printed by an earlier export.
  */
 export async function doctorCommand(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      'data-dir': { type: 'string' },
-      model: { type: 'string' },
-      verify: { type: 'boolean', default: false },
-      repair: { type: 'boolean', default: false },
-      head: { type: 'string' },
-      config: { type: 'string' },
-    },
-  });
+  const { values } = parseOptions(DOCTOR_OPTIONS, argv);
   if ((values.repair || values.head) && !values.verify) throw new UserError('--repair and --head go with --verify.');
   const expectedHead = values.head === undefined ? undefined : parseExpectedHead(values.head);
-  const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
-  const modelDir = values.model ?? DEFAULT_MODEL_DIR;
+  const dataDir = values['data-dir'];
+  const modelDir = values.model;
   const modelCheck = await checkModel(modelDir);
   const configFile = values.config ?? path.join(dataDir, CONFIG_FILE);
   const checks = [

@@ -1,28 +1,23 @@
-import { parseArgs } from 'node:util';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { loadClassifier } from '../classifier/classifier.js';
 import type { Label } from '../classifier/decision.js';
 import { UserError } from '../errors.js';
+import { isImageName } from '../images.js';
 import { escapeControlCharacters } from '../text.js';
 import { metricsReport, type MetricsReport } from '../metrics/index.js';
 import { progressOnTerminal } from './progress.js';
-import { DEFAULT_MODEL_DIR, parseBackend, writeLine, type CommandIO } from './io.js';
-import { readLabelsCsv } from './labelsCsv.js';
+import { parseBackend, writeLine, type CommandIO } from './io.js';
+import { EVAL_OPTIONS, parseOptions } from './options.js';
+import { readLabelsCsv, type LabelledFile } from './labelsCsv.js';
 
 /** `dermacam eval --labels <csv> [--images <dir>] [--json] [--model <dir>] [--backend ...]` */
 export async function evalCommand(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      labels: { type: 'string' },
-      images: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      model: { type: 'string' },
-      backend: { type: 'string' },
-    },
-  });
+  const { values } = parseOptions(EVAL_OPTIONS, argv);
   if (!values.labels) throw new UserError('Name the labels CSV with --labels <file.csv>.');
   const labelled = await readLabelsCsv(values.labels, values.images);
-  const classifier = await loadClassifier({ tf: io.tf, modelDir: values.model ?? DEFAULT_MODEL_DIR, backend: parseBackend(values.backend) });
+  await checkImagesFound(labelled, values.images ?? path.dirname(values.labels), values.labels);
+  const classifier = await loadClassifier({ tf: io.tf, modelDir: values.model, backend: parseBackend(values.backend) });
 
   const truth: boolean[] = [];
   const probabilities: number[] = [];
@@ -65,6 +60,20 @@ export async function evalCommand(argv: string[], io: CommandIO): Promise<number
   writeLine(io.stdout, values.json ? JSON.stringify(output) : `${humanEvaluation(report, refused, answered, model)}\n${summary}`);
   if (values.json && progress.live) writeLine(io.stderr, summary);
   return errors.length > 0 ? 1 : 0;
+}
+
+/**
+ * Refuses, in one sentence, a run in which not one of the labelled images is there (an empty or wrong
+ * --images folder): otherwise every row would fail on its own, for the same reason, after the model had loaded.
+ */
+async function checkImagesFound(labelled: LabelledFile[], dir: string, csv: string): Promise<void> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info) throw new UserError(`The images folder ${dir} does not exist.`);
+  if (!info.isDirectory()) throw new UserError(`${dir} is not a folder: --images names the folder that the images of ${csv} are in.`);
+  const found = await Promise.all(labelled.map(({ file }) => stat(file).then(() => true, () => false)));
+  if (found.some(Boolean)) return;
+  if (!(await readdir(dir)).some(isImageName)) throw new UserError(`The folder ${dir} holds no images: none of the ${labelled.length} that ${csv} names is there.`);
+  throw new UserError(`None of the ${labelled.length} images that ${csv} names is in ${dir}; --images names the folder they are in.`);
 }
 
 function humanEvaluation(all: MetricsReport, refused: { rejected: number; uncertain: number; reasons: Record<string, number> }, answered: MetricsReport | null, model: string): string {

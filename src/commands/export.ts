@@ -1,6 +1,5 @@
 import { once } from 'node:events';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { appVersion } from '../appVersion.js';
 import type { Equipment } from '../dicom/equipment.js';
 import { UserError } from '../errors.js';
@@ -9,8 +8,9 @@ import { capturesCsvChunks } from '../store/csvExport.js';
 import { writeExportFile } from '../store/exportFile.js';
 import { describeWriteFailure, StoreError } from '../store/storeErrors.js';
 import type { Capture, Lesion, Session, SessionLog } from '../store/sessionLog.js';
-import { DEFAULT_DATA_DIR, writeLine, type CommandIO } from './io.js';
+import { writeLine, type CommandIO } from './io.js';
 import { openExistingLog } from './openLog.js';
+import { EXPORT_OPTIONS, parseOptions } from './options.js';
 
 /**
  * `dermacam export [--session <id> | --all] [--out <file.csv> | --dicom <dir>] [--data-dir <dir>] [--config <file>]`;
@@ -18,21 +18,10 @@ import { openExistingLog } from './openLog.js';
  * device as the configuration says.
  */
 export async function exportCommand(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      session: { type: 'string' },
-      all: { type: 'boolean', default: false },
-      out: { type: 'string' },
-      dicom: { type: 'string' },
-      force: { type: 'boolean', default: false },
-      'data-dir': { type: 'string' },
-      config: { type: 'string' },
-    },
-  });
+  const { values } = parseOptions(EXPORT_OPTIONS, argv);
   if (values.session && values.all) throw new UserError('Give either --session <id> or --all, not both.');
   if (values.out && values.dicom) throw new UserError('Give either --out <file.csv> or --dicom <dir>, not both.');
-  const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
+  const dataDir = values['data-dir'];
   // the objects name this device as the configuration says, as the ones sent to a PACS do
   const equipment = values.dicom ? (await readPacsConfig(values.config ?? path.join(dataDir, CONFIG_FILE), { required: values.config !== undefined })).equipment : {};
   const log = await openExistingLog(dataDir, io);

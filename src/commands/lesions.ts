@@ -1,14 +1,14 @@
-import { parseArgs } from 'node:util';
 import { noChangeReason, summariseVisits } from '../lesions/followUp.js';
 import type { Capture, Lesion } from '../store/sessionLog.js';
 import { alignedColumns } from './columns.js';
-import { DEFAULT_DATA_DIR, writeLine, type CommandIO } from './io.js';
+import { writeLine, type CommandIO } from './io.js';
 import { openExistingLog } from './openLog.js';
+import { LESIONS_OPTIONS, parseOptions } from './options.js';
 
 /** `dermacam lesions [--patient <ref>] [--data-dir <dir>]`: the lesions followed, with their visits and what changed. */
 export async function lesionsCommand(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { patient: { type: 'string' }, 'data-dir': { type: 'string' } } });
-  const log = await openExistingLog(values['data-dir'] ?? DEFAULT_DATA_DIR, io);
+  const { values } = parseOptions(LESIONS_OPTIONS, argv);
+  const log = await openExistingLog(values['data-dir'], io);
   if (!log) return 0;
   try {
     const lesions = log.lesions(values.patient);

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { appVersion } from '../appVersion.js';
 import { localTime } from '../localTime.js';
 import type { Equipment } from '../dicom/equipment.js';
@@ -7,8 +6,9 @@ import { CONFIG_FILE, readPacsConfig, type Destination } from '../outbox/config.
 import { deliverTo, routeTo, type Route } from '../outbox/sender.js';
 import { nextTryFrom, type DestinationStatus } from '../store/outbox.js';
 import type { SessionLog } from '../store/sessionLog.js';
-import { DEFAULT_DATA_DIR, writeLine, type CommandIO } from './io.js';
+import { writeLine, type CommandIO } from './io.js';
 import { openExistingLog } from './openLog.js';
+import { OUTBOX_OPTIONS, parseOptions } from './options.js';
 
 /**
  * `dermacam outbox [--retry] [--config <file>] [--data-dir <dir>]`: how each PACS destination stands;
@@ -16,15 +16,12 @@ import { openExistingLog } from './openLog.js';
  * time. Exit 1 while any capture still waits or needs attention.
  */
 export async function outboxCommand(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { retry: { type: 'boolean', default: false }, config: { type: 'string' }, 'data-dir': { type: 'string' } },
-  });
-  const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
+  const { values } = parseOptions(OUTBOX_OPTIONS, argv);
+  const dataDir = values['data-dir'];
   const configFile = values.config ?? path.join(dataDir, CONFIG_FILE);
   const { destinations, equipment } = await readPacsConfig(configFile, { required: values.config !== undefined });
   if (destinations.length === 0) {
-    writeLine(io.stderr, `No PACS destinations are configured: add them to ${configFile} (README, "Sending to a PACS").`);
+    writeLine(io.stderr, `No PACS destinations are configured: add them to ${configFile} (docs/PACS.md).`);
     return 0;
   }
   const log = await openExistingLog(dataDir, io, { writable: values.retry });

@@ -1,12 +1,12 @@
-import { parseArgs } from 'node:util';
 import { alignedColumns } from './columns.js';
-import { DEFAULT_DATA_DIR, writeLine, type CommandIO } from './io.js';
+import { writeLine, type CommandIO } from './io.js';
 import { openExistingLog } from './openLog.js';
+import { parseOptions, SESSIONS_OPTIONS } from './options.js';
 
 /** `dermacam sessions [--data-dir <dir>]` */
 export async function sessionsCommand(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { 'data-dir': { type: 'string' } } });
-  const log = await openExistingLog(values['data-dir'] ?? DEFAULT_DATA_DIR, io);
+  const { values } = parseOptions(SESSIONS_OPTIONS, argv);
+  const log = await openExistingLog(values['data-dir'], io);
   if (!log) return 0;
   try {
     const sessions = log.sessions().reverse(); // newest first, as the app's history lists them

@@ -57,6 +57,41 @@ describe('classify with bad input', () => {
   });
 });
 
+describe('a folder without images', () => {
+  it('is said in one sentence, with exit code 2, when it is all there is to classify', async () => {
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'dermacam-empty-'));
+    for (const args of [[empty], ['--json', empty], [empty, path.join(work, 'no-images')]]) {
+      const result = await runCli(['classify', '--backend', 'cpu', '--model', modelDir, ...args]);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr.trim()).toMatch(/^dermacam: The folders? .* holds? no images \(\.jpg, \.jpeg, \.png, \.webp files; folders inside it are not searched\)\.$/);
+    }
+    const one = await runCli(['classify', '--backend', 'cpu', '--model', modelDir, empty]);
+    expect([one.code, one.stdout, one.stderr]).toEqual([2, '', `dermacam: The folder ${empty} holds no images (.jpg, .jpeg, .png, .webp files; folders inside it are not searched).\n`]);
+  });
+
+  it('beside images is not counted as an image, nor as an unreadable one', async () => {
+    const result = await runCli(['classify', '--backend', 'cpu', '--model', modelDir, path.join(work, 'images'), path.join(work, 'no-images')]);
+    expect(result.code).toBe(1);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines.at(-2)).toMatch(/no-images: the folder contains no images/);
+    expect(lines.at(-1)).toMatch(/^Classified 2 of 2 images: .*, 0 unreadable; 1 folder without images \(\d+ s\)\.$/);
+  });
+
+  it('given to eval as --images is said in one sentence, with exit code 2, before the model loads', async () => {
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'dermacam-empty-'));
+    const csv = path.join(work, 'labels-for-empty.csv');
+    writeFileSync(csv, 'file,label\na.jpg,malignant\nb.jpg,benign\n');
+    const result = await runCli(['eval', '--labels', csv, '--images', empty, '--json', '--backend', 'cpu', '--model', modelDir]);
+    expect([result.code, result.stdout]).toEqual([2, '']);
+    expect(result.stderr).toBe(`dermacam: The folder ${empty} holds no images: none of the 2 that ${csv} names is there.\n`);
+    const wrong = await runCli(['eval', '--labels', csv, '--images', path.join(work, 'no-images'), '--model', modelDir]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/^dermacam: The folder .*no-images holds no images/);
+  });
+});
+
 describe('eval with a bad labels CSV', () => {
   const evalWith = (csv: string) => {
     const file = path.join(work, `labels-${Math.random().toString(36).slice(2)}.csv`);
