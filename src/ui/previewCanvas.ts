@@ -32,6 +32,8 @@ export const END_SYNCHRONIZED_UPDATE = '\u001b[?2026l';
  */
 export class TerminalCanvas implements PreviewCanvas {
   private area: ScreenArea | undefined;
+  /** The size of the last area placed: frames are drawn for it. */
+  private size: { columns: number; rows: number } | undefined;
   private lines: string[] = [];
   /** The rows as they were last painted into the area. */
   private painted: string[] = [];
@@ -45,6 +47,9 @@ export class TerminalCanvas implements PreviewCanvas {
   ) {}
 
   place(area: ScreenArea | undefined): void {
+    // a frame drawn for a box of another size would spill over the screen around it: wait for one of this size
+    if (area && this.size && (area.columns !== this.size.columns || area.rows !== this.size.rows)) this.lines = [];
+    if (area) this.size = { columns: area.columns, rows: area.rows };
     this.area = area;
     this.painted = [];
     this.paintNow();

@@ -59,6 +59,24 @@ describe('the terminal UI in a real terminal (tmux)', () => {
     expect(rows[0]).toMatchObject({ capture_id: capture.id, operator: 'e2e', label: capture.label, image_sha256: capture.image_sha256 });
   });
 
+  it('shrunk after a capture, draws the result again at the new size, with no preview left over it', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'dermacam-resize-'));
+    const command = ['env', '-u', 'CI', process.execPath, CLI, '--camera', `dir:${FIXTURES}`, '--data-dir', dataDir, '--operator', 'e2e'].map((arg) => `'${arg}'`).join(' ');
+    tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', command);
+    await eventually(() => expect(screen()).toContain('Press space to capture'), 60_000);
+    tmux('send-keys', '-t', session, 'Space');
+    await eventually(() => expect(screen()).toMatch(/REFER to a clinician|NO REFERRAL SUGGESTED|UNCERTAIN|RETAKE/), 60_000);
+    tmux('resize-window', '-t', session, '-x', '120', '-y', '40');
+    await eventually(() => expect(screen().split('\n')[5]!.slice(0, 60)).toMatch(/^▄{60}$/), 10_000); // the preview at its wider size
+    tmux('resize-window', '-t', session, '-x', '80', '-y', '24');
+    await eventually(() => {
+      const rows = screen().split('\n');
+      expect(rows[3]).toMatch(/^▄{36} {2}(REFER to a clinician|NO REFERRAL SUGGESTED|UNCERTAIN|RETAKE)/); // the headline, beside the preview
+      for (const row of rows.slice(3, 20)) expect(row.slice(36)).not.toContain('▄'); // nothing of the old preview over the result
+    }, 10_000);
+    tmux('kill-session', '-t', session);
+  });
+
   it('ends cleanly when its terminal hangs up, while the model loads and after', async () => {
     for (const when of [/model loading/, /Press space to capture/]) {
       const dataDir = mkdtempSync(path.join(os.tmpdir(), 'dermacam-hangup-'));

@@ -15,6 +15,21 @@ describe('TerminalCanvas', () => {
     expect(written).toEqual([`${BSU}\u001b7\u001b[3;4Hab\u001b[0m\u001b[4;4Hcd\u001b[0m\u001b8${ESU}`]);
   });
 
+  it('drops a frame drawn for another size when the area is resized: it would cover the screen around the new box', () => {
+    const { canvas, written } = canvasWithLog();
+    canvas.place({ left: 0, top: 0, columns: 4, rows: 2 });
+    canvas.draw('abcd\nefgh');
+    canvas.place(undefined); // withdrawn while Ink redraws
+    canvas.place({ left: 0, top: 0, columns: 2, rows: 1 }); // the terminal shrank
+    expect(written).toHaveLength(1);
+    canvas.draw('ab');
+    expect(written.at(-1)).toBe(`${BSU}\u001b7\u001b[1;1Hab\u001b[0m\u001b8${ESU}`);
+    canvas.place(undefined);
+    canvas.place({ left: 0, top: 0, columns: 2, rows: 1 }); // same size again: the frame stays
+    expect(written.at(-1)).toBe(`${BSU}\u001b7\u001b[1;1Hab\u001b[0m\u001b8${ESU}`);
+    expect(written).toHaveLength(3);
+  });
+
   it('stops painting once the area is withdrawn', () => {
     const { canvas, written } = canvasWithLog();
     canvas.place({ left: 0, top: 0, columns: 2, rows: 1 });
