@@ -46,6 +46,11 @@ const ACTIONS: Record<string, Pick<Verdict, 'action' | 'headline' | 'advice' | '
   },
 };
 
+/** What to do with an answer of this label, in the words the screen leads with (`malignant`: REFER to a clinician); `classify` prints them too. */
+export function actionOf(label: string): Pick<Verdict, 'action' | 'headline' | 'advice' | 'colour'> {
+  return ACTIONS[label] ?? ACTIONS.rejected!;
+}
+
 /** Each action in a word or two, for lists where the headline does not fit (history, lesions). */
 export const ACTION_WORDS: Record<Action, string> = { refer: 'REFER', 'no-referral': 'no referral', 'retake-or-refer': 'UNCERTAIN', retake: 'RETAKE' };
 
@@ -59,7 +64,7 @@ const percent = (value: number) => Math.round(value * 1000) / 10;
 
 /** The screen's view of a logged capture. */
 export function verdictOf(capture: Capture): Verdict {
-  const action = ACTIONS[capture.label] ?? ACTIONS.rejected!;
+  const action = actionOf(capture.label);
   const answered = capture.label !== 'rejected' && capture.p_malignant !== null && capture.threshold !== null;
   const band = capture.uncertain_low !== null && capture.uncertain_high !== null ? { low: percent(capture.uncertain_low), high: percent(capture.uncertain_high) } : undefined;
   return {

@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { loadClassifier, type Explanation } from '../classifier/classifier.js';
+import { ACTION_WORDS, actionOf } from '../capture/verdict.js';
+import type { Label } from '../classifier/decision.js';
 import { UserError } from '../errors.js';
 import { makeFolders } from '../folders.js';
 import { explanationPng } from '../explain/heatOverlay.js';
@@ -66,7 +68,8 @@ export async function classifyCommand(argv: string[], io: CommandIO): Promise<nu
     progress.tick();
   }
   classifier.dispose();
-  const counts = ['benign', 'malignant', 'uncertain', 'rejected'].map((label) => `${labels[label] ?? 0} ${label}`);
+  // the app's words for what to do, as its lists write them
+  const counts = ANSWER_ORDER.map((label) => `${labels[label] ?? 0} ${ACTION_WORDS[actionOf(label).action]}`);
   const images = inputs.length - emptyFolders.length;
   const folders = emptyFolders.length === 0 ? '' : `; ${emptyFolders.length} ${emptyFolders.length === 1 ? 'folder' : 'folders'} without images`;
   const summary = progress.finish(`Classified ${images - failures} of ${images} images: ${counts.join(', ')}, ${failures} unreadable${folders}`);
@@ -76,15 +79,20 @@ export async function classifyCommand(argv: string[], io: CommandIO): Promise<nu
   return failures + emptyFolders.length > 0 ? 1 : 0;
 }
 
+/** The answers in the order the summary counts them: the most urgent first. */
+const ANSWER_ORDER: Label[] = ['malignant', 'benign', 'uncertain', 'rejected'];
+
 function humanLine(result: Record<string, unknown>): string {
   const file = escapeControlCharacters(result.file as string);
   if ('error' in result) return `${file}: cannot classify: ${result.error}`;
   const { reasons } = result.quality as { reasons: string[] };
   // a refused picture gets no probability on screen; --json keeps it for research
   const explained = result.explain ? `; map ${escapeControlCharacters(result.explain as string)}` : result.explain_error ? `; no map: ${result.explain_error}` : '';
-  if (result.label === 'rejected') return `${file}: rejected: ${reasons.join('; ')} (${result.ms} ms${explained})`;
+  // the words the app's main screen leads with (REFER to a clinician, NO REFERRAL SUGGESTED, ...); --json keeps the label
+  const { headline } = actionOf(result.label as Label);
+  if (result.label === 'rejected') return `${file}: ${headline}: ${reasons.join('; ')} (${result.ms} ms${explained})`;
   const p = formatPercent(result.p_malignant as number);
-  return `${file}: ${result.label} (p malignant ${p}, ${result.ms} ms${explained})`;
+  return `${file}: ${headline} (p malignant ${p}, ${result.ms} ms${explained})`;
 }
 
 /** Writes explanation images into `dir` (made private if new), one name per picture even where two folders hold the same file name. */

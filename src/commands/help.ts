@@ -28,7 +28,7 @@ export const UI_HELP: CommandHelp = {
 export const COMMAND_HELP = {
   classify: {
     usage: 'dermacam classify <image|folder>... [--json] [--explain <dir>] [--model <dir>] [--backend auto|onnx|node|wasm|cpu]',
-    summary: "Classifies images, or a folder's images, as the app classifies a capture.",
+    summary: "Classifies images, or a folder's images: what the app would say of each.",
     options: CLASSIFY_OPTIONS,
   },
   eval: {

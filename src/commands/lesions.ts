@@ -1,3 +1,4 @@
+import { shortVerdict } from '../capture/verdict.js';
 import { noChangeReason, summariseVisits } from '../lesions/followUp.js';
 import type { Capture, Lesion } from '../store/sessionLog.js';
 import { alignedColumns } from './columns.js';
@@ -34,12 +35,12 @@ export async function lesionsCommand(argv: string[], io: CommandIO): Promise<num
 const INDENT = '  ';
 
 /**
- * A lesion's row of short columns, and the lines under it: its visits and id, and what changed.
+ * A lesion's row of short columns (the latest answer in the words of the app's lists: `REFER 45%`), and the lines under it: its visits and id, and what changed.
  * Kept apart from the row, they fit 80 columns.
  */
 function lesionLines(lesion: Lesion, visits: Capture[]): { row: string[]; below: string[] } {
   const { count, lastSeen, latest, flag } = summariseVisits(visits);
-  const row = [lesion.label, lesion.patient_ref, lesion.body_site ?? '', latest ? `${(latest.p_malignant! * 100).toFixed(1)}% ${latest.label}` : ''];
+  const row = [lesion.label, lesion.patient_ref, lesion.body_site ?? '', latest ? shortVerdict(latest) : ''];
   const seen = lastSeen ? `, last seen ${lastSeen.slice(0, 10)}` : '';
   const visitsLine = `${count} ${count === 1 ? 'visit' : 'visits'}${seen} · id ${lesion.id}`;
   return { row, below: [visitsLine, flag ?? noChangeReason(visits)] };

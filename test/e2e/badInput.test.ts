@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { actionOf } from '../../src/capture/verdict.js';
+import type { Label } from '../../src/classifier/decision.js';
 import { jsonLines, runCli } from '../helpers/cli.js';
 import { FIXTURES } from '../helpers/paths.js';
 import { writeTinyModel } from '../helpers/tinyModel.js';
@@ -54,6 +56,26 @@ describe('classify with bad input', () => {
     const result = await classify(path.join(work, 'images'));
     expect(result.code).toBe(0);
     expect(jsonLines(result.stdout)).toHaveLength(2);
+  });
+});
+
+describe('classify in words', () => {
+  it("says of each picture what the app's main screen says, and counts the answers in those words", async () => {
+    const inputs = [good, path.join(work, 'images')];
+    const json = jsonLines((await classify(...inputs)).stdout);
+    const human = await runCli(['classify', '--backend', 'cpu', '--model', modelDir, ...inputs]);
+    expect(human.code).toBe(0);
+    const lines = human.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(json.length + 2); // the model line, one per picture, the summary
+    json.forEach((answer, i) => {
+      const { headline } = actionOf(answer.label as Label);
+      expect(lines[i + 1]!.startsWith(`${answer.file}: ${headline}`), lines[i + 1]).toBe(true);
+      expect(lines[i + 1]).not.toMatch(/: (benign|malignant|uncertain|rejected)\b/);
+    });
+    const count = (label: Label) => json.filter((answer) => answer.label === label).length;
+    expect(lines.at(-1)).toBe(
+      `Classified 3 of 3 images: ${count('malignant')} REFER, ${count('benign')} no referral, ${count('uncertain')} UNCERTAIN, ${count('rejected')} RETAKE, 0 unreadable (${lines.at(-1)!.match(/\((\d+ s)\)\.$/)?.[1]}).`,
+    );
   });
 });
 

@@ -45,7 +45,8 @@ describe('dermacam lesions', () => {
     // a patient reference as long as the app makes up, and a body site of two words, still fit 80 columns
     expect(lines.filter((line) => line.length > 80)).toEqual([]);
     expect(lines[0]).toMatch(/^lesion +patient ref +body site +latest answer$/);
-    expect(lines[1]).toMatch(/^L1 +DERMACAM-30ECDD8C6172 +left shoulder +45\.0% malignant$/);
+    // the latest answer in the words of the app's lists, not the model's label
+    expect(lines[1]).toMatch(/^L1 +DERMACAM-30ECDD8C6172 +left shoulder +REFER 45%$/);
     expect(lines[2]).toMatch(/^ {2}2 visits, last seen \d{4}-\d\d-\d\d · id lesion-\d{8}-/);
     expect(lines[3]).toBe('  Crossed the threshold (30%) since the last visit: p(malignant) 10% → 45%.');
     expect(lines[4]).toMatch(/^L1 +P-2 *$/);
