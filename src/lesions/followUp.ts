@@ -23,6 +23,14 @@ export function answeredVisits<V extends Visit>(visits: readonly V[]): V[] {
   return visits.filter((visit) => visit.p_malignant !== null && visit.label !== 'rejected').sort((a, b) => a.captured_at.localeCompare(b.captured_at));
 }
 
+/**
+ * Where a lesion is: the site it was made at, or, for one made before its capture had a site
+ * (a lesion made with l, then b on its capture), the site its visits were given since.
+ */
+export function siteOfLesion(lesion: { body_site: string | null }, visits: readonly { body_site: string | null }[]): string | null {
+  return lesion.body_site ?? visits.find((visit) => visit.body_site)?.body_site ?? null;
+}
+
 /** What a lesion list shows of a lesion's visits (oldest first): how many, the latest answer and the flag. */
 export function summariseVisits<V extends Visit>(visits: readonly V[]): { count: number; lastSeen?: string; latest?: V; flag?: string } {
   return { count: visits.length, lastSeen: visits.at(-1)?.captured_at, latest: answeredVisits(visits).at(-1), flag: changeFlag(visits) };

@@ -6,6 +6,7 @@ import type { Capture } from '../store/records.js';
 import { useScreenKeys } from './keyRouter.js';
 import { Paragraph } from './Paragraph.js';
 import { wrapWords } from './wrapWords.js';
+import { formatPercent } from '../text.js';
 import { Spinner } from './Spinner.js';
 
 export const EXPLAIN_LEGEND = 'Red raised p(malignant), blue lowered it: where the model looked, not a segmentation and not proof.';
@@ -65,7 +66,7 @@ export function ExplainPanel({
       <Text bold wrap="truncate-end">
         Where the model looked, capture {capture.id}
       </Text>
-      {state.status === 'working' && <Spinner label={`Covering each part of the picture in turn… ${Math.round(state.done * 100)}%`} />}
+      {state.status === 'working' && <Spinner label={`Covering each part of the picture in turn… ${formatPercent(state.done, 0)}`} />}
       {state.status === 'failed' && <Text color="red">No map: {state.message}</Text>}
       {state.status === 'shown' && (
         <>

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { useEffect, useMemo, useState } from 'react';
-import { changeFlag, noChangeReason, percent, probabilityChart } from '../lesions/followUp.js';
+import { changeFlag, noChangeReason, percent, probabilityChart, siteOfLesion } from '../lesions/followUp.js';
 import { localTime } from '../localTime.js';
 import type { Capture, Lesion, SessionLog } from '../store/sessionLog.js';
 import { useScreenKeys } from './keyRouter.js';
@@ -55,7 +55,7 @@ export function LesionView({
   return (
     <Box flexDirection="column" flexShrink={0} width={columns}>
       <Text bold wrap="truncate-end">
-        {lesion.label} · {lesion.body_site ?? 'no body site'} · {visits.length} {visits.length === 1 ? 'visit' : 'visits'} · patient {lesion.patient_ref}
+        {lesion.label} · {siteOfLesion(lesion, visits) ?? 'no body site'} · {visits.length} {visits.length === 1 ? 'visit' : 'visits'} · patient {lesion.patient_ref}
       </Text>
       <Box height={thumbRows + 1} flexShrink={0} overflow="hidden">
         {shown.map((capture, i) => (

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { useMemo, useRef, useState } from 'react';
 import type { LesionChoice } from '../capture/captureFlow.js';
-import { percent, summariseVisits } from '../lesions/followUp.js';
+import { percent, siteOfLesion, summariseVisits } from '../lesions/followUp.js';
 import type { Capture, Lesion, SessionLog } from '../store/sessionLog.js';
 import { useScreenKeys } from './keyRouter.js';
 
@@ -27,7 +27,14 @@ export function LesionsPanel({
 }) {
   const lesions = useMemo(() => store.lesions(patientRef), [store, patientRef]);
   // read once when the screen opens, not on every key press
-  const summaries = useMemo(() => lesions.map((lesion) => summariseVisits(store.capturesOfLesion(lesion.id))), [store, lesions]);
+  const summaries = useMemo(
+    () =>
+      lesions.map((lesion) => {
+        const visits = store.capturesOfLesion(lesion.id);
+        return { ...summariseVisits(visits), site: siteOfLesion(lesion, visits) };
+      }),
+    [store, lesions],
+  );
   const [selected, setSelected] = useState(() => Math.max(0, lesions.findIndex((lesion) => lesion.id === capture?.lesion_id) + 1));
   // keys can arrive faster than renders (↓ then Enter over SSH): they act on the latest row, not the rendered one
   const latestRow = useRef(selected);
@@ -59,11 +66,11 @@ export function LesionsPanel({
         + new lesion{capture?.body_site ? ` at ${capture.body_site}` : ''}
       </Text>
       {lesions.map((lesion, i) => {
-        const { count, latest, flag } = summaries[i]!;
+        const { count, latest, flag, site } = summaries[i]!;
         return (
           <Text key={lesion.id} inverse={selected === i + 1} color={selected === i + 1 ? 'cyan' : undefined} wrap="truncate-end">
             {[
-              `${lesion.label} ${lesion.body_site ?? 'no site'}`,
+              `${lesion.label} ${site ?? 'no site'}`,
               `${count} ${count === 1 ? 'visit' : 'visits'}`,
               ...(latest ? [percent(latest.p_malignant!)] : []),
               ...(flag ? ['changed'] : []),

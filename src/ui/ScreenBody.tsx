@@ -1,6 +1,6 @@
 import { Box } from 'ink';
 import type { ReactElement } from 'react';
-import { bodySitesMatching } from '../bodySites.js';
+import { bodySitesMatching, describeBodySite } from '../bodySites.js';
 import type { CaptureFlow } from '../capture/captureFlow.js';
 import { verdictOf } from '../capture/verdict.js';
 import { patientRefProblem } from '../patientRef.js';
@@ -72,6 +72,7 @@ export function ScreenBody({ screens, session, flow, store, ready, layout, drawP
           { key: 'operator', label: 'Operator', value: flow.sessionPlan.operator, required: true },
           { key: 'patient', label: 'Patient ref', hint: 'a pseudonymous code, never a name; blank: one is made', check: patientRefProblem },
         ]}
+        width={panelColumns}
         onCancel={back}
         onQuit={onQuit}
         onSubmit={(values) => {
@@ -86,9 +87,10 @@ export function ScreenBody({ screens, session, flow, store, ready, layout, drawP
       <TextForm
         title={`Body site and note, capture ${capture.id}`}
         fields={[
-          { key: 'body_site', label: 'Body site', value: capture.body_site ?? '', suggest: bodySitesMatching, hint: 'Tab completes a listed site' },
+          { key: 'body_site', label: 'Body site', value: capture.body_site ?? '', suggest: bodySitesMatching, describe: describeBodySite, hint: 'Tab completes a listed site' },
           { key: 'note', label: 'Note', value: capture.note ?? '' },
         ]}
+        width={panelColumns}
         onCancel={back}
         onQuit={onQuit}
         onSubmit={(values) => after(session.annotate(capture, values))}

@@ -2,6 +2,7 @@ import { Box, Text } from 'ink';
 import { useRef, useState } from 'react';
 import { applyFormKey, completionOf, keysOfInput, openForm, type FormFieldRule } from './formEditing.js';
 import { useKeys } from './keyRouter.js';
+import { Paragraph } from './Paragraph.js';
 
 export interface FormField extends FormFieldRule {
   key: string;
@@ -27,14 +28,18 @@ export function TextForm({
   onSubmit,
   onCancel,
   onQuit,
+  width = 60,
 }: {
   title: string;
   fields: FormField[];
   onSubmit: (values: Record<string, string>) => void;
   onCancel: () => void;
   onQuit: () => void;
+  /** Columns the form takes, its border included: its remarks wrap within them. */
+  width?: number;
 }) {
   const [state, setState] = useState(() => openForm(fields.map((field) => field.value ?? '')));
+  const inner = width - 4;
   // keys can arrive faster than renders: the handler works on the latest state, not the rendered one
   const latest = useRef(state);
 
@@ -53,23 +58,25 @@ export function TextForm({
   });
 
   return (
-    <Box flexDirection="column" borderStyle="round" borderColor="cyan" paddingX={1}>
-      <Text bold>{title}</Text>
+    <Box flexDirection="column" borderStyle="round" borderColor="cyan" paddingX={1} width={width} flexShrink={0}>
+      <Paragraph text={title} width={inner} bold />
       {fields.map((field, i) => (
         <Box key={field.key} flexDirection="column">
           <Text color={i === state.active ? 'cyan' : undefined}>
             {i === state.active ? '› ' : '  '}
             {field.label}: {i === state.active ? <FieldWithCursor text={state.values[i]!} cursor={state.cursor} /> : state.values[i]}
           </Text>
-          {i === state.active && <Suggestions field={field} text={state.values[i]!} completion={completionOf(state, fields)} />}
-          <Remark field={field} text={state.values[i]!} />
-          {field.hint && i === state.active && <Text dimColor>    {field.hint}</Text>}
+          {i === state.active && <Remark text={suggestions(field, state.values[i]!, completionOf(state, fields))} width={inner} />}
+          <Remark text={field.describe?.(state.values[i]!)} width={inner} dimColor />
+          {i === state.active && <Remark text={field.hint} width={inner} dimColor />}
         </Box>
       ))}
       {state.problem && <Text color="red">{state.problem}</Text>}
     </Box>
   );
 }
+
+const SHOWN_SUGGESTIONS = 4;
 
 function FieldWithCursor({ text, cursor }: { text: string; cursor: number }) {
   return (
@@ -81,41 +88,26 @@ function FieldWithCursor({ text, cursor }: { text: string; cursor: number }) {
   );
 }
 
-const SHOWN_SUGGESTIONS = 4;
 
 /**
  * What the field offers for the text typed: what Tab completes to, and, where several values fit,
  * those values (Tab does not pick one of them). Nothing once the text is the one value that fits.
  */
-function Suggestions({ field, text, completion }: { field: FormField; text: string; completion: string | undefined }) {
+function suggestions(field: FormField, text: string, completion: string | undefined): string | undefined {
   const choices = field.suggest?.(text) ?? [];
-  if (choices.length === 0 || (choices.length === 1 && completion === undefined)) return null;
+  if (choices.length === 0 || (choices.length === 1 && completion === undefined)) return undefined;
+  if (choices.length === 1) return `Tab → ${completion}`;
   const shown = choices.slice(0, SHOWN_SUGGESTIONS).join(', ') + (choices.length > SHOWN_SUGGESTIONS ? `, +${choices.length - SHOWN_SUGGESTIONS} more` : '');
-  if (choices.length === 1) {
-    return (
-      <Text>
-        {'    '}Tab → <Text color="cyan">{completion}</Text>
-      </Text>
-    );
-  }
-  return (
-    <Text>
-      {'    '}
-      {completion !== undefined && (
-        <>
-          Tab → <Text color="cyan">{completion.endsWith(' ') ? `"${completion}"` : completion}</Text>
-          {'; '}
-        </>
-      )}
-      <Text dimColor>
-        {choices.length} fit: {shown}
-        {completion === undefined && ' (type more to pick one)'}
-      </Text>
-    </Text>
-  );
+  const tab = completion === undefined ? '' : `Tab → ${completion.endsWith(' ') ? `"${completion}"` : completion}; `;
+  return `${tab}${choices.length} fit: ${shown}${completion === undefined ? ' (type more to pick one)' : ''}`;
 }
 
-function Remark({ field, text }: { field: FormField; text: string }) {
-  const remark = field.describe?.(text);
-  return remark === undefined ? null : <Text dimColor>    {remark}</Text>;
+/** A line under a field, indented, wrapped at spaces within the form. */
+function Remark({ text, width, dimColor }: { text: string | undefined; width: number; dimColor?: boolean }) {
+  if (!text) return null;
+  return (
+    <Box marginLeft={4}>
+      <Paragraph text={text} width={width - 4} dimColor={dimColor} />
+    </Box>
+  );
 }

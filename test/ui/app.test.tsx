@@ -230,6 +230,20 @@ describe('App', () => {
     expect(lastFrame()!.replace(/\s+/g, ' ')).toMatch(/Visits: \d{4}-\d\d-\d\d 20% · \d{4}-\d\d-\d\d 83%/);
   });
 
+  it('a lesion made before its capture had a body site shows the site the capture gets afterwards', async () => {
+    const { stdin, lastFrame } = await renderAppWithCapture();
+    stdin.write('l');
+    await eventually(() => expect(lastFrame()).toContain('+ new lesion'));
+    stdin.write(KEYS.enter);
+    await eventually(() => expect(lastFrame()).toContain('is a visit of lesion L1'));
+    stdin.write('b');
+    await eventually(() => expect(lastFrame()).toContain('Body site'));
+    stdin.write(`left forearm${KEYS.enter}${KEYS.enter}`);
+    await eventually(() => expect(lastFrame()).toContain('Saved the body site'));
+    stdin.write('l');
+    await eventually(() => expect(lastFrame()).toContain('L1 left forearm · 1 visit'));
+  });
+
   it('h opens the history and e exports the session as CSV', async () => {
     const earlier = await store.startSession('operator', 'P-123456');
     await store.addCapture(earlier.id, still, SAMPLE_RESULT);

@@ -51,7 +51,7 @@ describe('a coded body site and free text (issue 25, item 10)', () => {
   it('show under the field as it is typed, and stay once the form has moved on', async () => {
     const onSubmit = vi.fn();
     const { stdin, lastFrame } = render(
-      <TextForm
+      <TextForm width={98}
         title="t"
         fields={[{ key: 'site', label: 'Body site', suggest: bodySitesMatching, describe: describeBodySite }, { key: 'note', label: 'Note' }]}
         onSubmit={onSubmit}
@@ -84,7 +84,7 @@ describe('a coded body site and free text (issue 25, item 10)', () => {
 
   it('lists at most four of many that fit, and says how many more', async () => {
     const { stdin, lastFrame } = render(
-      <TextForm title="t" fields={[{ key: 'site', label: 'Body site', suggest: bodySitesMatching }]} onSubmit={() => undefined} onCancel={() => undefined} onQuit={() => undefined} />,
+      <TextForm width={98} title="t" fields={[{ key: 'site', label: 'Body site', suggest: bodySitesMatching }]} onSubmit={() => undefined} onCancel={() => undefined} onQuit={() => undefined} />,
     );
     await settle();
     stdin.write('lef');

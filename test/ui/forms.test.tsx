@@ -18,7 +18,7 @@ const fields = [
 describe('TextForm', () => {
   it('edits fields, moves with Tab and Enter, and submits trimmed values', async () => {
     const onSubmit = vi.fn();
-    const { stdin, lastFrame } = render(<TextForm title="New session" fields={fields} onSubmit={onSubmit} onCancel={() => undefined} onQuit={() => undefined} />);
+    const { stdin, lastFrame } = render(<TextForm width={98} title="New session" fields={fields} onSubmit={onSubmit} onCancel={() => undefined} onQuit={() => undefined} />);
     await settle();
     stdin.write(KEYS.backspace);
     stdin.write(KEYS.backspace);
@@ -32,7 +32,7 @@ describe('TextForm', () => {
 
   it('takes a pasted chunk with tabs and a return in order', async () => {
     const onSubmit = vi.fn();
-    const { stdin } = render(<TextForm title="t" fields={[{ key: 'a', label: 'A' }, { key: 'b', label: 'B' }]} onSubmit={onSubmit} onCancel={() => undefined} onQuit={() => undefined} />);
+    const { stdin } = render(<TextForm width={98} title="t" fields={[{ key: 'a', label: 'A' }, { key: 'b', label: 'B' }]} onSubmit={onSubmit} onCancel={() => undefined} onQuit={() => undefined} />);
     await settle();
     stdin.write('left arm\traised, 4 mm\r');
     await eventually(() => expect(onSubmit).toHaveBeenCalledWith({ a: 'left arm', b: 'raised, 4 mm' }));
@@ -42,7 +42,7 @@ describe('TextForm', () => {
     const onSubmit = vi.fn();
     const suggest = (text: string) => ['left forearm', 'left foot'].filter((name) => text.trim() !== '' && name.startsWith(text.trim()));
     const { stdin, lastFrame } = render(
-      <TextForm title="t" fields={[{ key: 'site', label: 'Body site', suggest }, { key: 'note', label: 'Note' }]} onSubmit={onSubmit} onCancel={() => undefined} onQuit={() => undefined} />,
+      <TextForm width={98} title="t" fields={[{ key: 'site', label: 'Body site', suggest }, { key: 'note', label: 'Note' }]} onSubmit={onSubmit} onCancel={() => undefined} onQuit={() => undefined} />,
     );
     await settle();
     stdin.write('left f');
@@ -64,7 +64,7 @@ describe('TextForm', () => {
   it("refuses a value its field's check finds unfit, in the check's sentence, and submits once it is fixed", async () => {
     const onSubmit = vi.fn();
     const { stdin, lastFrame } = render(
-      <TextForm title="t" fields={[{ key: 'operator', label: 'Operator', value: 'alice' }, { key: 'patient', label: 'Patient ref', check: patientRefProblem }]} onSubmit={onSubmit} onCancel={() => undefined} onQuit={() => undefined} />,
+      <TextForm width={98} title="t" fields={[{ key: 'operator', label: 'Operator', value: 'alice' }, { key: 'patient', label: 'Patient ref', check: patientRefProblem }]} onSubmit={onSubmit} onCancel={() => undefined} onQuit={() => undefined} />,
     );
     await settle();
     stdin.write(`${KEYS.tab}Maria Lopez${KEYS.enter}`);
@@ -79,7 +79,7 @@ describe('TextForm', () => {
   it('insists on required fields and cancels on Esc', async () => {
     const onSubmit = vi.fn();
     const onCancel = vi.fn();
-    const { stdin, lastFrame } = render(<TextForm title="t" fields={[{ key: 'operator', label: 'Operator', required: true }]} onSubmit={onSubmit} onCancel={onCancel} onQuit={() => undefined} />);
+    const { stdin, lastFrame } = render(<TextForm width={98} title="t" fields={[{ key: 'operator', label: 'Operator', required: true }]} onSubmit={onSubmit} onCancel={onCancel} onQuit={() => undefined} />);
     await settle();
     stdin.write(KEYS.enter);
     await eventually(() => expect(lastFrame()).toContain('Operator is required.'));
@@ -90,7 +90,7 @@ describe('TextForm', () => {
 
   it('takes every key of a burst: backspaces together, Ctrl+W, Ctrl+U and cursor moves', async () => {
     const onSubmit = vi.fn();
-    const { stdin, lastFrame } = render(<TextForm title="t" fields={[{ key: 'operator', label: 'Operator', value: 'rodrigo' }]} onSubmit={onSubmit} onCancel={() => undefined} onQuit={() => undefined} />);
+    const { stdin, lastFrame } = render(<TextForm width={98} title="t" fields={[{ key: 'operator', label: 'Operator', value: 'rodrigo' }]} onSubmit={onSubmit} onCancel={() => undefined} onQuit={() => undefined} />);
     await settle();
     stdin.write(KEYS.backspace.repeat(4)); // as one chunk, the way tmux and SSH deliver fast keys
     stdin.write('-lee');
@@ -106,7 +106,7 @@ describe('TextForm', () => {
 
   it('asks before Ctrl+C quits with typed text, and quits at once without', async () => {
     const onQuit = vi.fn();
-    const { stdin, lastFrame } = render(<TextForm title="t" fields={[{ key: 'note', label: 'Note', value: 'kept' }]} onSubmit={() => undefined} onCancel={() => undefined} onQuit={onQuit} />);
+    const { stdin, lastFrame } = render(<TextForm width={98} title="t" fields={[{ key: 'note', label: 'Note', value: 'kept' }]} onSubmit={() => undefined} onCancel={() => undefined} onQuit={onQuit} />);
     await settle();
     stdin.write('\u0003');
     await eventually(() => expect(onQuit).toHaveBeenCalledTimes(1)); // nothing typed yet: nothing to lose

@@ -95,7 +95,7 @@ describe.each(SIZES)('every screen at %ix%i', (columns, rows) => {
     ];
     for (const [key, shows, name] of screens) {
       app.stdin.write(key);
-      await eventually(() => expect(app.lastFrame()).toContain(shows));
+      await eventually(() => expect(app.lastFrame()).toContain(shows), 10_000); // the explanation takes a while on a busy machine
       if (name === 'note') {
         app.stdin.write('left forearm');
         await eventually(() => expect(app.lastFrame()).toContain('left forearm'));
@@ -110,12 +110,13 @@ describe.each(SIZES)('every screen at %ix%i', (columns, rows) => {
     app.stdin.write('l');
     await eventually(() => expect(app.lastFrame()).toContain('+ new lesion'));
     app.stdin.write(KEYS.enter);
-    await eventually(() => expect(app.lastFrame()).toContain('is a visit of lesion L1'));
+    await eventually(() => expect(app.lastFrame()).toContain('is a visit of lesion L1'), 10_000);
     app.stdin.write('l');
     await eventually(() => expect(app.lastFrame()).toContain('Lesions of patient'));
     app.stdin.write(KEYS.down);
     app.stdin.write(KEYS.right);
     await eventually(() => expect(app.lastFrame()).toContain("The model's answers over time, not a diagnosis."));
+    await eventually(() => expect(app.lastFrame()).not.toContain('loading…'), 10_000);
     expect(app.lastFrame()).toContain('L1 · no body site · 1 visit');
     expectFits(app.lastFrame(), columns, rows);
     expect(app.lastFrame()).toMatchSnapshot('lesion');
