@@ -1,17 +1,14 @@
 import { Box, Text } from 'ink';
-import { useEffect, useState } from 'react';
 import type { Explanation } from '../classifier/classifier.js';
-import { explanationPng, strongestChange } from '../explain/heatOverlay.js';
 import type { Capture } from '../store/records.js';
 import { useScreenKeys } from './keyRouter.js';
 import { Paragraph } from './Paragraph.js';
 import { wrapWords } from './wrapWords.js';
 import { formatPercent } from '../text.js';
 import { Spinner } from './Spinner.js';
+import { useExplanationState } from './useExplanationState.js';
 
 export const EXPLAIN_LEGEND = 'Red raised p(malignant), blue lowered it: where the model looked, not a segmentation and not proof.';
-
-type ExplainState = { status: 'working'; done: number } | { status: 'shown'; picture: string; strongest: number } | { status: 'failed'; message: string };
 
 /**
  * A capture's occlusion map over its thumbnail (src/explain/occlusion.ts), computed by the
@@ -33,32 +30,9 @@ export function ExplainPanel({
   rows: number;
   onClose: () => void;
 }) {
-  const [state, setState] = useState<ExplainState>({ status: 'working', done: 0 });
   // the title, the legend and the strongest part's line keep their rows; the map has the rest
   const pictureRows = Math.max(3, rows - 2 - wrapWords(EXPLAIN_LEGEND, columns).length);
-  const [explanation, setExplanation] = useState<Explanation>();
-  // the map is computed once per capture; a resized terminal only draws it again
-  useEffect(() => {
-    let shown = true;
-    explain(capture, (done) => shown && setState({ status: 'working', done }))
-      .then((computed) => shown && setExplanation(computed))
-      .catch((error: unknown) => shown && setState({ status: 'failed', message: (error as Error).message }));
-    return () => {
-      shown = false;
-    };
-  }, [capture, explain]);
-  useEffect(() => {
-    if (!explanation) return;
-    let shown = true;
-    const { pixels, size, map } = explanation;
-    explanationPng(pixels, size, map)
-      .then((png) => draw(png, Math.min(columns, pictureRows * 2), pictureRows))
-      .then((picture) => shown && setState({ status: 'shown', picture, strongest: strongestChange(map) }))
-      .catch((error: unknown) => shown && setState({ status: 'failed', message: (error as Error).message }));
-    return () => {
-      shown = false;
-    };
-  }, [explanation, draw, columns, pictureRows]);
+  const state = useExplanationState(capture, explain, draw, Math.min(columns, pictureRows * 2), pictureRows);
   useScreenKeys('explain', { close: onClose });
 
   return (

@@ -1,10 +1,11 @@
 import { Box, Text } from 'ink';
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import { shortVerdict } from '../capture/verdict.js';
 import { localTime } from '../localTime.js';
 import { GENERATED_REF_PREFIX } from '../store/records.js';
 import type { Capture } from '../store/sessionLog.js';
 import { useScreenKeys } from './keyRouter.js';
+import { useDrawnPictures } from './useDrawnPictures.js';
 import { useHistoryState, type HistoryPosition, type HistorySource } from './useHistoryState.js';
 
 /** The machine's UTC offset at `now`, as the history's header names it: `UTC+01:00`. */
@@ -54,10 +55,11 @@ export interface HistoryProps {
  */
 export function History({ source, columns, rows, at: start, drawPicture, onMove, onAct, onSay, onClose }: HistoryProps) {
   const { sessions, captures, at, move, capture, latestCapture } = useHistoryState(source, start);
-  const [picture, setPicture] = useState<string>();
   const widths = historyColumns(columns);
   const visible = Math.max(1, rows - 1);
   const thumbnail = { columns: Math.min(48, widths.thumbnail), rows: Math.min(24, rows - 2) };
+  const pictured = capture && thumbnail.columns >= 16 && capture.withdrawn_at === null ? [capture] : [];
+  const [picture] = useDrawnPictures(pictured, drawPicture, thumbnail.columns, thumbnail.rows);
   useEffect(() => onMove(at, capture), [at, capture]); // eslint-disable-line react-hooks/exhaustive-deps -- told of moves, not of new callbacks
 
   const act = (action: 'annotate' | 'explain' | 'lesions') => () => {
@@ -76,20 +78,6 @@ export function History({ source, columns, rows, at: start, drawPicture, onMove,
     lesions: act('lesions'),
     close: onClose,
   });
-
-  useEffect(() => {
-    let live = true;
-    setPicture(undefined);
-    if (capture && thumbnail.columns >= 16 && capture.withdrawn_at === null) {
-      drawPicture(capture, thumbnail.columns, thumbnail.rows).then(
-        (text) => live && setPicture(text),
-        () => live && setPicture('(image missing)'),
-      );
-    }
-    return () => {
-      live = false;
-    };
-  }, [capture, drawPicture, thumbnail.columns, thumbnail.rows]);
 
   if (sessions.length === 0) return <Text dimColor>No sessions yet. Esc to go back.</Text>;
   const sessionWindow = windowAround(sessions, at.session, visible);

@@ -1,9 +1,10 @@
 import { Box, Text } from 'ink';
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import { changeFlag, noChangeReason, percent, probabilityChart, siteOfLesion } from '../lesions/followUp.js';
 import { localTime } from '../localTime.js';
 import type { Capture, Lesion, SessionLog } from '../store/sessionLog.js';
 import { useScreenKeys } from './keyRouter.js';
+import { useDrawnPictures } from './useDrawnPictures.js';
 import { wrapWords, wrapWordsWithin } from './wrapWords.js';
 
 const CHART_ROWS = 5;
@@ -41,15 +42,7 @@ export function LesionView({
   const thumbColumns = Math.floor((columns - 2) / 2);
   // the title, the pictures' captions, the chart's legend, the change and the disclaimer: the rest is the pictures' and the chart's
   const { pictureRows: thumbRows, chartRows } = pictureAndChartRows(rows - (1 + 1 + visitLines.length + 1 + changeLines.length + 1));
-  const [pictures, setPictures] = useState<string[]>([]);
-  useEffect(() => {
-    let live = true;
-    const picture = (capture: Capture) => drawPicture(capture, thumbColumns, thumbRows).catch(() => '(image missing)');
-    void Promise.all(shown.map(picture)).then((drawn) => live && setPictures(drawn));
-    return () => {
-      live = false;
-    };
-  }, [shown, drawPicture, thumbColumns, thumbRows]);
+  const pictures = useDrawnPictures(shown, drawPicture, thumbColumns, thumbRows);
   useScreenKeys('lesion', { close: onClose });
 
   return (
