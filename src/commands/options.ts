@@ -86,7 +86,7 @@ export const UI_OPTIONS = {
   model: MODEL,
   backend: BACKEND,
   'data-dir': DATA_DIR,
-  operator: { type: 'string', value: '<name>', description: 'who captures, as the session log records it', defaultText: 'your login name' },
+  operator: { type: 'string', value: '<name>', description: 'who captures, as the session log records it', defaultText: 'asked for at start' },
   config: CONFIG,
 } as const satisfies OptionTable;
 

@@ -51,7 +51,8 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
     await camera.stop();
     throw error;
   });
-  const operator = printable(values.operator ?? os.userInfo().username);
+  // without --operator the app asks who is at the screen: on a kiosk the login's user is the service's, not a person
+  const operator = printable(values.operator ?? '');
   const version = await appVersion();
 
   // after an SSH hang-up the terminal is gone: writes fail with EIO/EPIPE, which must not crash the cleanup

@@ -49,7 +49,8 @@ export function App({ camera, flow, model, store, renderFrame, canvas, previewIn
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize();
   const [router] = useState(() => new KeyRouter());
-  const screens = useScreens(router);
+  // with no operator named, the app opens by asking who is at the screen
+  const screens = useScreens(router, flow.sessionPlan.operator ? [] : [{ name: 'new-session' }]);
   const { screen } = screens;
   const session = useCaptureSession(flow, model !== undefined);
   const [cameraState, setCameraState] = useState<{ ok: boolean; problem?: string }>({ ok: false });

@@ -27,6 +27,7 @@ export function useCaptureSession(flow: CaptureFlow, ready: boolean) {
 
   async function capture(): Promise<void> {
     if (busy.current) return say('Busy classifying: press the key again when the result is shown.');
+    if (!flow.sessionPlan.operator) return say('No operator yet: press n and give your name, then space.');
     if (!flow.ready) {
       waiting.current = true;
       return say('The model is still loading: the capture will be taken as soon as it is ready.');

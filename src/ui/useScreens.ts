@@ -15,8 +15,8 @@ export type Screen =
  * lesion from the list) goes back to it. Keys typed while one screen gives way to the next are
  * held for the next (see KeyRouter).
  */
-export function useScreens(router: KeyRouter) {
-  const [stack, setStack] = useState<Screen[]>([{ name: 'main' }]);
+export function useScreens(router: KeyRouter, first: Screen[] = []) {
+  const [stack, setStack] = useState<Screen[]>(() => [{ name: 'main' }, ...first]);
   // keys can come faster than renders: each change starts from the latest stack, not the rendered one
   const latest = useRef(stack);
   const change = (next: Screen[]) => {

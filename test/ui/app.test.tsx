@@ -244,6 +244,25 @@ describe('App', () => {
     await eventually(() => expect(lastFrame()).toContain('L1 left forearm · 1 visit'));
   });
 
+  it('with no operator named, opens by asking for one, and takes no capture until there is one', async () => {
+    const classifier = answering();
+    flow = new CaptureFlow({ camera, classifier, store, appVersion: '0.0.0-test' }, { operator: '' });
+    const { stdin, lastFrame } = render(<App camera={camera} flow={flow} model={classifier.info} store={store} renderFrame={async () => ''} canvas={canvas} previewIntervalMs={20} />);
+    await eventually(() => expect(lastFrame()).toContain('› Operator:'));
+    stdin.write(KEYS.escape); // not now
+    await eventually(() => expect(lastFrame()).not.toContain('› Operator:'));
+    stdin.write(' ');
+    await eventually(() => expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('No operator yet: press n and give your name, then space.'));
+    expect(classifier.classify).not.toHaveBeenCalled();
+    stdin.write('n');
+    await eventually(() => expect(lastFrame()).toContain('› Operator:'));
+    stdin.write(`dana${KEYS.enter}${KEYS.enter}`);
+    await eventually(() => expect(lastFrame()).toContain('operator: dana'));
+    stdin.write(' ');
+    await eventually(() => expect(lastFrame()).toContain('captures: 1'));
+    expect(store.sessions()[0]).toMatchObject({ operator: 'dana' });
+  });
+
   it('h opens the history and e exports the session as CSV', async () => {
     const earlier = await store.startSession('operator', 'P-123456');
     await store.addCapture(earlier.id, still, SAMPLE_RESULT);
