@@ -1,25 +1,39 @@
-import { renderDemoLesion } from './demoLesion.js';
+import { DEMO_LESIONS, motionAt, paintDemoScene, renderFrame, sensorGrain, type DemoScene, type LesionLook } from './demoLesion.js';
 import type { CameraSource } from './source.js';
 
-/** The demo loops over six seconds of preview frames, each drawn once: drawing SVG is too slow to do for every frame on a Pi. */
-const LOOP_FRAMES = 180;
 /** As a webcam: faster than the preview draws, so that the preview, not the camera, sets the rate on screen. */
 const FRAME_SECONDS = 1 / 30;
+/** Each lesion is shown for six seconds (one loop of its drift), then the next. */
+const FRAMES_PER_LESION = 180;
+const PREVIEW = { width: 320, height: 240 };
+/** 640x480 is plenty: the classifier looks at a 150-pixel square. */
+const STILL = { width: 640, height: 480 };
 
-/** The embedded default camera: a synthetic lesion that drifts slightly, on any machine. */
-export function demoCamera(now: () => number = Date.now): CameraSource {
-  const previews = new Map<number, Promise<Buffer>>();
-  const step = () => Math.floor(now() / 1000 / FRAME_SECONDS) % LOOP_FRAMES;
-  const phaseOf = (index: number) => (index / LOOP_FRAMES) * 2 * Math.PI;
+/**
+ * The embedded default camera: synthetic skin lesions (src/camera/demoLesion.ts) in turn, each
+ * drifting slightly as under a hand-held camera, on any machine. Each lesion is painted once,
+ * when first shown; a frame is a window of it.
+ */
+export function demoCamera(now: () => number = Date.now, lesions: readonly LesionLook[] = DEMO_LESIONS): CameraSource {
+  const scenes = new Map<number, DemoScene>();
+  const grain = sensorGrain();
+  const frameAt = () => {
+    const step = Math.floor(now() / 1000 / FRAME_SECONDS) % (FRAMES_PER_LESION * lesions.length);
+    const lesion = Math.floor(step / FRAMES_PER_LESION);
+    if (!scenes.has(lesion)) scenes.set(lesion, paintDemoScene(lesions[lesion]!));
+    return { scene: scenes.get(lesion)!, motion: motionAt(((step % FRAMES_PER_LESION) / FRAMES_PER_LESION) * 2 * Math.PI) };
+  };
   return {
     description: 'demo (synthetic lesion)',
-    previewFrame: () => {
-      const index = step();
-      if (!previews.has(index)) previews.set(index, renderDemoLesion(320, 240, phaseOf(index)));
-      return previews.get(index)!;
+    // no sensor noise in the preview: it would not show in terminal cells, and would only cost time
+    previewFrame: async () => {
+      const { scene, motion } = frameAt();
+      return renderFrame(scene, PREVIEW.width, PREVIEW.height, motion);
     },
-    // 640x480 is plenty (the classifier looks at a 150-pixel square) and draws four times faster than 1280x960
-    capture: () => renderDemoLesion(640, 480, phaseOf(step())),
+    capture: async () => {
+      const { scene, motion } = frameAt();
+      return renderFrame(scene, STILL.width, STILL.height, motion, grain);
+    },
     stop: async () => undefined,
   };
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { demoCamera } from '../../src/camera/demoCamera.js';
+import { DEMO_LESIONS } from '../../src/camera/demoLesion.js';
 import { fileCamera, folderCamera } from '../../src/camera/fileCameras.js';
 import { openCamera } from '../../src/camera/openCamera.js';
 import { isSafeDevice, webcam } from '../../src/camera/webcam.js';
@@ -32,6 +33,18 @@ describe('demo camera', () => {
     expect(await size(first)).toMatchObject({ width: 320, height: 240 });
     expect(await difference(first, later)).toBeGreaterThan(0.5);
     expect(await size(await camera.capture())).toEqual({ width: 640, height: 480, format: 'jpeg' });
+  });
+
+  it('shows several lesions in turn, six seconds each, the same picture at the same moment of its loop', async () => {
+    let t = 0;
+    const camera = demoCamera(() => t);
+    const first = await camera.capture();
+    t = 6000;
+    const next = await camera.capture();
+    expect(await difference(first, next)).toBeGreaterThan(3);
+    t = 6000 * DEMO_LESIONS.length; // round again
+    expect((await camera.capture()).equals(first)).toBe(true);
+    expect((await demoCamera(() => 0).capture()).equals(first)).toBe(true);
   });
 });
 
