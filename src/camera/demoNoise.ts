@@ -3,17 +3,7 @@
  * picture, so tests and screenshots are repeatable.
  */
 
-/** A small, fast pseudo-random generator (mulberry32): numbers in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../metrics/bootstrap.js';
 
 /** A normally distributed number (Box-Muller) from a uniform generator. */
 export function gaussian(random: () => number): number {
