@@ -148,9 +148,11 @@ describe('session log', () => {
     const first = await log.addCapture(session.id, jpeg, result);
     for (const step of ['mkdir', 'open', 'write', 'sync'] as const) {
       for (const [injected, why] of [['ENOSPC', 'the disk is full'], ['EIO', 'the disk reported an input/output error'], ['EACCES', 'dermacam may not write in']] as const) {
+        // a session's folder is made at its first capture only
+        const into = step === 'mkdir' ? (await log.startSession('alice')).id : session.id;
         failAt = step;
         code = injected;
-        await expect(log.addCapture(session.id, jpeg, result), `${step} ${injected}`).rejects.toThrow(new RegExp(`^The capture was not saved: ${why.replace(/[()]/g, '\\$&')}.*Earlier captures are untouched\\.$`));
+        await expect(log.addCapture(into, jpeg, result), `${step} ${injected}`).rejects.toThrow(new RegExp(`^The capture was not saved: ${why.replace(/[()]/g, '\\$&')}.*Earlier captures are untouched\\.$`));
       }
     }
     failAt = undefined;

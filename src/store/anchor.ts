@@ -1,5 +1,7 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import * as fsPromises from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { syncFolder, type SyncFileSystem } from '../durable.js';
 import { exists, openRegularFile } from '../regularFile.js';
 import type { JournalHead } from './journal.js';
 
@@ -11,22 +13,28 @@ import type { JournalHead } from './journal.js';
  */
 export const ANCHOR_FILE = 'dermacam.anchor';
 
-/** Creates an empty anchor when there is none. */
-export async function createAnchor(dataDir: string): Promise<void> {
-  await appendToAnchor(dataDir, '');
+/** Creates an empty anchor when there is none, flushed with its name into the data folder. */
+export async function createAnchor(dataDir: string, fs: SyncFileSystem = fsPromises): Promise<void> {
+  await appendToAnchor(fs, dataDir, '');
+  await syncFolder(fs, dataDir);
 }
 
-/** Written after the commit: a crash in between leaves the anchor behind the journal, which is never a finding. */
-export async function appendAnchor(dataDir: string, head: JournalHead): Promise<void> {
-  await appendToAnchor(dataDir, `${head.seq} ${head.hash}\n`);
+/**
+ * Written after the commit, and flushed: a crash or a power cut in between leaves the anchor behind
+ * the journal, which is never a finding. The commit itself is flushed first (synchronous=FULL), so
+ * the anchor never survives a power cut that the head it names did not.
+ */
+export async function appendAnchor(dataDir: string, head: JournalHead, fs: SyncFileSystem = fsPromises): Promise<void> {
+  await appendToAnchor(fs, dataDir, `${head.seq} ${head.hash}\n`);
 }
 
-/** Appends to the anchor, private like the database: one made by hand, or by an older dermacam, with a wider mode is tightened. */
-async function appendToAnchor(dataDir: string, text: string): Promise<void> {
-  const handle = await open(path.join(dataDir, ANCHOR_FILE), 'a', 0o600);
+/** Appends to the anchor and flushes it, private like the database: one made by hand, or by an older dermacam, with a wider mode is tightened. */
+async function appendToAnchor(fs: SyncFileSystem, dataDir: string, text: string): Promise<void> {
+  const handle = await fs.open(path.join(dataDir, ANCHOR_FILE), 'a', 0o600);
   try {
     if (((await handle.stat()).mode & 0o077) !== 0) await handle.chmod(0o600);
-    await handle.appendFile(text);
+    if (text !== '') await handle.appendFile(text);
+    await handle.sync();
   } finally {
     await handle.close();
   }

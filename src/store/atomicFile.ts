@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fsPromises from 'node:fs/promises';
 import path from 'node:path';
+import { syncFolder } from '../durable.js';
 import { sha256OfRegularFile } from '../regularFile.js';
 
 /** The file-system calls the store makes, so tests can inject failures (full disk, I/O errors). */
@@ -58,12 +59,7 @@ export async function publishTempFile(fs: FileSystem, temp: string, file: string
     await fs.link(temp, file); // fails when the file exists, atomically
     await fs.unlink(temp);
   }
-  const folder = await fs.open(path.dirname(file), 'r');
-  try {
-    await folder.sync();
-  } finally {
-    await folder.close();
-  }
+  await syncFolder(fs, path.dirname(file));
 }
 
 /**

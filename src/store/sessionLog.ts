@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fsPromises from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { syncFolder } from '../durable.js';
 import { UserError } from '../errors.js';
 import { makeFolders } from '../folders.js';
 import { exists } from '../regularFile.js';
@@ -101,9 +102,11 @@ export class SessionLog {
     await refuseSystemFolder(dataDir);
     const file = path.join(dataDir, DATABASE_FILE);
     try {
-      await makeFolders(dataDir, (folder, options) => deps.fs.mkdir(folder, options));
+      await makeFolders(dataDir, deps.fs);
       // made first, private, so that SQLite's -wal and -shm files (which copy its mode) are private too
+      const made = !(await exists(file));
       await deps.fs.open(file, 'a', 0o600).then((handle) => handle.close());
+      if (made) await syncFolder(deps.fs, dataDir); // SQLite flushes the names of its -wal and journal files, not of the database's
     } catch (error) {
       throw new StoreError(`Cannot open the session log ${file}: ${describeWriteFailure(error, dataDir)}.`);
     }
@@ -114,9 +117,13 @@ export class SessionLog {
     try {
       db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
       db.pragma('journal_mode = WAL');
+      // every commit flushed before it returns, so that the anchor line and image rename after it never outlive it.
+      // A log already in WAL mode would otherwise open as NORMAL (better-sqlite3 builds SQLite with
+      // SQLITE_DEFAULT_WAL_SYNCHRONOUS=1), whose commits a power cut can take back.
+      db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
       // a log without a journal yet gets its anchor first, so that a missing anchor always means a deleted one
-      if ((db.pragma('user_version', { simple: true }) as number) < MIGRATIONS.length) await createAnchor(dataDir);
+      if ((db.pragma('user_version', { simple: true }) as number) < MIGRATIONS.length) await createAnchor(dataDir, deps.fs);
       migrate(db);
       opened = await filesAt(dataDir);
     } catch (error) {
@@ -165,7 +172,8 @@ export class SessionLog {
   /**
    * Writes the image to a temp file, commits its row and journal entry, then renames the image
    * into place. On a failure neither is left behind; after a crash between the commit and the
-   * rename, the next open completes the rename.
+   * rename, the next open completes the rename. Before the commit the temp file and its name are
+   * flushed, so that no power cut leaves a committed row without its image's bytes.
    */
   async addCapture(sessionId: string, jpeg: Uint8Array, result: CaptureResult): Promise<Capture> {
     const now = this.deps.now();
@@ -177,8 +185,10 @@ export class SessionLog {
       capture = await this.write('capture', async () => {
         const id = this.freeId('captures', now.toISOString().slice(11, 19).replace(/:/g, ''));
         record.image_path = path.join(sessionId, `${id}.jpg`);
-        await this.deps.fs.mkdir(path.join(this.dataDir, sessionId), { recursive: true, mode: 0o700 });
+        const folder = path.join(this.dataDir, sessionId);
+        await makeFolders(folder, this.deps.fs);
         temp = await writeTempFile(this.deps.fs, path.join(this.dataDir, record.image_path), jpeg);
+        await syncFolder(this.deps.fs, folder);
         const row: Capture = { id, ...record, ...notYetSet() };
         this.db.prepare(INSERT_CAPTURE).run(row);
         appendEntry(this.db, 'capture', id, record, this.key);
@@ -265,7 +275,8 @@ export class SessionLog {
 
   /**
    * Withdraws a capture (a retake): its row stays, marked with the time and the reason, the
-   * journal records it, and then its image is deleted.
+   * journal records it, and then its image is deleted, for good: its folder is flushed, so that a
+   * power cut does not bring the image back (where doctor --verify would find it unreferenced).
    */
   async withdrawCapture(captureId: string, reason: string): Promise<void> {
     const at = this.deps.now().toISOString();
@@ -276,7 +287,9 @@ export class SessionLog {
       if (row) appendEntry(this.db, 'withdrawal', captureId, { at, reason }, this.key);
       return row;
     });
-    if (withdrawn) await this.deps.fs.unlink(path.join(this.dataDir, withdrawn.image_path)).catch(() => undefined);
+    if (!withdrawn) return;
+    const image = path.join(this.dataDir, withdrawn.image_path);
+    await this.deps.fs.unlink(image).then(() => syncFolder(this.deps.fs, path.dirname(image))).catch(() => undefined);
   }
 
   /**
@@ -328,17 +341,31 @@ export class SessionLog {
     return folder;
   }
 
+  /**
+   * Makes the moves (each destination folder flushed into its parent before a file goes in), then
+   * flushes every folder a file left or entered, so that the moves survive a power cut. One cut
+   * before that flush may undo some moves; the journal still has them, and the next repair makes them.
+   */
   private async carryOut(moves: Move[]): Promise<void> {
+    const touched = new Set<string>();
     for (const [done, { from, to }] of moves.entries()) {
       try {
-        await this.deps.fs.mkdir(path.join(this.dataDir, path.dirname(to)), { recursive: true, mode: 0o700 });
+        await makeFolders(path.join(this.dataDir, path.dirname(to)), this.deps.fs);
         await this.deps.fs.rename(path.join(this.dataDir, from), path.join(this.dataDir, to));
+        touched.add(path.dirname(from)).add(path.dirname(to));
       } catch (error) {
         if (!(await exists(path.join(this.dataDir, from)))) continue; // gone since it was listed: nothing to move
         throw new StoreError(
           `The repair moved ${done} of ${moves.length} files aside and stopped (${describeWriteFailure(error, this.dataDir)}); the journal records the whole move, and doctor --verify --repair finishes it.`,
         );
       }
+    }
+    try {
+      for (const folder of touched) await syncFolder(this.deps.fs, path.join(this.dataDir, folder));
+    } catch (error) {
+      throw new StoreError(
+        `The repair moved the files aside, but the disk did not confirm it (${describeWriteFailure(error, this.dataDir)}); the journal records the whole move, and doctor --verify --repair finishes it if a file is back where it was.`,
+      );
     }
   }
 
@@ -506,7 +533,7 @@ export class SessionLog {
         throw new StoreError(`The ${what} was not saved: ${describeWriteFailure(error, this.dataDir)}. Earlier captures are untouched.`);
       }
       // behind the journal after a failure here is allowed: the anchor only vouches for what it saw
-      if (anchored) await appendAnchor(this.dataDir, journalHead(this.db)).catch(() => undefined);
+      if (anchored) await appendAnchor(this.dataDir, journalHead(this.db), this.deps.fs).catch(() => undefined);
       return result;
     });
     this.writeQueue = run.catch(() => undefined);
@@ -518,16 +545,22 @@ export class SessionLog {
    * place (the crash came between the commit and the rename), whatever pid its name gives: after
    * a reboot that pid may run again, and a live writer's rename copes with it being done. Any
    * other is removed once its writer is gone, its row never committed. Only ours (named with
-   * their writer's pid), only in the session folders.
+   * their writer's pid), only in the session folders. And a withdrawn capture's image still there
+   * (a crash or a power cut came between the withdrawal's commit and the deletion) is deleted.
    */
   private async finishInterruptedWrites(): Promise<void> {
     const committed = this.db.prepare('SELECT image_sha256 FROM captures WHERE image_path = ? AND withdrawn_at IS NULL');
+    const withdrawn = this.db.prepare('SELECT 1 FROM captures WHERE image_path = ? AND withdrawn_at IS NOT NULL');
     for (const { id } of this.db.prepare('SELECT id FROM sessions').all() as { id: string }[]) {
       const folder = path.join(this.dataDir, id);
       const names = await this.deps.fs.readdir(folder).catch(() => [] as string[]);
+      let deleted = false;
       for (const name of names) {
         const writer = tempFileWriter(name);
-        if (writer === undefined) continue;
+        if (writer === undefined) {
+          if (withdrawn.get(path.join(id, name))) deleted = (await this.deps.fs.unlink(path.join(folder, name)).then(() => true, () => false)) || deleted;
+          continue;
+        }
         const target = tempFileTarget(name);
         const temp = path.join(folder, name);
         const row = committed.get(path.join(id, target)) as { image_sha256: string } | undefined;
@@ -535,6 +568,7 @@ export class SessionLog {
           if (await holdsBytes(temp, row.image_sha256)) await publishTempFile(this.deps.fs, temp, path.join(folder, target), { replace: false }).catch(() => undefined);
         } else if (!isAlive(writer)) await this.deps.fs.unlink(temp).catch(() => undefined);
       }
+      if (deleted) await syncFolder(this.deps.fs, folder).catch(() => undefined);
     }
   }
 }
