@@ -11,7 +11,15 @@ export type TfjsBackendName = Exclude<BackendName, 'onnx'>;
 /** What `auto` tries, fastest first (README, "Speed and memory"). */
 export const AUTO_ORDER: readonly BackendName[] = ['onnx', 'node', 'wasm', 'cpu'];
 
-export class BackendError extends UserError {}
+export class BackendError extends UserError {
+  /** @param problem why the backend cannot run here, without the sentence around it (doctor's backend line gathers them). */
+  constructor(
+    message: string,
+    readonly problem?: string,
+  ) {
+    super(message);
+  }
+}
 
 type Loader = (tf: typeof TF) => Promise<boolean>;
 
@@ -35,13 +43,17 @@ const loaders: Record<TfjsBackendName, Loader> = {
   cpu: async (tf) => tf.setBackend('cpu'),
 };
 
-/** Why a backend cannot run here, in words for the operator. */
-export const ABSENT: Record<BackendName, string> = {
-  onnx: 'the optional package onnxruntime-node is not installed or has no build for this machine',
+/** Why a tfjs backend cannot run here, in words for the operator (onnx says why itself: loadOnnxRuntime). */
+export const ABSENT: Record<TfjsBackendName, string> = {
   node: 'the optional package @tensorflow/tfjs-node is not installed',
   wasm: 'the WebAssembly backend could not start',
   cpu: 'the JavaScript backend could not start',
 };
+
+/** A native package with no build for this machine's architecture, in words (`arm` is Node's name for 32-bit ARM, the armhf Raspberry Pi OS). */
+export function noBuildHere(nativePackage: string, arch: string = process.arch): string {
+  return `${nativePackage} has no build for this architecture (${arch === 'arm' ? '32-bit ARM' : arch})`;
+}
 
 /** Activates a tfjs backend on `tf`; false where it is not available on this machine. */
 export async function activateTfjsBackend(tf: typeof TF, name: TfjsBackendName): Promise<boolean> {

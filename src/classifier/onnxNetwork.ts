@@ -1,5 +1,6 @@
 import type * as Ort from 'onnxruntime-node';
 import { flippedBatch } from './features.js';
+import { noBuildHere } from './backend.js';
 import { ModelFolderError } from './layersFolder.js';
 import { outputsByFlip, type Network } from './network.js';
 
@@ -8,13 +9,34 @@ export const ONNX_INPUT = 'pixels';
 export const ONNX_LOGIT = 'output/logit';
 export const ONNX_FEATURES = 'output/features';
 
+/** The architectures onnxruntime-node ships a build for, on Linux as on macOS and Windows (its bin/napi-v6/<platform>/<arch>). */
+const ONNX_RUNTIME_ARCHITECTURES: readonly string[] = ['x64', 'arm64'];
+
+/** onnxruntime-node, or why it cannot run here (in words for the operator). */
+export async function loadOnnxRuntime(): Promise<{ ort: typeof Ort } | { problem: string }> {
+  try {
+    return { ort: (await import('onnxruntime-node')) as typeof Ort };
+  } catch (error) {
+    return { problem: onnxRuntimeProblem(error) };
+  }
+}
+
 /** onnxruntime-node, or undefined where the optional package is not installed or has no build for this machine. */
 export async function importOnnxRuntime(): Promise<typeof Ort | undefined> {
-  try {
-    return (await import('onnxruntime-node')) as typeof Ort;
-  } catch {
-    return undefined;
-  }
+  const loaded = await loadOnnxRuntime();
+  return 'ort' in loaded ? loaded.ort : undefined;
+}
+
+/**
+ * Why importing onnxruntime-node failed. On an architecture it has no build for (32-bit ARM, the
+ * armhf Raspberry Pi OS) npm installs the package all the same, and its import fails on the
+ * missing binding; or its install failed and npm left the optional package out.
+ */
+export function onnxRuntimeProblem(error: unknown, arch: string = process.arch): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!ONNX_RUNTIME_ARCHITECTURES.includes(arch) || message.includes('onnxruntime_binding.node')) return noBuildHere('onnxruntime-node', arch);
+  if (message.includes("'onnxruntime-node'")) return 'the optional package onnxruntime-node is not installed';
+  return `onnxruntime-node is installed but could not be loaded (${message.split('\n')[0]})`;
 }
 
 /** The network on ONNX Runtime's CPU provider, from the model folder's exported graph. */

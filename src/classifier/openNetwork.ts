@@ -6,7 +6,7 @@ import { ABSENT, activateTfjsBackend, AUTO_ORDER, BackendError, type BackendName
 import { ModelFolderError, type LayersFolder } from './layersFolder.js';
 import type { ModelCard, OnnxSpec } from './modelCard.js';
 import { buildTfjsNetwork, type Network } from './network.js';
-import { buildOnnxNetwork, importOnnxRuntime } from './onnxNetwork.js';
+import { buildOnnxNetwork, loadOnnxRuntime } from './onnxNetwork.js';
 import { parityGap, probeLogits } from './parity.js';
 
 export interface OpenNetworkOptions {
@@ -39,7 +39,7 @@ export async function openNetwork(options: OpenNetworkOptions): Promise<OpenedNe
   for (const backend of candidates) {
     const attempt = await tryBackend(backend, options);
     if ('network' in attempt) return { ...attempt, backend, skipped };
-    if (options.request !== 'auto') throw new BackendError(`The ${backend} backend cannot be used: ${attempt.problem}; try --backend auto.`);
+    if (options.request !== 'auto') throw new BackendError(`The ${backend} backend cannot be used: ${attempt.problem}; try --backend auto.`, attempt.problem);
     skipped.push(`${backend}: ${attempt.problem}`);
   }
   throw new BackendError(`No backend can run the model here (${skipped.join('; ')}).`);
@@ -63,9 +63,9 @@ async function tryBackend(backend: BackendName, options: OpenNetworkOptions): Pr
 async function buildOn(backend: BackendName, { modelDir, folder, card, tf: loadTf, watchLayer }: OpenNetworkOptions): Promise<Network | string> {
   if (backend === 'onnx') {
     if (!card.onnx) return `the model in ${modelDir} has no ONNX export`;
-    const ort = await importOnnxRuntime();
-    if (!ort) return ABSENT.onnx;
-    return buildOnnxNetwork(ort, await readOnnxFile(modelDir, card.onnx), card.input.size, modelDir, { watch: watchLayer !== undefined });
+    const loaded = await loadOnnxRuntime();
+    if ('problem' in loaded) return loaded.problem;
+    return buildOnnxNetwork(loaded.ort, await readOnnxFile(modelDir, card.onnx), card.input.size, modelDir, { watch: watchLayer !== undefined });
   }
   const tf = await loadTf();
   if (!(await activateTfjsBackend(tf, backend))) return ABSENT[backend];

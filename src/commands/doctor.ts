@@ -1,6 +1,6 @@
 import { access, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { AUTO_ORDER } from '../classifier/backend.js';
+import { AUTO_ORDER, BackendError } from '../classifier/backend.js';
 import { readVerifiedModel } from '../classifier/classifier.js';
 import { openNetwork } from '../classifier/openNetwork.js';
 import { UserError } from '../errors.js';
@@ -74,6 +74,8 @@ async function checkModel(dir: string): Promise<{ check: Check; model?: Verified
 async function checkBackends(io: CommandIO, modelDir: string, model: VerifiedModel | undefined): Promise<Check[]> {
   if (!model) return [{ name: 'backends', status: 'absent', detail: 'not checked: the model (above) could not be read' }];
   const checks: Check[] = [];
+  /** Why each backend that cannot run here cannot, in a few words: the backend auto line gathers them. */
+  const problems = new Map<Check, string>();
   for (const backend of AUTO_ORDER) {
     try {
       const opened = await openNetwork({ request: backend, modelDir, ...model, tf: io.tf });
@@ -82,11 +84,18 @@ async function checkBackends(io: CommandIO, modelDir: string, model: VerifiedMod
       checks.push({ name: `backend ${backend}`, status: 'ok', detail: `runs the model (${parity})` });
     } catch (error) {
       const optional = backend === 'onnx' || backend === 'node';
-      checks.push({ name: `backend ${backend}`, status: optional ? 'absent' : 'fail', detail: (error as Error).message });
+      const check: Check = { name: `backend ${backend}`, status: optional ? 'absent' : 'fail', detail: (error as Error).message };
+      checks.push(check);
+      problems.set(check, (error instanceof BackendError && error.problem) || check.detail);
     }
   }
-  const chosen = checks.find((check) => check.status === 'ok');
-  checks.push(chosen ? { name: 'backend auto', status: 'ok', detail: `would use ${chosen.name.replace('backend ', '')}` } : { name: 'backend auto', status: 'fail', detail: 'no backend can run the model' });
+  const chosen = checks.findIndex((check) => check.status === 'ok');
+  if (chosen < 0) return [...checks, { name: 'backend auto', status: 'fail', detail: 'no backend can run the model' }];
+  // one line says which backend runs and why the faster ones do not (on armhf: onnxruntime-node has no build for 32-bit ARM)
+  const backendOf = (check: Check) => check.name.replace('backend ', '');
+  const passedOver = checks.slice(0, chosen).map((check) => `${backendOf(check)}: ${problems.get(check) ?? check.detail}`);
+  const detail = `would use ${backendOf(checks[chosen]!)}${passedOver.length > 0 ? `; passed over ${passedOver.join('; ')}` : ''}`;
+  checks.push({ name: 'backend auto', status: 'ok', detail });
   return checks;
 }
 
