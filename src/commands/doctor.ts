@@ -8,6 +8,7 @@ import { exists, openRegularFile } from '../regularFile.js';
 import { outboxAttention } from '../outbox/attention.js';
 import { CONFIG_FILE } from '../outbox/config.js';
 import { pacsChecks } from '../outbox/pacsChecks.js';
+import { checkService } from '../service/serviceStatus.js';
 import { LOG_KEY_VARIABLE, readLogKey } from '../store/logKey.js';
 import { DATABASE_FILE, SessionLog, UNREFERENCED_FOLDER } from '../store/sessionLog.js';
 import { verifySessionLog, type Finding, type VerifyReport } from '../store/verify.js';
@@ -41,6 +42,7 @@ export async function doctorCommand(argv: string[], io: CommandIO): Promise<numb
     modelCheck.check,
     ...(await checkBackends(io, modelDir, modelCheck.model)),
     await checkCamera(),
+    await checkService(),
     await checkSessionLog(dataDir),
     ...(await pacsChecks(configFile, { required: values.config !== undefined })),
     ...(await outboxAttention(dataDir, configFile)),
