@@ -16,6 +16,7 @@ import { StatusLine } from './StatusLine.js';
 import type { PreviewCanvas } from './previewCanvas.js';
 import { useCaptureSession } from './useCaptureSession.js';
 import type { FrameRenderer } from './useCameraPreview.js';
+import { backupAge, useLastBackup } from './useLastBackup.js';
 import { useOutboxStatus } from './useOutboxStatus.js';
 import { useScreens, type Screen } from './useScreens.js';
 import { useTerminalSize } from './useTerminalSize.js';
@@ -37,6 +38,8 @@ export interface AppProps {
   outbox?: BackgroundSender;
   /** Called once when the operator quits, after the app has stopped drawing. */
   onQuit?: () => void;
+  /** When the data folder's last backup succeeded (undefined: never); the status line shows its age. */
+  lastBackup?: () => Date | undefined;
 }
 
 /** 16 preview frames a second, so that timer jitter and the odd slow frame still leave 15 on screen. */
@@ -45,7 +48,7 @@ const PREVIEW_INTERVAL_MS = 1000 / 16;
 const keymapOf = (screen: Screen): KeymapScreen =>
   screen.name === 'new-session' || screen.name === 'note' ? 'form' : screen.name === 'confirm-retake' ? 'confirm' : screen.name;
 
-export function App({ camera, flow, model, store, renderFrame, canvas, previewIntervalMs = PREVIEW_INTERVAL_MS, outbox, onQuit }: AppProps) {
+export function App({ camera, flow, model, store, renderFrame, canvas, previewIntervalMs = PREVIEW_INTERVAL_MS, outbox, onQuit, lastBackup }: AppProps) {
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize();
   const [router] = useState(() => new KeyRouter());
@@ -55,6 +58,7 @@ export function App({ camera, flow, model, store, renderFrame, canvas, previewIn
   const session = useCaptureSession(flow, model !== undefined);
   const [cameraState, setCameraState] = useState<{ ok: boolean; problem?: string }>({ ok: false });
   const outboxStatus = useOutboxStatus(outbox);
+  const backedUp = useLastBackup(lastBackup);
   // the preview starts afresh after another screen: "starting" again would only be noise once the camera has worked
   const keepCameraState = useCallback(
     (state: { ok: boolean; problem?: string }) => setCameraState((previous) => (state.ok || state.problem || !previous.ok ? state : previous)),
@@ -126,6 +130,7 @@ export function App({ camera, flow, model, store, renderFrame, canvas, previewIn
             camera: cameraState.ok ? 'ok' : cameraState.problem ? 'no picture' : 'starting',
             dataDir: store.dataDir,
             outbox: outboxStatus,
+            backup: lastBackup && backupAge(backedUp, new Date()),
             model: model ? `${model.modelId} · ${model.backend}` : 'model loading',
           }}
         />

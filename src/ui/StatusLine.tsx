@@ -5,6 +5,8 @@ export interface StatusParts {
   dataDir: string;
   /** The PACS outbox's state, where destinations are configured. */
   outbox?: string;
+  /** How old the data folder's last backup is, where backups are looked for. */
+  backup?: string;
   model: string;
 }
 
@@ -17,14 +19,18 @@ export function middleCut(text: string, width: number): string {
 
 /**
  * The status line in `columns`: the camera, the model and the outbox always show; the data
- * folder gives up its middle first, and goes when even its ends do not fit.
+ * folder gives up its middle first, and goes when even its ends do not fit; the backup's age
+ * goes next.
  */
-export function statusText({ camera, dataDir, outbox, model }: StatusParts, columns: number): string {
-  const parts = (data?: string) => [`camera ${camera}`, ...(data ? [`data ${data}`] : []), ...(outbox ? [outbox] : []), model].join(' · ');
-  const withoutData = parts().length;
-  const room = columns - withoutData - ' · data '.length;
-  if (room >= Math.min(dataDir.length, 12)) return parts(middleCut(dataDir, room));
-  return middleCut(parts(), columns);
+export function statusText({ camera, dataDir, outbox, backup, model }: StatusParts, columns: number): string {
+  const line = (data: string | undefined, withBackup: boolean) =>
+    [`camera ${camera}`, ...(data ? [`data ${data}`] : []), ...(outbox ? [outbox] : []), ...(withBackup && backup ? [backup] : []), model].join(' · ');
+  for (const withBackup of [true, false]) {
+    const room = columns - line(undefined, withBackup).length - ' · data '.length;
+    if (room >= Math.min(dataDir.length, 12)) return line(middleCut(dataDir, room), withBackup);
+    if (line(undefined, withBackup).length <= columns) return line(undefined, withBackup);
+  }
+  return middleCut(line(undefined, false), columns);
 }
 
 /** One line: the camera's state, where the data goes, the PACS outbox and which model answers. */

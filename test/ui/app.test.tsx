@@ -263,6 +263,14 @@ describe('App', () => {
     expect(store.sessions()[0]).toMatchObject({ operator: 'dana' });
   });
 
+  it("shows the age of the data folder's last backup in the status line", async () => {
+    const classifier = answering();
+    flow = new CaptureFlow({ camera, classifier, store, appVersion: '0.0.0-test' }, { operator: 'alice' });
+    const threeHoursAgo = () => new Date(Date.now() - 3 * 3600_000 - 60_000);
+    const { lastFrame } = render(<App camera={camera} flow={flow} model={classifier.info} store={store} renderFrame={async () => ''} canvas={canvas} lastBackup={threeHoursAgo} />);
+    await eventually(() => expect(lastFrame()).toContain('backup 3 h ago'));
+  });
+
   it('h opens the history and e exports the session as CSV', async () => {
     const earlier = await store.startSession('operator', 'P-123456');
     await store.addCapture(earlier.id, still, SAMPLE_RESULT);
