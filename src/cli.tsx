@@ -20,6 +20,8 @@ const COMMANDS: Record<CommandName, () => Promise<Command>> = {
   export: async () => (await import('./commands/export.js')).exportCommand,
   outbox: async () => (await import('./commands/outbox.js')).outboxCommand,
   doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
+  backup: async () => (await import('./commands/backup.js')).backupCommand,
+  restore: async () => (await import('./commands/restore.js')).restoreCommand,
 };
 
 const isCommand = (name: string): name is CommandName => Object.hasOwn(COMMANDS, name);

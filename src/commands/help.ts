@@ -1,10 +1,12 @@
 import {
+  BACKUP_OPTIONS,
   CLASSIFY_OPTIONS,
   DOCTOR_OPTIONS,
   EVAL_OPTIONS,
   EXPORT_OPTIONS,
   LESIONS_OPTIONS,
   OUTBOX_OPTIONS,
+  RESTORE_OPTIONS,
   SESSIONS_OPTIONS,
   UI_OPTIONS,
   type OptionSpec,
@@ -60,6 +62,16 @@ export const COMMAND_HELP = {
     usage: 'dermacam doctor [--data-dir <dir>] [--model <dir>] [--verify [--repair] [--head <entry>:<sha256>]] [--config <file>]',
     summary: 'Checks what works on this machine (model, backends, camera, session log, PACS) and ends with a verdict.',
     options: DOCTOR_OPTIONS,
+  },
+  backup: {
+    usage: 'dermacam backup --out <dir> [--data-dir <dir>]',
+    summary: 'Copies the data folder (log, images, anchor) into a folder that is a data folder itself, and verifies the copy as doctor --verify does; a copy that does not verify is undone.',
+    options: BACKUP_OPTIONS,
+  },
+  restore: {
+    usage: 'dermacam restore <backup> --data-dir <dir>',
+    summary: 'Verifies a backup, then copies it into an empty data folder and verifies the result; a log already there is never overwritten.',
+    options: RESTORE_OPTIONS,
   },
 } as const satisfies Record<string, CommandHelp>;
 

@@ -138,3 +138,16 @@ export const DOCTOR_OPTIONS = {
   head: { type: 'string', value: '<entry>:<sha256>', description: "with --verify: check the log against export's head" },
   config: CONFIG,
 } as const satisfies OptionTable;
+
+export const BACKUP_OPTIONS = {
+  out: { type: 'string', value: '<dir>', description: 'the folder to copy into, a USB stick (required)' },
+  'data-dir': DATA_DIR,
+} as const satisfies OptionTable;
+
+export const RESTORE_OPTIONS = {
+  'data-dir': {
+    type: 'string',
+    value: '<dir>',
+    description: 'the empty data folder to restore into (required)',
+  },
+} as const satisfies OptionTable;
