@@ -13,6 +13,7 @@ import { printable } from '../text.js';
 import { CaptureFlow } from '../capture/captureFlow.js';
 import { appVersion } from '../appVersion.js';
 import { readLogKey } from '../store/logKey.js';
+import { lastBackup } from '../store/lastBackup.js';
 import { SessionLog } from '../store/sessionLog.js';
 import { App } from '../ui/App.js';
 import { streamWithCanvas, TerminalCanvas } from '../ui/previewCanvas.js';
@@ -64,7 +65,8 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
   const flow = new CaptureFlow({ camera, store, appVersion: version }, { operator });
   let model: ModelInfo | undefined;
   let outbox: BackgroundSender | undefined;
-  const screen = () => <App camera={camera} flow={flow} model={model} store={store} renderFrame={renderFrame} canvas={canvas} outbox={outbox} />;
+  const backedUpAt = () => lastBackup(dataDir)?.at;
+  const screen = () => <App camera={camera} flow={flow} model={model} store={store} renderFrame={renderFrame} canvas={canvas} outbox={outbox} lastBackup={backedUpAt} />;
   // a resized terminal keeps what was drawn outside Ink's lines (the preview) and cuts or wraps the rest:
   // the screen is wiped before Ink (which listens after this) draws the frame again at the new size
   const wipe = () => {
