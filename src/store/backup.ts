@@ -380,7 +380,7 @@ export async function lockFolder(folder: string, { readOnlyIsFine = false } = {}
     db.close();
     const code = String((error as NodeJS.ErrnoException).code);
     if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-      throw new StoreError(`Another dermacam backup or restore is writing into ${folder} now; try again once it has ended.`);
+      throw new StoreError(`Another dermacam backup or restore is using ${folder} now; try again once it has ended.`);
     }
     if (readOnlyIsFine) return () => undefined;
     throw new StoreError(`The backup cannot lock ${folder}: ${describeWriteFailure(error, folder)}.`);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { lockFolder } from '../../src/store/backup.js';
 import { LAST_BACKUP_FILE, lastBackup } from '../../src/store/lastBackup.js';
 import { DATABASE_FILE, SessionLog } from '../../src/store/sessionLog.js';
 import { SAMPLE_RESULT } from '../helpers/captureResult.js';
@@ -72,42 +73,47 @@ describe('dermacam backup', () => {
   it('copies a log while three writers add captures, and the copy verifies with no finding', async () => {
     const dataDir = tempDir('busy');
     const out = tempDir('busy-out');
+    const stop = path.join(tempDir('busy-stop'), 'stop');
     await addCaptures(dataDir, 30);
-    const perWriter = 200;
+    // each writer captures (and withdraws one capture in fifteen) until the test has taken its backups
     const writer = `
+      const { existsSync } = await import('node:fs');
       const { randomBytes } = await import('node:crypto');
       const { SessionLog } = await import(${JSON.stringify(path.join(REPO, 'src/store/sessionLog.ts'))});
       const log = await SessionLog.open(process.argv[1]);
       const session = await log.startSession('writer ' + process.pid);
-      for (let i = 0; i < ${perWriter}; i++) {
+      for (let i = 0; !existsSync(${JSON.stringify(stop)}); i++) {
         await log.addCapture(session.id, randomBytes(20000 + Math.floor(Math.random() * 40000)), ${JSON.stringify(SAMPLE_RESULT)});
         if (i % 15 === 14) await log.withdrawCapture(log.captures(session.id).at(-1).id, 'retake');
       }
       await log.close();`;
     const run = promisify(execFile);
-    let writing = true;
-    const writers = Promise.all([1, 2, 3].map(() => run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', writer, dataDir], { cwd: REPO, timeout: 170_000 }))).finally(() => (writing = false));
+    const writers = Promise.all([1, 2, 3].map(() => run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', writer, dataDir], { cwd: REPO, timeout: 170_000 })));
+    while (capturesIn(dataDir) < 60) await new Promise((resolve) => setTimeout(resolve, 50));
     const during: number[] = [];
-    // wait for the writers to be under way, then back up as often as they leave time for
-    while (writing && capturesIn(dataDir) < 60) await new Promise((resolve) => setTimeout(resolve, 50));
-    while (writing) {
+    for (let i = 0; i < 3; i++) {
+      const before = capturesIn(dataDir);
       const backup = await runCli(['backup', '--out', out, '--data-dir', dataDir]);
       expect(backup.stderr).toBe('');
       expect(backup.code).toBe(0);
       const captures = await expectClean(out);
-      if (writing) during.push(captures);
+      expect(captures).toBeGreaterThanOrEqual(before);
+      expect(capturesIn(dataDir)).toBeGreaterThan(captures); // the writers went on meanwhile
+      during.push(captures);
     }
+    writeFileSync(stop, '');
     await writers;
-    expect(during.length).toBeGreaterThan(0); // at least one backup ran and ended while all three wrote
-    const total = 30 + 3 * perWriter;
-    expect(during.every((captures) => captures >= 30 && captures < total)).toBe(true);
+    const total = capturesIn(dataDir);
     const last = await runCli(['backup', '--out', out, '--data-dir', dataDir]);
     expect(last.code).toBe(0);
     expect(await expectClean(out)).toBe(total);
-    const withdrawn = 3 * Math.floor(perWriter / 15);
+    const log = await SessionLog.openForReading(dataDir);
+    const live = log.captures().filter((capture) => capture.withdrawn_at === null).length;
+    await log.close();
+    expect(live).toBeLessThan(total); // withdrawals happened
     const images = readdirSync(out, { withFileTypes: true }).filter((entry) => entry.isDirectory()).flatMap((entry) => readdirSync(path.join(out, entry.name)));
-    expect(images).toHaveLength(total - withdrawn); // a withdrawn capture's image goes from the backup too
-    console.log(`backup while writing: ${during.length} backups during the writes, of ${during.join(', ')} captures; then ${total}`);
+    expect(images).toHaveLength(live); // a withdrawn capture's image goes from the backup too
+    console.log(`backup while three writers capture: three backups during the writes, of ${during.join(', ')} captures; then all ${total}`);
   }, 180_000);
 
   it('copies only the images the backup lacks, and removes those of withdrawn captures', async () => {
@@ -188,7 +194,7 @@ describe('dermacam backup', () => {
     console.log(`kill -9 during the copy: killed with ${stagedAtKill} of 400 images staged; the rerun took up ${counts.resumed} and copied ${counts.copied}`);
   }, 120_000);
 
-  it('undoes a copy that does not verify, keeping the previous backup, and refuses a backup of another log', async () => {
+  it('undoes a copy that does not verify, keeping the previous backup, and refuses a backup of another log, a busy folder, and one inside the data folder', async () => {
     const dataDir = tempDir('bad');
     const out = tempDir('bad-out');
     await addCaptures(dataDir, 5);
@@ -211,6 +217,13 @@ describe('dermacam backup', () => {
     expect(foreign.code).toBe(2);
     expect(foreign.stderr).toMatch(/^dermacam: .* holds a copy of another session log .*; back up into an empty folder, or move that copy away first\.\n$/);
     expect(sha256(path.join(out, DATABASE_FILE))).toBe(previous);
+
+    // one run at a time in a folder: the lock is the kernel's, so a killed run leaves none behind
+    const release = await lockFolder(out);
+    const busy = await runCli(['backup', '--out', out, '--data-dir', other]);
+    release();
+    expect(busy.code).toBe(2);
+    expect(busy.stderr).toMatch(/^dermacam: Another dermacam backup or restore is using .* now; try again once it has ended\.\n$/);
 
     const inside = await runCli(['backup', '--out', path.join(dataDir, 'copy'), '--data-dir', dataDir]);
     expect(inside.code).toBe(2);
