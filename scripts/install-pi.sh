@@ -185,6 +185,12 @@ install_all() {
   owner="$(app_owner)"
   put_folder "$ROOT/var/lib/dermacam" 700 "$owner"
   put_folder "$ROOT/etc/dermacam" 755 0:0
+  # where the nightly backup's USB stick is mounted (an fstab line with nofail: docs/RASPBERRY-PI.md);
+  # made only when missing: once the stick is mounted there, its top folder is the app user's
+  if [ ! -e "$ROOT/media/dermacam-backup" ]; then
+    install -d -m 755 "$ROOT/media/dermacam-backup"
+    say "made /media/dermacam-backup"
+  fi
   # the settings are the technician's once written: never replaced. 0600 and the app user's, so
   # that a password may go in it (the app refuses a secret that others can read)
   if [ ! -e "$ROOT/etc/dermacam/pacs.json" ]; then
