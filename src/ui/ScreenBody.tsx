@@ -69,7 +69,7 @@ export function ScreenBody({ screens, session, flow, store, ready, layout, drawP
       <TextForm
         title="New session (logged at its first capture)"
         fields={[
-          { key: 'operator', label: 'Operator', value: flow.sessionPlan.operator, required: true },
+          { key: 'operator', label: 'Operator', value: flow.sessionPlan.operator, required: true, hint: 'who is capturing, as the log records it' },
           { key: 'patient', label: 'Patient ref', hint: 'a pseudonymous code, never a name; blank: one is made', check: patientRefProblem },
         ]}
         width={panelColumns}
