@@ -1,8 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
+import * as fsPromises from 'node:fs/promises';
 import { lstat, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
+import { syncFolder } from '../durable.js';
 import { exists, MAX_IMAGE_BYTES, openRegularFile } from '../regularFile.js';
 import { holdsBytes, tempFileTarget, tempFileWriter, TEMP_SUFFIX } from './atomicFile.js';
 import type { Capture } from './records.js';
@@ -71,7 +73,7 @@ export async function stageImages(snapshot: Database.Database, dataDir: string, 
   }
   await Promise.all(running);
   if (failure) throw failure;
-  for (const folder of stagedFolders) await syncFolder(folder);
+  for (const folder of stagedFolders) await syncFolder(fsPromises, folder);
   return pass;
 }
 
@@ -183,18 +185,6 @@ async function copyChecked(source: string, staged: string, sha256: string, dataD
     throw error;
   } finally {
     await input.close();
-  }
-}
-
-/** Flushes a folder's entries (renames into it) to disk; a file system that cannot (EINVAL) is left as it is. */
-export async function syncFolder(folder: string): Promise<void> {
-  const handle = await open(folder, 'r');
-  try {
-    await handle.sync().catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EINVAL' && error.code !== 'ENOTSUP') throw error;
-    });
-  } finally {
-    await handle.close();
   }
 }
 

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { exists } from '../regularFile.js';
 import { ANCHOR_FILE } from './anchor.js';
 import { writeFileAtomic } from './atomicFile.js';
-import { isFolder, STAGING_FOLDER, syncFolder, type Placed } from './backupImages.js';
+import { syncFolder } from '../durable.js';
+import { isFolder, STAGING_FOLDER, type Placed } from './backupImages.js';
 import { DATABASE_FILE, UNREFERENCED_FOLDER } from './sessionLog.js';
 import { StoreError } from './storeErrors.js';
 
@@ -61,19 +62,19 @@ export async function swapIn({ out, tempLog, tempAnchor }: SwapFiles, plan: Swap
     await rename(path.join(out, image), path.join(out, STAGING_FOLDER, image));
     touched.add(path.dirname(path.join(out, image)));
   }
-  for (const folder of touched) await syncFolder(folder);
+  for (const folder of touched) await syncFolder(fsPromises, folder);
   await syncFile(tempAnchor);
   if (!plan.hadLog) await rename(tempAnchor, anchor);
   await syncFile(tempLog);
   await rename(tempLog, log);
   if (plan.hadLog) await rename(tempAnchor, anchor);
-  await syncFolder(out);
+  await syncFolder(fsPromises, out);
 }
 
 /** Keeps the new backup: the previous log goes (the moment of decision), then the previous anchor and the staging folder. */
 export async function commitSwap(out: string): Promise<void> {
   await unlink(path.join(out, PREVIOUS_LOG));
-  await syncFolder(out);
+  await syncFolder(fsPromises, out);
   await finish(out);
 }
 
@@ -93,7 +94,7 @@ export async function undoSwap(out: string, plan: SwapPlan): Promise<void> {
   // a rename over a hard link of the same file does nothing: hence the unlinks after each
   await putBack(plan.hadAnchor, path.join(out, PREVIOUS_ANCHOR), path.join(out, ANCHOR_FILE));
   await putBack(plan.hadLog, path.join(out, PREVIOUS_LOG), path.join(out, DATABASE_FILE));
-  await syncFolder(out);
+  await syncFolder(fsPromises, out);
   await unlink(path.join(out, PLAN_FILE)).catch(ignoreMissing);
 }
 
@@ -142,7 +143,7 @@ async function finish(out: string): Promise<void> {
   await rm(path.join(out, STAGING_FOLDER), { recursive: true, force: true });
   await rmdir(path.join(out, UNREFERENCED_FOLDER)).catch(() => undefined); // kept when a repair moved files there
   await unlink(path.join(out, PLAN_FILE)).catch(ignoreMissing);
-  await syncFolder(out);
+  await syncFolder(fsPromises, out);
 }
 
 /** The previous log under a second name: a hard link, or a copy renamed into place where links are not supported (FAT). */
