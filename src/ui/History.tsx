@@ -85,7 +85,10 @@ export function History({ source, columns, rows, at: start, drawPicture, onMove,
   const now = source.now();
   return (
     <Box flexDirection="column" flexShrink={0}>
-      <Text bold>History · times in {zoneName(now)}</Text>
+      <Text bold wrap="truncate-end">
+        History · times in {zoneName(now)}
+        {thumbnail.columns < 16 && <Text dimColor> · wider shows pictures</Text>}
+      </Text>
       <Box>
         <Box flexDirection="column" width={widths.sessions} flexShrink={0} marginRight={2}>
           {sessionWindow.items.map((s, i) => {
@@ -107,12 +110,10 @@ export function History({ source, columns, rows, at: start, drawPicture, onMove,
             </Text>
           ))}
         </Box>
-        {capture && (
-          <Box flexDirection="column" flexShrink={0}>
+        {capture && thumbnail.columns >= 16 && (
+          <Box flexDirection="column" flexShrink={0} width={thumbnail.columns}>
             {capture.withdrawn_at !== null ? (
               <Text dimColor>withdrawn {localClock(capture.withdrawn_at)} ({capture.withdrawn_reason}); its image was deleted</Text>
-            ) : thumbnail.columns < 16 ? (
-              <Text dimColor>(widen the terminal to see the picture)</Text>
             ) : (
               <Text>{picture ?? 'loading…'}</Text>
             )}

@@ -193,7 +193,7 @@ describe('History', () => {
     stdin.write(KEYS.right); // bob's session, the newest
     await eventually(() => expect(lastFrame()).toContain('THUMB'));
     stdin.write(KEYS.down);
-    await eventually(() => expect(lastFrame()!.replace(/\s+/g, ' ')).toMatch(/withdrawn 2026-11-27 10:05 .*\(retake\); its image .*was deleted/));
+    await eventually(() => expect(lastFrame()!.replace(/\s+/g, ' ')).toMatch(/withdrawn 2026-11-27 10:05 .*\(retake\); its .*image .*was deleted/));
     expect(drawPicture).toHaveBeenCalledTimes(1); // only for the capture that was not withdrawn
   });
 
