@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { lstat, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { exists } from '../regularFile.js';
 import type { Check } from '../commands/doctor.js';
 
 /** The unit that runs the app on a Raspberry Pi's screen (deploy/dermacam.service, scripts/install-pi.sh). */
@@ -35,7 +36,7 @@ export const systemProbe: ServiceProbe = {
       });
     }),
   systemdRunning: () => stat('/run/systemd/system').then((info) => info.isDirectory(), () => false),
-  exists: (file) => lstat(file).then(() => true, () => false),
+  exists,
 };
 
 /** Where systemd looks for unit files, the administrator's first (systemd.unit(5)). */

@@ -31,9 +31,14 @@ export async function holdsBytes(file: string, sha256: string): Promise<boolean>
 /** A file's bytes: whole, or as chunks (strings as UTF-8) written as they come. */
 export type FileContent = string | Uint8Array | Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>;
 
+/** A new temp file's name beside `file`, naming its writer's pid (what tempFileWriter and tempFileTarget read back). */
+export function tempFileName(file: string): string {
+  return `${file}.${process.pid}-${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
+}
+
 /** Writes and flushes `content` to a new temp file beside `file`; returns the temp file's path. */
 export async function writeTempFile(fs: FileSystem, file: string, content: FileContent, mode = 0o600): Promise<string> {
-  const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
+  const temp = tempFileName(file);
   const handle = await fs.open(temp, 'wx', mode);
   try {
     // each writeFile writes all of its chunk at the handle's position, which moves on past it

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import * as fsPromises from 'node:fs/promises';
 import { readdir, realpath, unlink } from 'node:fs/promises';
 import path from 'node:path';
@@ -7,7 +6,7 @@ import { UserError } from '../errors.js';
 import { makeFolders } from '../folders.js';
 import { exists, openRegularFile } from '../regularFile.js';
 import { ANCHOR_FILE } from './anchor.js';
-import { tempFileWriter, TEMP_SUFFIX, writeFileAtomic, writeTempFile } from './atomicFile.js';
+import { tempFileName, tempFileWriter, writeFileAtomic, writeTempFile } from './atomicFile.js';
 import { stageImages, type StagePass } from './backupImages.js';
 import { commitSwap, finishInterruptedSwap, PREVIOUS_ANCHOR, PREVIOUS_LOG, swapIn, undoSwap, type SwapFiles, type SwapPlan } from './backupSwap.js';
 import { journalHead, type JournalHead } from './journal.js';
@@ -16,7 +15,7 @@ import { openDatabaseReadOnly, refuseForeignDatabase } from './openDatabase.js';
 import { makePrivate } from './privacy.js';
 import { MIGRATIONS } from './schema.js';
 import { DATABASE_FILE, SessionLog } from './sessionLog.js';
-import { BUSY_TIMEOUT_MS, describeWriteFailure, StoreError } from './storeErrors.js';
+import { BUSY_TIMEOUT_MS, describeWriteFailure, isLocked, StoreError } from './storeErrors.js';
 import { CONFIG_FILE } from '../outbox/config.js';
 
 /** What `doctor --verify` says of a data folder, as a backup needs it: whether it passed, its first failure, its notes. */
@@ -198,7 +197,7 @@ interface Snapshot {
  */
 async function takeSnapshot(from: string, to: string): Promise<Snapshot> {
   const tempAnchor = await writeTempFile(fsPromises, path.join(to, ANCHOR_FILE), completeLines(path.join(from, ANCHOR_FILE)));
-  const tempLog = `${path.join(to, DATABASE_FILE)}.${process.pid}-${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
+  const tempLog = tempFileName(path.join(to, DATABASE_FILE));
   let db: Database.Database | undefined;
   const discard = async () => {
     if (db?.open) db.close();
@@ -378,8 +377,7 @@ export async function lockFolder(folder: string, { readOnlyIsFine = false } = {}
     db.exec('BEGIN EXCLUSIVE');
   } catch (error) {
     db.close();
-    const code = String((error as NodeJS.ErrnoException).code);
-    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    if (isLocked(error)) {
       throw new StoreError(`Another dermacam backup or restore is using ${folder} now; try again once it has ended.`);
     }
     if (readOnlyIsFine) return () => undefined;

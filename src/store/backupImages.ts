@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import * as fsPromises from 'node:fs/promises';
 import { lstat, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import { syncFolder } from '../durable.js';
 import { exists, MAX_IMAGE_BYTES, openRegularFile } from '../regularFile.js';
-import { holdsBytes, tempFileTarget, tempFileWriter, TEMP_SUFFIX } from './atomicFile.js';
+import { holdsBytes, tempFileName, tempFileTarget, tempFileWriter } from './atomicFile.js';
 import type { Capture } from './records.js';
 import { UNREFERENCED_FOLDER } from './sessionLog.js';
 import { StoreError } from './storeErrors.js';
@@ -153,7 +153,7 @@ async function copyChecked(source: string, staged: string, sha256: string, dataD
     throw new StoreError(`The image ${image} in ${dataDir} cannot be read (${(error as Error).message.replace(/\.$/, '')}), so no backup was made; dermacam doctor --verify --data-dir ${dataDir} says more.`);
   }
   const { handle: input, size } = opened;
-  const temp = `${staged}.${process.pid}-${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
+  const temp = tempFileName(staged);
   const hash = createHash('sha256');
   let copied = 0;
   try {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { exists } from '../regularFile.js';
 import { ANCHOR_FILE } from './anchor.js';
 import { writeFileAtomic } from './atomicFile.js';
-import { syncFolder } from '../durable.js';
+import { syncFile, syncFolder } from '../durable.js';
 import { isFolder, STAGING_FOLDER, type Placed } from './backupImages.js';
 import { DATABASE_FILE, UNREFERENCED_FOLDER } from './sessionLog.js';
 import { StoreError } from './storeErrors.js';
@@ -63,9 +63,9 @@ export async function swapIn({ out, tempLog, tempAnchor }: SwapFiles, plan: Swap
     touched.add(path.dirname(path.join(out, image)));
   }
   for (const folder of touched) await syncFolder(fsPromises, folder);
-  await syncFile(tempAnchor);
+  await syncFile(fsPromises, tempAnchor);
   if (!plan.hadLog) await rename(tempAnchor, anchor);
-  await syncFile(tempLog);
+  await syncFile(fsPromises, tempLog);
   await rename(tempLog, log);
   if (plan.hadLog) await rename(tempAnchor, anchor);
   await syncFolder(fsPromises, out);
@@ -158,7 +158,7 @@ async function keepPrevious(log: string, previous: string): Promise<void> {
   }
   const temp = `${previous}.partial`;
   await copyFile(log, temp);
-  await syncFile(temp);
+  await syncFile(fsPromises, temp);
   await rename(temp, previous);
 }
 
@@ -176,13 +176,4 @@ async function moveIfThere(from: string, to: string): Promise<void> {
 
 function ignoreMissing(error: NodeJS.ErrnoException): void {
   if (error.code !== 'ENOENT') throw error;
-}
-
-async function syncFile(file: string): Promise<void> {
-  const handle = await fsPromises.open(file, 'r+');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

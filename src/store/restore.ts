@@ -6,7 +6,7 @@ import { ANCHOR_FILE } from './anchor.js';
 import { copyDataFolder, CopyNotVerified, LOCK_FILE, lockFolder, type CopyOutcome, type VerifyDataFolder } from './backup.js';
 import { openDatabaseReadOnly, refuseForeignDatabase } from './openDatabase.js';
 import { DATABASE_FILE } from './sessionLog.js';
-import { BUSY_TIMEOUT_MS, describeWriteFailure, StoreError } from './storeErrors.js';
+import { BUSY_TIMEOUT_MS, describeWriteFailure, isLocked, StoreError } from './storeErrors.js';
 
 /** What an empty data folder may hold: an empty log the app made at its start (and its anchor), a mount point's lost+found, a lock. */
 const ALLOWED_IN_EMPTY = new Set([DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`, ANCHOR_FILE, 'lost+found', LOCK_FILE]);
@@ -43,7 +43,10 @@ async function refuseNonEmpty(dataDir: string): Promise<boolean> {
   if (!info.isDirectory()) throw new StoreError(`${dataDir} is not a folder; restore into an empty data folder.`);
   const file = path.join(dataDir, DATABASE_FILE);
   const emptyLog = (await exists(file)) && (await refuseLog(file, dataDir));
-  const others = (await readdir(dataDir)).filter((name) => !ALLOWED_IN_EMPTY.has(name)).sort();
+  const names = await readdir(dataDir).catch((error: unknown) => {
+    throw new StoreError(`The data folder ${dataDir} cannot be read: ${describeWriteFailure(error, dataDir)}.`);
+  });
+  const others = names.filter((name) => !ALLOWED_IN_EMPTY.has(name)).sort();
   if (others.length > 0) {
     const named = others.length > 3 ? `${others.slice(0, 3).join(', ')} and ${others.length - 3} more` : others.join(', ');
     throw new StoreError(`The data folder ${dataDir} is not empty (it holds ${named}); dermacam restore only restores into an empty data folder, so that nothing there is overwritten.`);
@@ -86,8 +89,7 @@ async function removeEmptyLog(dataDir: string): Promise<void> {
       db.close();
     }
   } catch (error) {
-    const code = String((error as NodeJS.ErrnoException).code);
-    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    if (isLocked(error)) {
       throw new StoreError(`The empty session log in ${dataDir} is open in another program (the app?); stop it (systemctl stop dermacam) and restore again.`);
     }
     throw new StoreError(`The empty session log in ${dataDir} cannot be replaced: ${describeWriteFailure(error, dataDir)}.`);

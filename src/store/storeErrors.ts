@@ -9,12 +9,18 @@ export const BUSY_TIMEOUT_MS = 10_000;
  * Why a write to the log failed, for the operator: a file-system error (errno code) or an SQLite
  * one (SQLITE_* code), in words.
  */
+/** Whether SQLite gave up waiting for another connection's lock. */
+export function isLocked(error: unknown): boolean {
+  const code = String((error as { code?: unknown }).code ?? '');
+  return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
+}
+
 export function describeWriteFailure(error: unknown, dataDir: string): string {
   const code = String((error as { code?: unknown }).code ?? '');
   if (code === 'ENOSPC' || code === 'SQLITE_FULL') return 'the disk is full';
   if (code === 'EACCES' || code === 'EPERM') return `dermacam may not write in ${dataDir}`;
   if (code === 'EROFS' || code.startsWith('SQLITE_READONLY')) return 'the disk or the session log is read-only';
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return `another program kept the session log locked for more than ${BUSY_TIMEOUT_MS / 1000} seconds`;
+  if (isLocked(error)) return `another program kept the session log locked for more than ${BUSY_TIMEOUT_MS / 1000} seconds`;
   if (code === 'ENOENT' || code === 'ENOTDIR') return `the folder ${dataDir} does not exist`;
   if (code === 'EEXIST') return `${(error as { path?: string }).path ?? dataDir} is a file, not a folder`;
   if (code === 'EIO' || code.startsWith('SQLITE_IOERR')) return 'the disk reported an input/output error';

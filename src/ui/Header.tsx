@@ -1,5 +1,6 @@
 import { Box, Text, useStdout } from 'ink';
 import { escapeControlCharacters } from '../text.js';
+import { wrapWords } from './wrapWords.js';
 
 export const NOT_A_MEDICAL_DEVICE = 'Not a medical device: research and teaching only. It does not diagnose; refer any concern to a clinician.';
 
@@ -37,25 +38,7 @@ export function headerTitle(camera: string, columns: number): string {
 
 /** The notice, broken between words into lines of at most `columns` characters (a word longer than that is cut). */
 export function noticeLines(columns: number): string[] {
-  const width = Math.max(1, columns);
-  const lines: string[] = [];
-  let line = '';
-  for (const word of NOT_A_MEDICAL_DEVICE.split(' ')) {
-    const joined = line === '' ? word : `${line} ${word}`;
-    if (joined.length <= width) {
-      line = joined;
-      continue;
-    }
-    if (line !== '') lines.push(line);
-    let rest = word;
-    while (rest.length > width) {
-      lines.push(rest.slice(0, width));
-      rest = rest.slice(width);
-    }
-    line = rest;
-  }
-  if (line !== '') lines.push(line);
-  return lines;
+  return wrapWords(NOT_A_MEDICAL_DEVICE, Math.max(1, columns));
 }
 
 /** Lines the header takes at this width: the title, then the notice's lines. */

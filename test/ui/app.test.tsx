@@ -126,7 +126,7 @@ describe('App', () => {
     expect(lastFrame()).toContain('captures: 0');
   });
 
-  it('after a retake, r, b and x say the last capture was withdrawn, not that none was taken', async () => {
+  it('after a retake, r and b say the last capture was withdrawn, not that none was taken', async () => {
     const { stdin, lastFrame } = await renderAppWithCapture();
     stdin.write('r');
     await eventually(() => expect(lastFrame()).toContain('[y/n]'));
