@@ -91,7 +91,7 @@ async function measureOne(modelDir: string, backend: BackendName, runs: number):
     started = performance.now();
     // pre-processing of a still as the app's classifier does it, from the JPEG in memory as the camera hands it over: its decode, the quality gate's measures and the model's input
     const { input } = classifier.card;
-    const { pixels } = await decodePicture(bytes, input.size, { detail: input.detail, measure: measureCentre });
+    const { pixels } = await decodePicture(bytes, input.size, { detail: input.detail, frame: input.frame, measure: measureCentre });
     const prepared = normalise(pixels, input);
     const afterPreprocess = performance.now();
     await classifier.predictPixels([prepared]);
@@ -159,7 +159,7 @@ async function timeStills(image: string, input: InputSpec, runs: number): Promis
   for (let run = -5; run < runs; run++) {
     for (const [i, [, bytes]] of stills.entries()) {
       const started = performance.now();
-      await decodePicture(bytes, input.size, { detail: input.detail, measure: measureCentre });
+      await decodePicture(bytes, input.size, { detail: input.detail, frame: input.frame, measure: measureCentre });
       if (run >= 0) times[i]!.push(performance.now() - started);
     }
   }

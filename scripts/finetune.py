@@ -168,6 +168,11 @@ class CachedSet:
         self.pixels = np.memmap(os.path.join(cache, f'{name}.u8'), np.uint8, 'r', shape=(len(rows), self.size, self.size, 3))
         jpeg = os.path.join(cache, f'{name}.jpeg.u8')
         self.jpeg = np.memmap(jpeg, np.uint8, 'r', shape=self.pixels.shape) if os.path.exists(jpeg) else None
+        # where the app takes frames out: each picture with a frame painted on and taken out again, and
+        # which pictures had a frame of their own (scripts/lib/pixelCache.ts)
+        framed = os.path.join(cache, f'{name}.framed.u8')
+        self.framed_copy = np.memmap(framed, np.uint8, 'r', shape=self.pixels.shape) if os.path.exists(framed) else None
+        self.framed = np.array([bool(r.get('framed')) for r in rows])
         self.labels = np.array([r['label'] for r in rows], np.float32)
         self.ids = [r['id'] for r in rows]
         self.order = np.arange(len(rows))
@@ -486,15 +491,18 @@ def main():
     labels = np.array([s.labels[i] for s, i in rows], np.float32)
     camera, crops, artefacts = AUGMENTATIONS[args.augment]
     field_chance = np.zeros(len(rows), np.float32)
+    # with framed copies, a picture drawn for a dark field takes its framed copy (the frame taken out as
+    # the app takes it out) instead of a painted field
+    framed_copies = all(s.framed_copy is not None for s in train_sets)
     if artefacts:
         sources = np.array([k for k, s in enumerate(train_sets) for _ in s.order])
-        framed = np.concatenate([dark_cornered(s.pixels[s.order]) for s in train_sets])
+        framed = np.concatenate([s.framed[s.order] if framed_copies else dark_cornered(s.pixels[s.order]) for s in train_sets])
         rates = field_rates(sources, labels, framed)
         field_chance = np.where(framed, 0.0, [rates[(int(src), int(c))] for src, c in zip(sources, labels)]).astype(np.float32)
         for (src, c), rate in sorted(rates.items()):
             share = framed[(sources == src) & (labels == c)].mean()
             log(args.out, f'dark field: {("ham-train", "isic-train")[src]} {("benign", "malignant")[c]} {100 * share:.1f}% framed; '
-                          f'painted onto {100 * rate:.1f}% of the rest')
+                          f'{"framed copy" if framed_copies else "painted"} for {100 * rate:.1f}% of the rest')
     teacher = np.load(args.teacher) if args.teacher else None
     if teacher is not None and len(teacher) != len(rows):
         raise SystemExit(f'The teacher logits hold {len(teacher)} rows where the training set has {len(rows)}.')
@@ -547,11 +555,12 @@ def main():
             for r in batch_rows:
                 s, i = rows[r]
                 use_jpeg = s.jpeg is not None and camera and torch.rand(1, generator=g) < args.jpeg_p
-                pixels.append((s.jpeg if use_jpeg else s.pixels)[i])
+                use_framed = framed_copies and torch.rand(1, generator=g) < field_chance[r]
+                pixels.append((s.framed_copy if use_framed else s.jpeg if use_jpeg else s.pixels)[i])
             x = to_input(np.stack(pixels))
             x = augment(x, g, crops) if camera else flips_only(x, g)
             if artefacts:
-                x = paint_artefacts(x, g, field_chance[batch_rows])
+                x = paint_artefacts(x, g, np.zeros(len(batch_rows), np.float32) if framed_copies else field_chance[batch_rows])
             y = torch.from_numpy(labels[batch_rows])
             logits = net(x)
             loss = F.binary_cross_entropy_with_logits(logits, y, pos_weight=pos_weight)

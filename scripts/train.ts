@@ -54,6 +54,8 @@ const { values: args } = parseScriptArgs({
     epochs: { type: 'string', default: '10' },
     mode: { type: 'string', default: 'all' },
     augment: { type: 'string', default: 'lesion' },
+    /** `crop-and-fill` (the card's input.frame): a dark frame is taken out of every picture, in training and in the app; `keep`: pictures go in as they are (v3). */
+    frame: { type: 'string', default: 'keep' },
     teacher: { type: 'string' },
     limit: { type: 'string' },
     ...SHARED_TRAINING_OPTIONS,
@@ -67,7 +69,7 @@ const { values: args } = parseScriptArgs({
 
 const seed = Number(args.seed);
 const limit = args.limit ? Number(args.limit) : undefined;
-const input: InputSpec = { size: Number(args.size), detail: HAM10000_DETAIL, normalisation: 'mobilenet' };
+const input: InputSpec = { size: Number(args.size), detail: HAM10000_DETAIL, ...(args.frame === 'crop-and-fill' && { frame: 'crop-and-fill' as const }), normalisation: 'mobilenet' };
 const modelName = (alpha: string) => `dermacam-mnv1-${alpha.replace('.', '')}`;
 const runDirOf = (name: string) => path.join(args['runs-dir']!, limit ? `${name}-limit${limit}` : name);
 
@@ -323,6 +325,7 @@ async function trainModel(alpha: string, teacher: string | undefined): Promise<v
 const alphas = args.alpha ? [args.alpha] : ['0.75', '0.25'];
 try {
   if (alphas.length > 1 && (args.name || args.out)) throw new TrainingSetupError('--name and --out name one model: give --alpha too.');
+  if (args.frame !== 'crop-and-fill' && args.frame !== 'keep') throw new TrainingSetupError(`--frame is crop-and-fill or keep, not "${args.frame}".`);
   for (const alpha of alphas) await trainModel(alpha, args.teacher ?? (alpha === '0.25' ? modelName('0.75') : undefined));
 } catch (error) {
   // a missing base model or data folder, a bad card: one sentence, not a stack trace

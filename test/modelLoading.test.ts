@@ -77,6 +77,9 @@ describe('loading a model folder', () => {
     // the damage limits may be missing (the tiny card has none), but not malformed
     writeFileSync(cardFile, JSON.stringify({ ...card, quality_limits: { ...card.quality_limits, maxNoise: 'loud' } }));
     await expect(loadClassifier({ tf: async () => tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/lacks a valid quality_limits\.$/);
+    // a model trained with its frames handled some other way must not be fed pictures handled this way
+    writeFileSync(cardFile, JSON.stringify({ ...card, input: { ...card.input, frame: 'mask' } }));
+    await expect(loadClassifier({ tf: async () => tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/lacks a valid input\.$/);
     writeFileSync(cardFile, JSON.stringify({ ...card, threshold: 1.5, test_time_flips: ['sideways'] }));
     await expect(loadClassifier({ tf: async () => tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/lacks a valid test_time_flips, threshold\.$/);
   });

@@ -29,6 +29,24 @@ describe('the pixel cache that training reads', () => {
     expect(existsSync(path.join(dir, 'ham-val.jpeg.u8'))).toBe(false);
   });
 
+  it('gives training sets a framed copy when the spec takes frames out: every picture in a frame, taken out as the app takes it out', async () => {
+    const framing: InputSpec = { ...spec, frame: 'crop-and-fill' };
+    const dir = await writePixelCache(mkdtempSync(path.join(os.tmpdir(), 'dermacam-pixels-')), framing, { 'ham-train': images, 'ham-val': images }, () => {});
+    const train = openPixelSet(dir, 'ham-train');
+    // the fixtures are camera-sized pictures without a frame of their own
+    expect(train.index.rows.map((row) => row.framed)).toEqual([false, false, false]);
+    for (const [i, image] of images.entries()) expect(train.input(i)).toEqual(await preprocessImage(image.file, framing));
+    const original = readFileSync(path.join(dir, 'ham-train.u8'));
+    const framedCopy = readFileSync(path.join(dir, 'ham-train.framed.u8'));
+    expect(framedCopy.length).toBe(original.length);
+    expect(framedCopy.equals(original)).toBe(false);
+    // nothing of the painted black frame is left in the corners
+    const perImage = spec.size * spec.size * 3;
+    for (let i = 0; i < images.length; i++) expect(Math.max(...framedCopy.subarray(i * perImage, i * perImage + 3))).toBeGreaterThan(40);
+    expect(existsSync(path.join(dir, 'ham-val.framed.u8'))).toBe(false);
+    expect(pixelCacheKey(framing, { 'ham-val': images })).not.toBe(pixelCacheKey(spec, { 'ham-val': images }));
+  });
+
   it('is named by the input spec and the image lists, so a change makes a new cache', () => {
     const key = pixelCacheKey(spec, { 'ham-val': images });
     expect(pixelCacheKey({ ...spec, size: 128 }, { 'ham-val': images })).not.toBe(key);

@@ -99,6 +99,9 @@ export function writeModelCard(dir: string, inputs: CardInputs): ModelCard {
       'Research and teaching: a second look at dermoscopic images of pigmented skin lesions by trained staff, as a reproduction and extension of a published method. Not for diagnosis.',
     limits: [
       'Trained on dermoscopic images (HAM10000, ISIC); a plain webcam image of the skin looks different, and the model has not been validated on such images. The camera augmentation narrows, but does not close, that gap.',
+      ...(inputs.input.frame === 'crop-and-fill'
+        ? ['A dark frame (a dermatoscope\'s round field, black corners) is cut away and painted the colour of the skin at its edge before the model sees a picture, in training and in the app (input.frame); a frame lighter than near-black, or one that leaves a corner free, is not taken out.']
+        : []),
       'Judged on what lies around the lesion only as far as metrics.robustness measures it (val images with a dark field, markings, other geometry and camera artefacts painted on); real frames, rulers and ink differ from those drawn.',
       'Light skin tones dominate the training data; performance on darker skin is unknown and likely worse.',
       'Seven HAM10000 diagnoses only (nv, bkl, df, vasc benign; mel, bcc, akiec malignant); other conditions are out of scope. See metrics.ham10000_test.subgroups for where it is weaker.',

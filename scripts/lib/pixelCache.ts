@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { decodeSquareRgb, normalise, type InputSpec } from '../../src/classifier/preprocess.js';
+import { cropToField } from '../../src/classifier/fieldCrop.js';
+import { decodeCentre, decodeSquareRgb, modelInputOfCentre, normalise, type InputSpec } from '../../src/classifier/preprocess.js';
+import { seededRandom } from '../../src/metrics/bootstrap.js';
+import { darkField } from './trainingArtefacts.js';
 import type { ImageSet, LabelledImage } from './datasets.js';
 import { createProgress } from './progress.js';
 
@@ -13,12 +16,16 @@ import { createProgress } from './progress.js';
  * The folder's name is a hash of the input spec and the image lists, so a change to either makes
  * a new cache instead of reusing a stale one. Training sets also get `<set>.jpeg.u8`: the same
  * pixels JPEG-compressed once more at a quality between 30 and 70, as a webcam's stream would be.
+ * Where the spec takes frames out (input.frame), training sets also get `<set>.framed.u8`: each
+ * picture with a random dark field painted on, then taken out again as the app takes one out, so
+ * that the fine-tuning can give pictures of both classes the look a real frame leaves; the rows
+ * say which pictures had a frame of their own.
  */
 export interface PixelCacheIndex {
   set: ImageSet;
   size: number;
   spec: InputSpec;
-  rows: { id: string; file: string; label: 0 | 1; group: string }[];
+  rows: { id: string; file: string; label: 0 | 1; group: string; framed?: boolean }[];
 }
 
 export function pixelCacheKey(spec: InputSpec, sets: Partial<Record<ImageSet, LabelledImage[]>>): string {
@@ -43,10 +50,16 @@ export async function writePixelCache(
   mkdirSync(dir, { recursive: true });
   for (const [set, images] of Object.entries(sets) as [ImageSet, LabelledImage[]][]) {
     const started = Date.now();
-    const decode = (image: LabelledImage) => decodeSquareRgb(image.file, spec.size, { detail: spec.detail });
+    const decode = (image: LabelledImage) => decodeSquareRgb(image.file, spec.size, { detail: spec.detail, frame: spec.frame });
     const recompress = async (image: LabelledImage) => recompressed(await decode(image), spec.size, jpegQuality(image.id));
+    const framedCopy = async (image: LabelledImage) => {
+      const centre = await decodeCentre(image.file, spec.size, { detail: spec.detail });
+      return modelInputOfCentre({ data: darkField(centre, seededRandom(idSeed(image.id))), side: centre.side }, spec.size, spec.frame);
+    };
     const files: [string, string, typeof decode][] = [[`${set}.u8`, `pixels ${set}`, decode]];
     if (set.endsWith('-train')) files.push([`${set}.jpeg.u8`, `pixels ${set} (JPEG copy)`, recompress]);
+    const withFramedCopy = set.endsWith('-train') && spec.frame !== undefined;
+    if (withFramedCopy) files.push([`${set}.framed.u8`, `pixels ${set} (framed copy)`, framedCopy]);
     // each file is renamed into place when complete, so one that exists is whole
     const missing = files.filter(([file]) => !existsSync(path.join(dir, file)));
     if (missing.length === 0 && existsSync(path.join(dir, `${set}.json`))) continue;
@@ -57,6 +70,10 @@ export async function writePixelCache(
       spec,
       rows: images.map((image) => ({ id: image.id, file: image.file, label: image.label === 'malignant' ? 1 : 0, group: image.group })),
     };
+    if (withFramedCopy) {
+      const framed = await mapLimited(images, CONCURRENCY, async (image) => cropToField(await decodeCentre(image.file, spec.size, { detail: spec.detail })) !== null);
+      index.rows.forEach((row, i) => (row.framed = framed[i]));
+    }
     writeFileSync(path.join(dir, `${set}.json`), JSON.stringify(index));
     log(`pixel cache ${set}: ${images.length} images in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   }
@@ -87,10 +104,11 @@ async function writePixelFile(
   renameSync(`${file}.partial`, file);
 }
 
-/** A fixed quality per image (30-70), so that a rebuilt cache is the same cache. */
-function jpegQuality(id: string): number {
-  return 30 + (createHash('sha256').update(id).digest().readUInt32LE(0) % 41);
-}
+/** A number fixed per image, so that a rebuilt cache is the same cache. */
+const idSeed = (id: string) => createHash('sha256').update(id).digest().readUInt32LE(0);
+
+/** A fixed quality per image (30-70). */
+const jpegQuality = (id: string) => 30 + (idSeed(id) % 41);
 
 async function recompressed(pixels: Uint8Array, size: number, quality: number): Promise<Uint8Array> {
   const raw = { width: size, height: size, channels: 3 as const };

@@ -87,7 +87,7 @@ export async function loadClassifier({ tf, modelDir, backend: request }: LoadOpt
     const image = await bytesOf(input);
     // one decode for the model and the gate; it is what refuses an unreadable picture, in a sentence for the operator
     const measure = (centre: RgbSquare) => (withQuality ? measureCentre(centre) : undefined);
-    const { pixels, measures: quality } = await decodePicture(image, card.input.size, { detail: card.input.detail, measure });
+    const { pixels, measures: quality } = await decodePicture(image, card.input.size, { detail: card.input.detail, frame: card.input.frame, measure });
     const { logits, activations } = await network.run([normalise(pixels, card.input)], flips);
     return {
       logits: logits.map(([logit]) => logit!),
@@ -112,7 +112,7 @@ export async function loadClassifier({ tf, modelDir, backend: request }: LoadOpt
     },
     async explain(input, onProgress) {
       const { size } = card.input;
-      const pixels = await decodeSquareRgb(await bytesOf(input), size, { detail: card.input.detail });
+      const pixels = await decodeSquareRgb(await bytesOf(input), size, { detail: card.input.detail, frame: card.input.frame });
       const map = await occlusionMap(normalise(pixels, card.input), size, meanLogits, { ...DEFAULT_OCCLUSION, onProgress });
       return { pixels, size, map };
     },

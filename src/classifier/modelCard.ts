@@ -74,7 +74,7 @@ const CARD_FIELDS: Record<keyof ModelCard, Check> = {
   date: isString,
   architecture: isString,
   base_weights: isString,
-  input: fields({ size: (v) => Number.isInteger(v) && (v as number) >= 32 && (v as number) <= 1024, normalisation: (v) => v === 'mobilenet' }),
+  input: fields({ size: (v) => Number.isInteger(v) && (v as number) >= 32 && (v as number) <= 1024, frame: optional((v) => v === 'crop-and-fill'), normalisation: (v) => v === 'mobilenet' }),
   classes: (v) => Array.isArray(v) && v[0] === 'benign' && v[1] === 'malignant',
   output: (v) => v === 'malignant-logit',
   test_time_flips: (v) => Array.isArray(v) && v.length > 0 && v.every((flip) => FLIPS.includes(flip as Flip)),

@@ -3,6 +3,7 @@ import sharp, { type Sharp } from 'sharp';
 import { UserError } from '../errors.js';
 import { enlargeSquare } from '../resample/enlarge.js';
 import { jpegRoundTrip } from '../jpeg/roundTrip.js';
+import { cropToField } from './fieldCrop.js';
 import { imageSizeInHeader } from '../imageHeader.js';
 import { describeDecodeFailure, MAX_INPUT_PIXELS, type RgbSquare } from '../images.js';
 import { measureCentre, type QualityMeasures } from '../quality/measure.js';
@@ -17,6 +18,11 @@ export interface InputSpec {
    * almost every camera-sized picture malignant (docs/RELIABILITY.md).
    */
   detail?: { side: number; jpeg_quality: number };
+  /**
+   * `crop-and-fill`: a dark frame around the lesion is cut away and painted over before the
+   * resize to `size` (src/classifier/fieldCrop.ts). Without it the picture goes in as it is.
+   */
+  frame?: 'crop-and-fill';
   /** `mobilenet`: RGB scaled to [-1, 1] with x / 127.5 - 1. */
   normalisation: 'mobilenet';
 }
@@ -41,6 +47,7 @@ interface DecodedPicture<M> {
 interface DecodeOptions {
   maxPixels?: number;
   detail?: InputSpec['detail'];
+  frame?: InputSpec['frame'];
 }
 
 /**
@@ -55,8 +62,7 @@ export function decodePicture<M>(input: string | Buffer, size: number, options: 
   return refusingUndecodable(async () => {
     const picture = await openPicture(input, options);
     const centre = await centreOf(picture, size, options.detail);
-    const pixels = isAtDetail(picture, options.detail) ? await modelSquareOf(centre, size) : (await squareOf(picture.open(), size)).data;
-    return { pixels, measures: options.measure(centre) };
+    return { pixels: await modelInputOf(picture, centre, size, options), measures: options.measure(centre) };
   });
 }
 
@@ -64,8 +70,8 @@ export function decodePicture<M>(input: string | Buffer, size: number, options: 
 export function decodeSquareRgb(input: string | Buffer, size: number, options: DecodeOptions = {}): Promise<Uint8Array> {
   return refusingUndecodable(async () => {
     const picture = await openPicture(input, options);
-    if (isAtDetail(picture, options.detail)) return modelSquareOf(await centreOf(picture, size, options.detail), size);
-    return (await squareOf(picture.open(), size)).data;
+    const needsCentre = isAtDetail(picture, options.detail) || options.frame !== undefined;
+    return modelInputOf(picture, needsCentre ? await centreOf(picture, size, options.detail) : null, size, options);
   });
 }
 
@@ -115,6 +121,30 @@ async function centreOf(picture: OpenPicture, size: number, detail: InputSpec['d
   return jpegRoundTrip(await squareOf(picture.open(), side), quality);
 }
 
+/**
+ * The model's input: the centre square without its frame (where the spec asks and there is one),
+ * else the centre square at the training images' detail, else (every training image without a
+ * frame) the picture resized to `size` straight from the file, as in training.
+ */
+async function modelInputOf(picture: OpenPicture, centre: RgbSquare | null, size: number, options: DecodeOptions): Promise<Uint8Array> {
+  const withoutFrame = options.frame === 'crop-and-fill' && centre !== null ? cropToField(centre) : null;
+  if (withoutFrame !== null) return modelSquareOf(withoutFrame, size);
+  if (isAtDetail(picture, options.detail)) return modelSquareOf(centre!, size);
+  return (await squareOf(picture.open(), size)).data;
+}
+
+/**
+ * For the training's framed copies (scripts/lib/pixelCache.ts): the centre square of a picture, as
+ * `decodePicture` takes it, and the model's input made from such a square once a frame is painted on.
+ */
+export function decodeCentre(input: string | Buffer, size: number, options: DecodeOptions = {}): Promise<RgbSquare> {
+  return refusingUndecodable(async () => centreOf(await openPicture(input, options), size, options.detail));
+}
+
+export function modelInputOfCentre(centre: RgbSquare, size: number, frame: InputSpec['frame']): Promise<Uint8Array> {
+  return modelSquareOf((frame === 'crop-and-fill' && cropToField(centre)) || centre, size);
+}
+
 /** The model's input from a centre square at the training images' detail: enlarged as libvips would, without its pipeline's start-up. */
 async function modelSquareOf(centre: RgbSquare, size: number): Promise<Uint8Array> {
   if (size >= centre.side) return enlargeSquare(centre, size);
@@ -137,5 +167,5 @@ export function normalise(pixels: Uint8Array, spec: InputSpec): Float32Array {
 
 /** The single preprocessing path shared by training, evaluation and the app. */
 export async function preprocessImage(input: string | Buffer, spec: InputSpec): Promise<Float32Array> {
-  return normalise(await decodeSquareRgb(input, spec.size, { detail: spec.detail }), spec);
+  return normalise(await decodeSquareRgb(input, spec.size, { detail: spec.detail, frame: spec.frame }), spec);
 }

@@ -72,7 +72,10 @@ async function checkImagesFound(labelled: LabelledFile[], dir: string, csv: stri
   if (!info.isDirectory()) throw new UserError(`${dir} is not a folder: --images names the folder that the images of ${csv} are in.`);
   const found = await Promise.all(labelled.map(({ file }) => stat(file).then(() => true, () => false)));
   if (found.some(Boolean)) return;
-  if (!(await readdir(dir)).some(isImageName)) throw new UserError(`The folder ${dir} holds no images: none of the ${labelled.length} that ${csv} names is there.`);
+  const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    throw new UserError(`The images folder ${dir} cannot be read (${error.code ?? error.message}).`);
+  });
+  if (!names.some(isImageName)) throw new UserError(`The folder ${dir} holds no images: none of the ${labelled.length} that ${csv} names is there.`);
   throw new UserError(`None of the ${labelled.length} images that ${csv} names is in ${dir}; --images names the folder they are in.`);
 }
 

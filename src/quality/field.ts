@@ -42,7 +42,8 @@ export function fieldOfView(luma: Uint8Array, side: number): FieldOfView {
   return { mask, area: 1 - framed / n, kept: 1 - left / n };
 }
 
-function hasDarkBorder(luma: Uint8Array, side: number): boolean {
+/** Whether any pixel along the square's border is dark enough to be part of a frame. */
+export function hasDarkBorder(luma: Uint8Array, side: number): boolean {
   for (let k = 0; k < side; k++) {
     if (Math.min(luma[k]!, luma[(side - 1) * side + k]!, luma[k * side]!, luma[k * side + side - 1]!) <= FRAME_LUMA) return true;
   }
@@ -50,7 +51,7 @@ function hasDarkBorder(luma: Uint8Array, side: number): boolean {
 }
 
 /** `frame`: 1 for each dark pixel joined to a dark pixel of the border through dark 4-neighbours; `framed`: how many. */
-function darkFrame(luma: Uint8Array, side: number): { frame: Uint8Array; framed: number } {
+export function darkFrame(luma: Uint8Array, side: number): { frame: Uint8Array; framed: number } {
   const frame = new Uint8Array(luma.length);
   // every pixel is pushed at most once
   const stack = new Int32Array(luma.length);
