@@ -126,7 +126,8 @@ install_app() {
   local -a entries
   [ ! -e "$stage" ] || rm -rf "$stage" # left by an interrupted run
   mapfile -t entries < <(app_entries)
-  printf '%s\n' "${entries[@]}" | grep -q '^node_modules/' || die "npm ls found no production dependencies in $SOURCE; run npm ci there."
+  # a here-string, not a pipe: grep -q stops at the first match, and under pipefail the writer's SIGPIPE would fail the test
+  grep -q '^node_modules/' <<<"$(printf '%s\n' "${entries[@]}")" || die "npm ls found no production dependencies in $SOURCE; run npm ci there."
   if [ -d "$target" ] && [ "$(file_list "$SOURCE" "${entries[@]}")" = "$(file_list "$target" .)" ] &&
     [ -z "$(find "$target" \! -user 0 -print -quit)" ]; then
     say "/opt/dermacam is up to date"
@@ -173,8 +174,8 @@ install_all() {
     # the unit runs /usr/bin/node: where NodeSource's (and Debian's) package puts it
     [ -x /usr/bin/node ] || die "the service runs /usr/bin/node, which is missing: install Node.js 22 from NodeSource (docs/RASPBERRY-PI.md)."
     local major
-    major="$(/usr/bin/node -p 'process.versions.node.split(".")[0]')"
-    [ "$major" -ge 20 ] || die "/usr/bin/node is Node.js $major; dermacam needs 20 or newer (22 LTS on a Pi)."
+    major="$(/usr/bin/node -p 'process.versions.node.split(".")[0]' 2>/dev/null)" || major=unknown
+    [[ "$major" =~ ^[0-9]+$ ]] && [ "$major" -ge 20 ] || die "/usr/bin/node is Node.js $major; dermacam needs 20 or newer (22 LTS on a Pi)."
   fi
 
   put_file "$SOURCE/deploy/dermacam.sysusers" "$ROOT/etc/sysusers.d/dermacam.conf" 644
@@ -232,7 +233,8 @@ uninstall_all() {
   for unit in $(deploy_units); do
     [ -e "$ROOT/etc/systemd/system/$unit" ] || continue
     if systemd_running; then
-      systemctl disable -q --now "$unit"
+      # a unit file systemd has not loaded (installed but never reloaded) is still removed
+      systemctl disable -q --now "$unit" || say "could not stop $unit; its file is removed anyway"
     else
       unit_files disable -q "$unit"
     fi
