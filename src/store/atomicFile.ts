@@ -28,6 +28,23 @@ export async function holdsBytes(file: string, sha256: string): Promise<boolean>
   return (await sha256OfRegularFile(file, { followLinks: false }).catch(() => undefined)) === sha256;
 }
 
+/**
+ * A temp file of ours that stands in for `image` (a path relative to `dataDir`) and holds exactly
+ * its bytes: the file was committed and is renamed into place next (or was not, after a crash).
+ * Its content decides, not the pid in its name: pid 1 is always alive, and a reboot reuses pids.
+ * Returns its path relative to `dataDir`.
+ */
+export async function committedTempFile(dataDir: string, image: string, sha256: string): Promise<string | undefined> {
+  const folder = path.dirname(image);
+  const names = await fsPromises.readdir(path.join(dataDir, folder)).catch(() => [] as string[]);
+  for (const name of names) {
+    if (tempFileWriter(name) === undefined || tempFileTarget(name) !== path.basename(image)) continue;
+    const temp = path.join(folder, name);
+    if (await holdsBytes(path.join(dataDir, temp), sha256)) return temp;
+  }
+  return undefined;
+}
+
 /** A file's bytes: whole, or as chunks (strings as UTF-8) written as they come. */
 export type FileContent = string | Uint8Array | Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>;
 

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import * as fsPromises from 'node:fs/promises';
-import { lstat, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import { syncFolder } from '../durable.js';
 import { exists, MAX_IMAGE_BYTES, openRegularFile } from '../regularFile.js';
-import { holdsBytes, tempFileName, tempFileTarget, tempFileWriter } from './atomicFile.js';
+import { committedTempFile, holdsBytes, tempFileName } from './atomicFile.js';
 import type { Capture } from './records.js';
 import { UNREFERENCED_FOLDER } from './sessionLog.js';
 import { StoreError } from './storeErrors.js';
@@ -129,12 +129,8 @@ async function findSourceImage(dataDir: string, image: string, sha256: string): 
     if (attempt > 0) await sleep(100 * attempt);
     const file = path.join(dataDir, image);
     if (await exists(file)) return file;
-    const names = await readdir(path.join(dataDir, path.dirname(image))).catch(() => [] as string[]);
-    for (const name of names) {
-      if (tempFileWriter(name) === undefined || tempFileTarget(name) !== path.basename(image)) continue;
-      const temp = path.join(dataDir, path.dirname(image), name);
-      if (await holdsBytes(temp, sha256)) return temp;
-    }
+    const temp = await committedTempFile(dataDir, image, sha256);
+    if (temp) return path.join(dataDir, temp);
   }
   return undefined;
 }

@@ -1,7 +1,7 @@
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256OfRegularFile } from '../regularFile.js';
-import { holdsBytes, tempFileTarget, tempFileWriter } from './atomicFile.js';
+import { committedTempFile } from './atomicFile.js';
 import type { Capture } from './records.js';
 import type { SessionLog } from './sessionLog.js';
 import type { Finding, Note } from './verify.js';
@@ -72,7 +72,7 @@ async function recheckImage(log: SessionLog, { capture, error }: UnreadImage): P
   const imagePath = String(capture.image_path);
   // withdrawn since the snapshot (the withdrawal commits, then deletes the image), or committed but not yet renamed into place
   if (log.captures(capture.session_id).find((row) => row.id === capture.id)?.withdrawn_at) return {};
-  const temp = await committedTempFile(log.dataDir, capture);
+  const temp = await committedTempFile(log.dataDir, imagePath, capture.image_sha256);
   if (temp) {
     return { note: { message: `capture ${capture.id}: its image ${imagePath} is committed but still in its temporary file ${path.basename(temp)}: the app's next writable open, or doctor --verify --repair, puts it in place`, pendingImage: imagePath } };
   }
@@ -90,22 +90,5 @@ const sha256OfImage = (dataDir: string, file: string) => sha256OfRegularFile(pat
 async function describeUnreadable(file: string, error: Error): Promise<string> {
   const missing = await lstat(file).then(() => false, (lstatError: NodeJS.ErrnoException) => lstatError.code === 'ENOENT');
   return missing ? 'is missing' : `cannot be checked: ${error.message}`;
-}
-
-/**
- * A temp file of ours beside a capture's missing image that holds exactly the image's bytes:
- * the capture was committed and its image is renamed into place next (or was not, after a crash).
- * Its content decides, not the pid in its name: pid 1 is always alive, and a reboot reuses pids.
- */
-async function committedTempFile(dataDir: string, capture: ImageOf): Promise<string | undefined> {
-  const image = String(capture.image_path);
-  const folder = path.dirname(image);
-  const names = await readdir(path.join(dataDir, folder)).catch(() => [] as string[]);
-  for (const name of names) {
-    if (tempFileWriter(name) === undefined || tempFileTarget(name) !== path.basename(image)) continue;
-    const temp = path.join(folder, name);
-    if (await holdsBytes(path.join(dataDir, temp), capture.image_sha256)) return temp;
-  }
-  return undefined;
 }
 
