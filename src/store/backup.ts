@@ -9,7 +9,7 @@ import { ANCHOR_FILE } from './anchor.js';
 import { tempFileName, tempFileWriter, writeFileAtomic, writeTempFile } from './atomicFile.js';
 import { stageImages, type StagePass } from './backupImages.js';
 import { commitSwap, finishInterruptedSwap, PREVIOUS_ANCHOR, PREVIOUS_LOG, swapIn, undoSwap, type SwapFiles, type SwapPlan } from './backupSwap.js';
-import { journalHead, type JournalHead } from './journal.js';
+import { journalHead, journalIdentity, type JournalHead } from './journal.js';
 import { recordLastBackup } from './lastBackup.js';
 import { openDatabaseReadOnly, refuseForeignDatabase } from './openDatabase.js';
 import { makePrivate } from './privacy.js';
@@ -223,7 +223,7 @@ async function takeSnapshot(from: string, to: string): Promise<Snapshot> {
       throw new StoreError(`The session log in ${from} changed its schema during the backup, so no backup was made; run the backup again.`);
     }
     const head = journalHead(db);
-    const identity = (db.prepare('SELECT hash FROM journal ORDER BY seq LIMIT 1').get() as { hash: string } | undefined)?.hash ?? '';
+    const identity = journalIdentity(db);
     const captures = (db.prepare('SELECT count(*) AS n FROM captures').get() as { n: number }).n;
     if (head.seq > 0) await fsPromises.appendFile(tempAnchor, `${head.seq} ${head.hash}\n`);
     return { tempLog, tempAnchor, db, head, identity, captures, discard };
@@ -286,7 +286,7 @@ async function previousLog(to: string): Promise<PreviousLog | undefined> {
     try {
       const hasJournal = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'journal'").get() !== undefined;
       if (!hasJournal) return { identity: '', head: { seq: 0, hash: '' } };
-      const identity = (db.prepare('SELECT hash FROM journal ORDER BY seq LIMIT 1').get() as { hash: string } | undefined)?.hash ?? '';
+      const identity = journalIdentity(db);
       return { identity, head: journalHead(db) };
     } finally {
       db.close();

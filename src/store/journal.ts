@@ -53,6 +53,11 @@ export function journalHead(db: Database.Database): JournalHead {
   return head ?? { seq: 0, hash: GENESIS_HASH };
 }
 
+/** The hash of a journal's first entry, which names the log it began (empty for an empty journal). */
+export function journalIdentity(db: Database.Database): string {
+  return (db.prepare('SELECT hash FROM journal ORDER BY seq LIMIT 1').get() as { hash: string } | undefined)?.hash ?? '';
+}
+
 /** Appends an entry; call inside the transaction that makes the change it records. */
 export function appendEntry(db: Database.Database, kind: EntryKind, subject: string, fields: object, key?: Buffer): JournalHead {
   const previous = journalHead(db);

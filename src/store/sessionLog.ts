@@ -8,7 +8,7 @@ import { makeFolders } from '../folders.js';
 import { exists } from '../regularFile.js';
 import { appendAnchor, createAnchor } from './anchor.js';
 import { holdsBytes, publishTempFile, tempFileTarget, tempFileWriter, writeTempFile, type FileSystem } from './atomicFile.js';
-import { appendEntry, journalHead, type JournalEntry, type JournalHead } from './journal.js';
+import { appendEntry, journalHead, journalIdentity, type JournalEntry, type JournalHead } from './journal.js';
 import { openDatabaseReadOnly, refuseForeignDatabase } from './openDatabase.js';
 import {
   captureVersion, destinationStatus, dueCaptures, owedRejections, recordDelivery, recordRejection, requeueRefused,
@@ -405,7 +405,7 @@ export class SessionLog {
 
   /** What tells this log from every other: the hash of its first journal entry (empty for a log with no entries yet). */
   identity(): string {
-    return (this.db.prepare('SELECT hash FROM journal ORDER BY seq LIMIT 1').get() as { hash: string } | undefined)?.hash ?? '';
+    return journalIdentity(this.db);
   }
 
   /** The newest journal entry: printed with each export, so that a copy kept elsewhere can vouch for the log. */
