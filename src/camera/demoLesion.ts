@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { cellEdges, fractalNoise, gaussian, seededRandom } from './demoNoise.js';
+import { cellEdges, fractalNoise, gaussian, seededRandom, smoothstep } from './demoNoise.js';
 
 /**
  * The demo camera's synthetic lesions: close-ups of skin with a pigmented lesion, painted
@@ -54,11 +54,6 @@ export interface DemoScene {
 
 /** Where the lesion's soft edge ends, in units of its outline. */
 const OUTER_EDGE = 1.12;
-
-const smoothstep = (edge0: number, edge1: number, x: number) => {
-  const t = Math.min(Math.max((x - edge0) / (edge1 - edge0), 0), 1);
-  return t * t * (3 - 2 * t);
-};
 
 /** A dark, slightly blurred spot to paint (globule) or a point of a hair. */
 interface Spot {

@@ -27,7 +27,11 @@ function lattice(random: () => number, cell: number, width: number, height: numb
   return { values, columns, inverse: 1 / cell };
 }
 
-const smooth = (t: number) => t * t * (3 - 2 * t);
+/** 0 below `edge0`, 1 above `edge1`, and the smooth cubic 3t² - 2t³ between. */
+export function smoothstep(edge0: number, edge1: number, x: number): number {
+  const t = Math.min(Math.max((x - edge0) / (edge1 - edge0), 0), 1);
+  return t * t * (3 - 2 * t);
+}
 
 /**
  * Adds `weight` times smooth value noise (the lattice's values blended with a smoothstep) at
@@ -40,13 +44,13 @@ function addValueNoise(target: Float32Array, width: number, height: number, { va
   for (let x = 0; x < width; x++) {
     const gx = x * inverse + LATTICE_MARGIN;
     left[x] = Math.floor(gx);
-    across[x] = smooth(gx - left[x]!);
+    across[x] = smoothstep(0, 1, gx - left[x]!);
   }
   const row = new Float32Array(columns);
   for (let y = 0; y < height; y++) {
     const gy = y * inverse + LATTICE_MARGIN;
     const top = Math.floor(gy);
-    const down = smooth(gy - top);
+    const down = smoothstep(0, 1, gy - top);
     for (let c = 0; c < columns; c++) {
       const a = values[top * columns + c]!;
       row[c] = a + (values[(top + 1) * columns + c]! - a) * down;
