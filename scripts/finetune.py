@@ -269,16 +269,19 @@ def dark_cornered(pixels_u8):
     return luma.mean(1) < DARK_CORNER
 
 
-def field_rates(sources, labels, framed):
+def field_rates(sources, labels, framed, across_sources=False):
     """Per (source, class), the chance of painting a dark field onto a picture that has none, so that
     afterwards the same share of benign and malignant pictures of a source shows one: the field then
-    says nothing of the label. The target share is the larger class's share plus 15 points."""
+    says nothing of the label. The target share is the larger class's share plus 15 points (at most
+    60%). With across_sources, one target for every source and class: a source with more malignant
+    pictures then shows no more fields than another, so the field says nothing of the source either."""
+    groups = [(int(source), c) for source in np.unique(sources) for c in (0, 1)]
+    shares = {(source, c): framed[(sources == source) & (labels == c)].mean() for source, c in groups}
     rates = {}
-    for source in np.unique(sources):
-        shares = {c: framed[(sources == source) & (labels == c)].mean() for c in (0, 1)}
-        target = min(0.6, max(shares.values()) + 0.15)
-        for c, share in shares.items():
-            rates[(int(source), c)] = float((target - share) / (1 - share))
+    for source, c in groups:
+        pool = shares.values() if across_sources else (shares[(source, 0)], shares[(source, 1)])
+        target = min(0.6, max(pool) + 0.15)
+        rates[(source, c)] = float((target - shares[(source, c)]) / (1 - shares[(source, c)]))
     return rates
 
 
@@ -497,7 +500,7 @@ def main():
     if artefacts:
         sources = np.array([k for k, s in enumerate(train_sets) for _ in s.order])
         framed = np.concatenate([s.framed[s.order] if framed_copies else dark_cornered(s.pixels[s.order]) for s in train_sets])
-        rates = field_rates(sources, labels, framed)
+        rates = field_rates(sources, labels, framed, across_sources=framed_copies)
         field_chance = np.where(framed, 0.0, [rates[(int(src), int(c))] for src, c in zip(sources, labels)]).astype(np.float32)
         for (src, c), rate in sorted(rates.items()):
             share = framed[(sources == src) & (labels == c)].mean()
