@@ -80,7 +80,7 @@ export function decodeSquareRgb(input: string | Buffer, size: number, options: D
  * `decodePicture` gives for the model's input spec. Refuses what preprocessing refuses.
  */
 export async function measureQuality(image: string | Buffer, spec: InputSpec): Promise<QualityMeasures> {
-  return refusingUndecodable(async () => measureCentre(await centreOf(await openPicture(image, { detail: spec.detail }), spec.size, spec.detail)));
+  return measureCentre(await decodeCentre(image, spec.size, { detail: spec.detail }));
 }
 
 /** A decoding failure as one sentence for the operator. */
@@ -134,8 +134,9 @@ async function modelInputOf(picture: OpenPicture, centre: RgbSquare | null, size
 }
 
 /**
- * For the training's framed copies (scripts/lib/pixelCache.ts): the centre square of a picture, as
- * `decodePicture` takes it, and the model's input made from such a square once a frame is painted on.
+ * The centre square of a picture, as `decodePicture` takes it (what the gate measures), and, for the
+ * training's framed copies (scripts/lib/pixelCache.ts), the model's input made from such a square
+ * once a frame is painted on.
  */
 export function decodeCentre(input: string | Buffer, size: number, options: DecodeOptions = {}): Promise<RgbSquare> {
   return refusingUndecodable(async () => centreOf(await openPicture(input, options), size, options.detail));
