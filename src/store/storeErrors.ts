@@ -5,16 +5,16 @@ export class StoreError extends UserError {}
 /** How long a write waits for another process's write to finish before it fails. */
 export const BUSY_TIMEOUT_MS = 10_000;
 
-/**
- * Why a write to the log failed, for the operator: a file-system error (errno code) or an SQLite
- * one (SQLITE_* code), in words.
- */
 /** Whether SQLite gave up waiting for another connection's lock. */
 export function isLocked(error: unknown): boolean {
   const code = String((error as { code?: unknown }).code ?? '');
   return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
 }
 
+/**
+ * Why a write to the log failed, for the operator: a file-system error (errno code) or an SQLite
+ * one (SQLITE_* code), in words.
+ */
 export function describeWriteFailure(error: unknown, dataDir: string): string {
   const code = String((error as { code?: unknown }).code ?? '');
   if (code === 'ENOSPC' || code === 'SQLITE_FULL') return 'the disk is full';
