@@ -22,15 +22,17 @@ from torch import nn
 TAPS = [(9, 'avg'), (10, 'avg'), (11, 'avg'), (11, 'max'), (12, 'avg'), (13, 'avg'), (13, 'max')]
 STRIDE_2_BLOCKS = {2, 4, 6, 12}
 TTA = {'none': [], 'h': [3], 'v': [2], 'hv': [2, 3]}
-# augmentation -> (camera augmentation, crops, artefacts); 'lesion' is the shipped recipe (v3). Without its wide
-# crops ('camera-artefacts') the clean val AUC was higher but painted frames moved benign pictures more (TRAINING.md)
+# augmentation -> (camera augmentation, crops, artefacts, sensor noise); 'lesion' is the shipped recipe (v3). Without
+# its wide crops ('camera-artefacts') the clean val AUC was higher but painted frames moved benign pictures more
+# (TRAINING.md)
 AUGMENTATIONS = {
-    'flips': (False, None, False),
-    'camera': (True, 'narrow', False),
-    'camera-crops': (True, 'wide', False),
-    'camera-artefacts': (True, 'narrow', True),
-    'lesion': (True, 'wide', True),
-    'lesion-mixed': (True, 'mixed', True),
+    'flips': (False, None, False, False),
+    'camera': (True, 'narrow', False, False),
+    'camera-crops': (True, 'wide', False, False),
+    'camera-artefacts': (True, 'narrow', True, False),
+    'lesion': (True, 'wide', True, False),
+    'lesion-mixed': (True, 'mixed', True, False),
+    'lesion-mixed-noise': (True, 'mixed', True, True),
 }
 
 
@@ -336,6 +338,19 @@ def ruler(xi, g):
     return torch.rot90(xi, -edge, (1, 2))
 
 
+NOISE_RATE = 0.3  # share of pictures given sensor noise
+NOISE_SIGMA = 0.08  # its standard deviation at most, in input units: 10 of 255 levels
+
+
+def sensor_noise(x, g):
+    """x: [n, 3, s, s] in [-1, 1]. Gaussian noise on every pixel and channel of NOISE_RATE of the pictures,
+    its standard deviation uniform up to NOISE_SIGMA: a webcam's sensor in dim light, added after the optics."""
+    n = x.shape[0]
+    noisy = (torch.rand(n, 1, 1, 1, generator=g) < NOISE_RATE).float()
+    sigma = torch.rand(n, 1, 1, 1, generator=g) * NOISE_SIGMA * noisy
+    return (x + sigma * torch.randn(x.shape, generator=g)).clamp(-1, 1).contiguous(memory_format=torch.channels_last)
+
+
 def flips_only(x, g):
     n = x.shape[0]
     out = []
@@ -492,7 +507,7 @@ def main():
     isic_val = CachedSet(args.cache, 'isic-val', args.limit)
     rows = [(s, i) for s in train_sets for i in s.order]
     labels = np.array([s.labels[i] for s, i in rows], np.float32)
-    camera, crops, artefacts = AUGMENTATIONS[args.augment]
+    camera, crops, artefacts, noise = AUGMENTATIONS[args.augment]
     field_chance = np.zeros(len(rows), np.float32)
     # with framed copies, a picture drawn for a dark field takes its framed copy (the frame taken out as
     # the app takes it out) instead of a painted field
@@ -564,6 +579,8 @@ def main():
             x = augment(x, g, crops) if camera else flips_only(x, g)
             if artefacts:
                 x = paint_artefacts(x, g, np.zeros(len(batch_rows), np.float32) if framed_copies else field_chance[batch_rows])
+            if noise:
+                x = sensor_noise(x, g)
             y = torch.from_numpy(labels[batch_rows])
             logits = net(x)
             loss = F.binary_cross_entropy_with_logits(logits, y, pos_weight=pos_weight)

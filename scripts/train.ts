@@ -42,7 +42,7 @@ import { exportRuntimes } from './lib/runtimeExport.js';
 import { SHARED_TRAINING_OPTIONS } from './lib/trainingOptions.js';
 import { writeTrainingReport } from './lib/trainingReport.js';
 import { TRANSFORMS } from './lib/lesionTransforms.js';
-import { darkField, marking, type Square } from './lib/trainingArtefacts.js';
+import { darkField, marking, sensorNoise, type Square } from './lib/trainingArtefacts.js';
 import { classifierJudge, robustnessForCard, runRobustness } from './lib/robustness.js';
 import { limitedSample } from './lib/sample.js';
 
@@ -224,13 +224,15 @@ async function trainModel(alpha: string, teacher: string | undefined): Promise<v
     const train: Float32Array[][] = [];
     for (const set of ['ham-train', 'isic-train'] as const) {
       train.push((await runOnCache(network, pixels[set]!, flips, sample(set, perSet), `hidden layer on ${set}`)).activations!);
-      // the model learnt from pictures with dark fields and markings painted on (finetune.py), so they belong to what it knows
+      // the model learnt from pictures with dark fields and markings painted on (finetune.py), so they belong to what it knows;
+      // and a noisy webcam picture of a lesion is a lesion, whether or not the recipe added noise
       train.push((await runOnCache(network, painted(pixels[set]!, darkField, random), flips, sample(set, perSet / 2), `hidden layer on ${set}, framed`)).activations!);
       train.push((await runOnCache(network, painted(pixels[set]!, marking, random), flips, sample(set, perSet / 2), `hidden layer on ${set}, marked`)).activations!);
+      train.push((await runOnCache(network, painted(pixels[set]!, sensorNoise, random), flips, sample(set, perSet / 2), `hidden layer on ${set}, noisy`)).activations!);
     }
     const trainActivations = flips.map((_, f) => Float32Array.from(train.flatMap((part) => [...part[f]!])));
     const units = decision.val.activations![0]!.length / pixels['ham-val']!.index.rows.length;
-    const fitted = fitOutOfDistribution(outDir, OOD_LAYER, trainActivations, decision.val.activations!, units, `${perSet} HAM10000 train + ${perSet} ISIC extra train images (seeded sample), and half as many again of each with a dark circular field painted on, and half as many with a marking (vignette, ruler, pen ring or colour patch)`);
+    const fitted = fitOutOfDistribution(outDir, OOD_LAYER, trainActivations, decision.val.activations!, units, `${perSet} HAM10000 train + ${perSet} ISIC extra train images (seeded sample), and half as many again of each with a dark circular field painted on, half as many with a marking (vignette, ruler, pen ring or colour patch), and half as many with sensor noise`);
     const isicDistances = meanDistances(decision.isicVal.activations!, fitted.gaussian);
     const passes = (distances: number[]) => distances.filter((d) => d <= fitted.spec.threshold).length / distances.length;
     const measured = { ham_val_pass_rate: passes(fitted.valDistances), isic_val_pass_rate: passes(isicDistances) };

@@ -29,16 +29,28 @@ export interface CardInputs {
 const CAMERA = 'flips and 90-degree turns; rotation up to 15 degrees (reflected borders, never black corners); brightness, contrast, colour cast; Gaussian blur (p 0.2); a JPEG re-compressed copy at quality 30-70 (p 0.25)';
 const NARROW_CROPS = 'scale 0.9-1.1, shift up to 6%';
 const WIDE_CROPS = 'random resized crops over area 0.5-1.0 and aspect 3:4-4:3';
-const ARTEFACTS =
-  'artefacts painted onto both classes: dark circular fields (tight, off-centre, or corners only) at per-source, per-class rates that leave as many benign as malignant pictures of a source framed; a vignette, a ruler at an edge, a surgical-pen ring and a colour patch, each on 8% of all pictures';
-const AUGMENTATION_TEXT: Record<string, string> = {
-  flips: 'horizontal and vertical flips',
-  camera: `${CAMERA}; ${NARROW_CROPS}`,
-  'camera-crops': `${CAMERA}; ${WIDE_CROPS}`,
-  'camera-artefacts': `${CAMERA}; ${NARROW_CROPS}; ${ARTEFACTS}`,
-  lesion: `${CAMERA}; ${WIDE_CROPS}; ${ARTEFACTS}`,
-  'lesion-mixed': `${CAMERA}; half ${WIDE_CROPS}, half ${NARROW_CROPS}; ${ARTEFACTS}`,
+const MARKINGS = 'a vignette, a ruler at an edge, a surgical-pen ring and a colour patch, each on 8% of all pictures';
+const FIELDS = 'artefacts painted onto both classes: dark circular fields (tight, off-centre, or corners only)';
+/** finetune.py's field rates: per source and class without framed copies, one share for all with them (a frame taken out by input.frame). */
+const ARTEFACTS = {
+  painted: `${FIELDS} at per-source, per-class rates that leave as many benign as malignant pictures of a source framed; ${MARKINGS}`,
+  framedCopies: `${FIELDS}, painted and taken out again as the app takes a frame out, on the same share of every source's benign and malignant pictures; ${MARKINGS}`,
 };
+const NOISE = 'Gaussian sensor noise on 30% of pictures (standard deviation up to 10 levels)';
+function augmentationText(augment: string, frame: InputSpec['frame']): string {
+  const artefacts = frame === 'crop-and-fill' ? ARTEFACTS.framedCopies : ARTEFACTS.painted;
+  const mixedCrops = `half ${WIDE_CROPS}, half ${NARROW_CROPS}`;
+  const texts: Record<string, string> = {
+    flips: 'horizontal and vertical flips',
+    camera: `${CAMERA}; ${NARROW_CROPS}`,
+    'camera-crops': `${CAMERA}; ${WIDE_CROPS}`,
+    'camera-artefacts': `${CAMERA}; ${NARROW_CROPS}; ${artefacts}`,
+    lesion: `${CAMERA}; ${WIDE_CROPS}; ${artefacts}`,
+    'lesion-mixed': `${CAMERA}; ${mixedCrops}; ${artefacts}`,
+    'lesion-mixed-noise': `${CAMERA}; ${mixedCrops}; ${artefacts}; ${NOISE}`,
+  };
+  return texts[augment] ?? augment;
+}
 
 /** Six significant digits are more than any figure of the card means, and keep the model folder small. */
 const rounded = (_: string, v: unknown) => (typeof v !== 'number' ? v : !Number.isFinite(v) ? null : Number.isInteger(v) ? v : Number(v.toPrecision(6)));
@@ -83,7 +95,7 @@ export function writeModelCard(dir: string, inputs: CardInputs): ModelCard {
       split_rule: 'HAM10000 split by lesion group (lesion-disjoint train/val/test, from ../shared/data/ham10000/split.csv); isic-extra used for training, and its val split as a second view',
       method: {
         layers_trained: ft.mode,
-        augmentation: AUGMENTATION_TEXT[ft.augment] ?? ft.augment,
+        augmentation: augmentationText(ft.augment, inputs.input.frame),
         optimiser: 'AdamW, linear warm-up then cosine decay, class-weighted loss (malignant by benign/malignant ratio)',
         selection: `best epoch by HAM10000 val AUC, raw or EMA weights (chosen: epoch ${ft.best.epoch + 1}, ${ft.best.weights})`,
         distilled_from_teacher: ft.distilled,

@@ -86,3 +86,10 @@ const MARKINGS = [vignette, ruler, penRing, colourPatch];
 export function marking(square: Square, random: Random): Uint8Array {
   return MARKINGS[Math.floor(random() * MARKINGS.length)]!(square, random);
 }
+
+/** Gaussian noise on every pixel and channel, standard deviation up to 10 levels: finetune.py's sensor noise. */
+export function sensorNoise({ data }: Square, random: Random): Uint8Array {
+  const sigma = uniform(random, 0, 10);
+  const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  return Uint8Array.from(data, (v) => Math.max(0, Math.min(255, Math.round(v + sigma * normal()))));
+}
