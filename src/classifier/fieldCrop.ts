@@ -1,5 +1,5 @@
 import type { RgbSquare } from '../images.js';
-import { lumaAndLab } from '../quality/colour.js';
+import { lumaOf } from '../quality/colour.js';
 import { darkFrame, hasDarkBorder } from '../quality/field.js';
 
 /**
@@ -25,7 +25,7 @@ const RING_STEPS = 6;
 /** The picture without its frame, or null when it has none. */
 export function cropToField(square: RgbSquare): RgbSquare | null {
   const { data, side } = square;
-  const { luma } = lumaAndLab(data);
+  const luma = lumaOf(data);
   if (!hasDarkBorder(luma, side)) return null;
   const { frame } = darkFrame(luma, side);
   if (framedCorners(frame, side) < 3) return null;

@@ -50,6 +50,15 @@ function labF(t: number): number {
   return LAB_F[i]! + (LAB_F[i + 1]! - LAB_F[i]!) * (position - i);
 }
 
+const luminance = (r: number, g: number, b: number) => 0.2126 * r + 0.7152 * g + 0.0722 * b;
+
+/** Luma alone, as `lumaAndLab` gives it, for what needs no colour (a dark frame). */
+export function lumaOf(rgb: Uint8Array): Uint8Array {
+  const luma = new Uint8Array(rgb.length / 3);
+  for (let p = 0, i = 0; p < luma.length; p++, i += 3) luma[p] = srgbCode(luminance(LINEAR[rgb[i]!]!, LINEAR[rgb[i + 1]!]!, LINEAR[rgb[i + 2]!]!));
+  return luma;
+}
+
 export function lumaAndLab(rgb: Uint8Array): LumaAndLab {
   const count = rgb.length / 3;
   const luma = new Uint8Array(count);
@@ -58,7 +67,7 @@ export function lumaAndLab(rgb: Uint8Array): LumaAndLab {
     const r = LINEAR[rgb[i]!]!;
     const g = LINEAR[rgb[i + 1]!]!;
     const b = LINEAR[rgb[i + 2]!]!;
-    const y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    const y = luminance(r, g, b);
     const fx = labF((0.4124 * r + 0.3576 * g + 0.1805 * b) / D65.x);
     const fy = labF(y / D65.y);
     const fz = labF((0.0193 * r + 0.1192 * g + 0.9505 * b) / D65.z);
