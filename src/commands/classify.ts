@@ -7,7 +7,7 @@ import { makeFolders } from '../folders.js';
 import { explanationPng } from '../explain/heatOverlay.js';
 import { readRegularFile } from '../regularFile.js';
 import { writeExportFile } from '../store/exportFile.js';
-import { describeWriteFailure, StoreError } from '../store/storeErrors.js';
+import { describeStoreFailure, StoreError } from '../store/storeErrors.js';
 import { escapeControlCharacters, formatPercent } from '../text.js';
 import { expandImageInputs, isEmptyFolder, noImagesSentence } from './imageFiles.js';
 import { progressOnTerminal } from './progress.js';
@@ -98,7 +98,7 @@ function humanLine(result: Record<string, unknown>): string {
 /** Writes explanation images into `dir` (made private if new), one name per picture even where two folders hold the same file name. */
 async function explanationWriter(dir: string) {
   await makeFolders(dir).catch((error: unknown) => {
-    throw new StoreError(`The explanation maps cannot be written: ${describeWriteFailure(error, dir)}.`);
+    throw new StoreError(`The explanation maps cannot be written: ${describeStoreFailure(error, dir)}.`);
   });
   const taken = new Set<string>();
   return {

@@ -6,7 +6,7 @@ import { UserError } from '../errors.js';
 import { CONFIG_FILE, readPacsConfig } from '../outbox/config.js';
 import { capturesCsvChunks } from '../store/csvExport.js';
 import { writeExportFile } from '../store/exportFile.js';
-import { describeWriteFailure, StoreError } from '../store/storeErrors.js';
+import { describeStoreFailure, StoreError } from '../store/storeErrors.js';
 import type { Capture, Lesion, Session, SessionLog } from '../store/sessionLog.js';
 import { writeLine, type CommandIO } from './io.js';
 import { openExistingLog } from './openLog.js';
@@ -103,5 +103,5 @@ async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterable<strin
     if (!stream.write(chunk)) await once(stream, 'drain').catch(() => undefined); // the listener above keeps the error
     if (failure) break;
   }
-  if (failure && failure.code !== 'EPIPE') throw new StoreError(`The export stopped: ${describeWriteFailure(failure, 'the output')}.`);
+  if (failure && failure.code !== 'EPIPE') throw new StoreError(`The export stopped: ${describeStoreFailure(failure, 'the output')}.`);
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { syncFile } from '../durable.js';
 import { publishTempFile, type FileSystem } from '../store/atomicFile.js';
-import { describeWriteFailure } from '../store/storeErrors.js';
+import { describeStoreFailure } from '../store/storeErrors.js';
 
 /** Whether a DICOMDIR now indexes a file set, and if not, why, in words for the operator. */
 export type DicomDirOutcome = { made: true } | { made: false; why: string };
@@ -41,7 +41,7 @@ export function dcmtkDicomDir(run: RunTool = runTool, fs: FileSystem = fsPromise
       return { made: true };
     } catch (error) {
       await fsPromises.rm(temp, { force: true });
-      return { made: false, why: `the DICOMDIR dcmmkdir made could not be put in place (${describeWriteFailure(error, fileSet)})` };
+      return { made: false, why: `the DICOMDIR dcmmkdir made could not be put in place (${describeStoreFailure(error, fileSet)})` };
     }
   };
 }

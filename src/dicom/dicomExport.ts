@@ -8,7 +8,7 @@ import { readRegularFile } from '../regularFile.js';
 import type { Capture, Session } from '../store/records.js';
 import { writeExportFile } from '../store/exportFile.js';
 import type { SessionLog } from '../store/sessionLog.js';
-import { describeWriteFailure, StoreError } from '../store/storeErrors.js';
+import { describeStoreFailure, StoreError } from '../store/storeErrors.js';
 import { captureObject, UnsendableCaptureError } from './captureObject.js';
 import { dcmtkDicomDir, type DicomDirMaker, type DicomDirOutcome } from './dicomDir.js';
 import type { Equipment } from './equipment.js';
@@ -107,7 +107,7 @@ export async function writeDicomExport(
       continue;
     }
     await makeFolders(folder).catch((error: unknown) => {
-      throw new StoreError(`The DICOM export was not written: ${describeWriteFailure(error, folder)}.`);
+      throw new StoreError(`The DICOM export was not written: ${describeStoreFailure(error, folder)}.`);
     });
     await writeExportFile(file, object, { replace });
     written.push(file);

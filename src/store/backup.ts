@@ -15,7 +15,7 @@ import { openDatabaseReadOnly, refuseForeignDatabase } from './openDatabase.js';
 import { makePrivate } from './privacy.js';
 import { MIGRATIONS } from './schema.js';
 import { DATABASE_FILE, SessionLog } from './sessionLog.js';
-import { BUSY_TIMEOUT_MS, describeWriteFailure, isLocked, StoreError } from './storeErrors.js';
+import { BUSY_TIMEOUT_MS, describeStoreFailure, isLocked, StoreError } from './storeErrors.js';
 import { CONFIG_FILE } from '../outbox/config.js';
 
 /** What `doctor --verify` says of a data folder, as a backup needs it: whether it passed, its first failure, its notes. */
@@ -88,7 +88,7 @@ export async function copyDataFolder({ from, to, verify, record = false, now = (
   try {
     await makeFolders(to);
   } catch (error) {
-    throw new StoreError(`The folder ${to} cannot be made: ${describeWriteFailure(error, to)}.`);
+    throw new StoreError(`The folder ${to} cannot be made: ${describeStoreFailure(error, to)}.`);
   }
   await makePrivate(to, path.join(to, DATABASE_FILE));
   const release = await lockFolder(to);
@@ -146,7 +146,7 @@ async function copyLocked(from: string, to: string, verify: VerifyDataFolder, re
   };
   if (record) {
     await recordLastBackup(from, { at: now(), out: to, captures: snapshot.captures, head: snapshot.head }).catch((error: unknown) => {
-      outcome.unrecorded = describeWriteFailure(error, from);
+      outcome.unrecorded = describeStoreFailure(error, from);
     });
   }
   return outcome;
@@ -161,7 +161,7 @@ async function swapAndVerify(files: SwapFiles, plan: SwapPlan, verify: VerifyDat
     const undone = await undoSwap(files.out, plan).then(() => true, () => false);
     if (error instanceof UserError) throw error;
     const state = undone ? `${files.out} keeps what it held before` : `the next dermacam backup into ${files.out} puts its previous copy back`;
-    throw new StoreError(`The backup into ${files.out} stopped while it put the new copy in place: ${describeWriteFailure(error, files.out)}; ${state}.`);
+    throw new StoreError(`The backup into ${files.out} stopped while it put the new copy in place: ${describeStoreFailure(error, files.out)}; ${state}.`);
   }
 }
 
@@ -171,7 +171,7 @@ async function stopped<T>(to: string, when: string, step: () => Promise<T>): Pro
     return await step();
   } catch (error) {
     if (error instanceof UserError) throw error;
-    throw new StoreError(`The backup into ${to} stopped ${when}: ${describeWriteFailure(error, to)}; what ${to} held before is unchanged.`);
+    throw new StoreError(`The backup into ${to} stopped ${when}: ${describeStoreFailure(error, to)}; what ${to} held before is unchanged.`);
   }
 }
 
@@ -294,7 +294,7 @@ async function previousLog(to: string): Promise<PreviousLog | undefined> {
     }
   } catch (error) {
     if (error instanceof UserError) throw error;
-    throw new StoreError(`The session log already in ${to} cannot be read (${describeWriteFailure(error, to)}), so it was left as it is; move it away, or back up into another folder.`);
+    throw new StoreError(`The session log already in ${to} cannot be read (${describeStoreFailure(error, to)}), so it was left as it is; move it away, or back up into another folder.`);
   }
 }
 
@@ -370,7 +370,7 @@ export async function lockFolder(folder: string, { readOnlyIsFine = false } = {}
   } catch (error) {
     // a backup on a read-only stick is read, not written: nobody else writes into it either
     if (readOnlyIsFine) return () => undefined;
-    throw new StoreError(`The backup cannot lock ${folder}: ${describeWriteFailure(error, folder)}.`);
+    throw new StoreError(`The backup cannot lock ${folder}: ${describeStoreFailure(error, folder)}.`);
   }
   try {
     db.pragma('locking_mode = EXCLUSIVE');
@@ -381,7 +381,7 @@ export async function lockFolder(folder: string, { readOnlyIsFine = false } = {}
       throw new StoreError(`Another dermacam backup or restore is using ${folder} now; try again once it has ended.`);
     }
     if (readOnlyIsFine) return () => undefined;
-    throw new StoreError(`The backup cannot lock ${folder}: ${describeWriteFailure(error, folder)}.`);
+    throw new StoreError(`The backup cannot lock ${folder}: ${describeStoreFailure(error, folder)}.`);
   }
   // the file stays: removing it would let a third run lock a new file while a second holds the old one
   return () => db.close();

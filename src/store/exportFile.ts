@@ -3,7 +3,7 @@ import path from 'node:path';
 import { writeFileAtomic, type FileContent, type FileSystem } from './atomicFile.js';
 import { capturesCsv } from './csvExport.js';
 import type { SessionLog } from './sessionLog.js';
-import { describeWriteFailure, StoreError } from './storeErrors.js';
+import { describeStoreFailure, StoreError } from './storeErrors.js';
 
 
 /**
@@ -19,7 +19,7 @@ export async function writeExportFile(file: string, content: FileContent, { repl
     await writeFileAtomic(fs, file, content, { replace });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new StoreError(`${file} already exists; add --force to overwrite it.`);
-    throw new StoreError(`The export was not written: ${describeWriteFailure(error, path.dirname(file))}. No file was left at ${file}.`);
+    throw new StoreError(`The export was not written: ${describeStoreFailure(error, path.dirname(file))}. No file was left at ${file}.`);
   }
 }
 

@@ -6,7 +6,7 @@ import { ANCHOR_FILE } from './anchor.js';
 import { copyDataFolder, CopyNotVerified, LOCK_FILE, lockFolder, type CopyOutcome, type VerifyDataFolder } from './backup.js';
 import { openDatabaseReadOnly, refuseForeignDatabase } from './openDatabase.js';
 import { DATABASE_FILE } from './sessionLog.js';
-import { BUSY_TIMEOUT_MS, describeWriteFailure, isLocked, StoreError } from './storeErrors.js';
+import { BUSY_TIMEOUT_MS, describeStoreFailure, isLocked, StoreError } from './storeErrors.js';
 
 /** What an empty data folder may hold: an empty log the app made at its start (and its anchor), a mount point's lost+found, a lock. */
 const ALLOWED_IN_EMPTY = new Set([DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`, ANCHOR_FILE, 'lost+found', LOCK_FILE]);
@@ -44,7 +44,7 @@ async function refuseNonEmpty(dataDir: string): Promise<boolean> {
   const file = path.join(dataDir, DATABASE_FILE);
   const emptyLog = (await exists(file)) && (await refuseLog(file, dataDir));
   const names = await readdir(dataDir).catch((error: unknown) => {
-    throw new StoreError(`The data folder ${dataDir} cannot be read: ${describeWriteFailure(error, dataDir)}.`);
+    throw new StoreError(`The data folder ${dataDir} cannot be read: ${describeStoreFailure(error, dataDir, 'read')}.`);
   });
   const others = names.filter((name) => !ALLOWED_IN_EMPTY.has(name)).sort();
   if (others.length > 0) {
@@ -92,7 +92,7 @@ async function removeEmptyLog(dataDir: string): Promise<void> {
     if (isLocked(error)) {
       throw new StoreError(`The empty session log in ${dataDir} is open in another program (the app?); stop it (systemctl stop dermacam) and restore again.`);
     }
-    throw new StoreError(`The empty session log in ${dataDir} cannot be replaced: ${describeWriteFailure(error, dataDir)}.`);
+    throw new StoreError(`The empty session log in ${dataDir} cannot be replaced: ${describeStoreFailure(error, dataDir)}.`);
   }
   for (const name of [DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`, `${DATABASE_FILE}-journal`, ANCHOR_FILE]) {
     await unlink(path.join(dataDir, name)).catch(() => undefined);

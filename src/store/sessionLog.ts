@@ -21,7 +21,7 @@ import {
   ANNOTATED_FIELDS, captureRecord, GENERATED_REF_PREFIX, INSERT_CAPTURE, notYetSet, type Annotation, type Capture, type CaptureResult, type Lesion, type Session,
 } from './records.js';
 import { migrate, MIGRATIONS, SchemaError } from './schema.js';
-import { BUSY_TIMEOUT_MS, describeWriteFailure, StoreError } from './storeErrors.js';
+import { BUSY_TIMEOUT_MS, describeStoreFailure, StoreError } from './storeErrors.js';
 
 export type { Capture, CaptureResult, Lesion, Session } from './records.js';
 export { StoreError } from './storeErrors.js';
@@ -108,7 +108,7 @@ export class SessionLog {
       await deps.fs.open(file, 'a', 0o600).then((handle) => handle.close());
       if (made) await syncFolder(deps.fs, dataDir); // SQLite flushes the names of its -wal and journal files, not of the database's
     } catch (error) {
-      throw new StoreError(`Cannot open the session log ${file}: ${describeWriteFailure(error, dataDir)}.`);
+      throw new StoreError(`Cannot open the session log ${file}: ${describeStoreFailure(error, dataDir)}.`);
     }
     await refuseForeignDatabase(file);
     await makePrivate(dataDir, file);
@@ -201,7 +201,7 @@ export class SessionLog {
     try {
       await publishTempFile(this.deps.fs, temp!, path.join(this.dataDir, capture.image_path));
     } catch (error) {
-      throw new StoreError(`The capture was logged, but its image is still in a temporary file (${describeWriteFailure(error, this.dataDir)}); reopening the log puts it in place.`);
+      throw new StoreError(`The capture was logged, but its image is still in a temporary file (${describeStoreFailure(error, this.dataDir)}); reopening the log puts it in place.`);
     }
     return capture;
   }
@@ -356,7 +356,7 @@ export class SessionLog {
       } catch (error) {
         if (!(await exists(path.join(this.dataDir, from)))) continue; // gone since it was listed: nothing to move
         throw new StoreError(
-          `The repair moved ${done} of ${moves.length} files aside and stopped (${describeWriteFailure(error, this.dataDir)}); the journal records the whole move, and doctor --verify --repair finishes it.`,
+          `The repair moved ${done} of ${moves.length} files aside and stopped (${describeStoreFailure(error, this.dataDir)}); the journal records the whole move, and doctor --verify --repair finishes it.`,
         );
       }
     }
@@ -364,7 +364,7 @@ export class SessionLog {
       for (const folder of touched) await syncFolder(this.deps.fs, path.join(this.dataDir, folder));
     } catch (error) {
       throw new StoreError(
-        `The repair moved the files aside, but the disk did not confirm it (${describeWriteFailure(error, this.dataDir)}); the journal records the whole move, and doctor --verify --repair finishes it if a file is back where it was.`,
+        `The repair moved the files aside, but the disk did not confirm it (${describeStoreFailure(error, this.dataDir)}); the journal records the whole move, and doctor --verify --repair finishes it if a file is back where it was.`,
       );
     }
   }
@@ -530,7 +530,7 @@ export class SessionLog {
         }
       } catch (error) {
         if (error instanceof UserError) throw error; // the write was refused for a reason of its own, already in words
-        throw new StoreError(`The ${what} was not saved: ${describeWriteFailure(error, this.dataDir)}. Earlier captures are untouched.`);
+        throw new StoreError(`The ${what} was not saved: ${describeStoreFailure(error, this.dataDir)}. Earlier captures are untouched.`);
       }
       // behind the journal after a failure here is allowed: the anchor only vouches for what it saw
       if (anchored) await appendAnchor(this.dataDir, journalHead(this.db), this.deps.fs).catch(() => undefined);
@@ -631,7 +631,7 @@ function isMoveAside(move: unknown): move is Move {
 
 
 function cannotOpen(file: string, error: unknown): StoreError {
-  const reason = error instanceof SchemaError ? error.message : `${describeWriteFailure(error, path.dirname(file))}.`;
+  const reason = error instanceof SchemaError ? error.message : `${describeStoreFailure(error, path.dirname(file))}.`;
   return new StoreError(`Cannot open the session log ${file}: ${reason} It was left untouched.`);
 }
 

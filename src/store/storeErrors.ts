@@ -12,13 +12,13 @@ export function isLocked(error: unknown): boolean {
 }
 
 /**
- * Why a write to the log failed, for the operator: a file-system error (errno code) or an SQLite
- * one (SQLITE_* code), in words.
+ * Why a write to the log (or, with `access` 'read', a read of a folder) failed, for the operator:
+ * a file-system error (errno code) or an SQLite one (SQLITE_* code), in words.
  */
-export function describeWriteFailure(error: unknown, dataDir: string): string {
+export function describeStoreFailure(error: unknown, dataDir: string, access: 'read' | 'write' = 'write'): string {
   const code = String((error as { code?: unknown }).code ?? '');
   if (code === 'ENOSPC' || code === 'SQLITE_FULL') return 'the disk is full';
-  if (code === 'EACCES' || code === 'EPERM') return `dermacam may not write in ${dataDir}`;
+  if (code === 'EACCES' || code === 'EPERM') return access === 'write' ? `dermacam may not write in ${dataDir}` : `dermacam may not read ${dataDir}`;
   if (code === 'EROFS' || code.startsWith('SQLITE_READONLY')) return 'the disk or the session log is read-only';
   if (isLocked(error)) return `another program kept the session log locked for more than ${BUSY_TIMEOUT_MS / 1000} seconds`;
   if (code === 'ENOENT' || code === 'ENOTDIR') return `the folder ${dataDir} does not exist`;
