@@ -22,3 +22,21 @@ export function printable(text: string): string {
 export function formatPercent(fraction: number, digits = 1): string {
   return `${(fraction * 100).toFixed(digits)}%`;
 }
+
+const ELLIPSIS = '…';
+
+/**
+ * `text` in at most `width` characters: when longer, its middle gives way to "…". Its end is at
+ * least half of what is shown, and where it holds a path, the file name from its last "/" is kept
+ * whole if it fits, or else its end (the extension) is.
+ */
+export function shortenMiddle(text: string, width: number): string {
+  const characters = Array.from(text); // a character outside the BMP is not cut in two
+  if (characters.length <= width) return text;
+  if (width < 1) return '';
+  const room = width - ELLIPSIS.length;
+  const slash = characters.lastIndexOf('/');
+  const nameLength = slash < 0 ? 0 : characters.length - slash; // with its "/"
+  const tail = Math.min(room, Math.max(Math.ceil(room / 2), nameLength));
+  return characters.slice(0, room - tail).join('') + ELLIPSIS + characters.slice(characters.length - tail).join('');
+}

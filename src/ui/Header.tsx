@@ -1,5 +1,5 @@
 import { Box, Text, useStdout } from 'ink';
-import { escapeControlCharacters } from '../text.js';
+import { escapeControlCharacters, shortenMiddle } from '../text.js';
 import { wrapWords } from './wrapWords.js';
 
 export const NOT_A_MEDICAL_DEVICE = 'Not a medical device: research and teaching only. It does not diagnose; refer any concern to a clinician.';
@@ -8,23 +8,6 @@ const TITLE = 'dermacam';
 const CAMERA_LABEL = '  camera: ';
 /** Narrower than this, the camera's description is left out rather than shortened to a few characters. */
 const LEAST_DESCRIPTION = 8;
-const ELLIPSIS = '…';
-
-/**
- * `text` in at most `width` characters: when longer, its middle gives way to "…". Its end is at
- * least half of what is shown, and where it holds a path, the file name from its last "/" is kept
- * whole if it fits, or else its end (the extension) is.
- */
-export function shortenMiddle(text: string, width: number): string {
-  const characters = Array.from(text); // a character outside the BMP is not cut in two
-  if (characters.length <= width) return text;
-  if (width < 1) return '';
-  const room = width - ELLIPSIS.length;
-  const slash = characters.lastIndexOf('/');
-  const nameLength = slash < 0 ? 0 : characters.length - slash; // with its "/"
-  const tail = Math.min(room, Math.max(Math.ceil(room / 2), nameLength));
-  return characters.slice(0, room - tail).join('') + ELLIPSIS + characters.slice(characters.length - tail).join('');
-}
 
 /**
  * The header's first line at this width, never longer: "dermacam  camera: <description>", the

@@ -1,4 +1,5 @@
 import { Text } from 'ink';
+import { shortenMiddle } from '../text.js';
 
 export interface StatusParts {
   camera: string;
@@ -8,13 +9,6 @@ export interface StatusParts {
   /** How old the data folder's last backup is, where backups are looked for. */
   backup?: string;
   model: string;
-}
-
-/** `text` in at most `width` characters, its middle given up to "…" (a path keeps its start and its end). */
-export function middleCut(text: string, width: number): string {
-  if (text.length <= width) return text;
-  const head = Math.ceil((width - 1) / 2);
-  return `${text.slice(0, head)}…${text.slice(text.length - (width - 1 - head))}`;
 }
 
 /**
@@ -27,10 +21,10 @@ export function statusText({ camera, dataDir, outbox, backup, model }: StatusPar
     [`camera ${camera}`, ...(data ? [`data ${data}`] : []), ...(outbox ? [outbox] : []), ...(withBackup && backup ? [backup] : []), model].join(' · ');
   for (const withBackup of [true, false]) {
     const room = columns - line(undefined, withBackup).length - ' · data '.length;
-    if (room >= Math.min(dataDir.length, 12)) return line(middleCut(dataDir, room), withBackup);
+    if (room >= Math.min(dataDir.length, 12)) return line(shortenMiddle(dataDir, room), withBackup);
     if (line(undefined, withBackup).length <= columns) return line(undefined, withBackup);
   }
-  return middleCut(line(undefined, false), columns);
+  return shortenMiddle(line(undefined, false), columns);
 }
 
 /** One line: the camera's state, where the data goes, the PACS outbox and which model answers. */
