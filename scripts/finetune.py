@@ -22,9 +22,9 @@ from torch import nn
 TAPS = [(9, 'avg'), (10, 'avg'), (11, 'avg'), (11, 'max'), (12, 'avg'), (13, 'avg'), (13, 'max')]
 STRIDE_2_BLOCKS = {2, 4, 6, 12}
 TTA = {'none': [], 'h': [3], 'v': [2], 'hv': [2, 3]}
-# augmentation -> (camera augmentation, crops, artefacts, sensor noise); 'lesion' is the shipped recipe (v3). Without
-# its wide crops ('camera-artefacts') the clean val AUC was higher but painted frames moved benign pictures more
-# (TRAINING.md)
+# augmentation -> (camera augmentation, crops, artefacts, webcam: sensor noise and more vignettes); 'lesion' is the
+# shipped recipe (v3). Without its wide crops ('camera-artefacts') the clean val AUC was higher but painted frames
+# moved benign pictures more (TRAINING.md)
 AUGMENTATIONS = {
     'flips': (False, None, False, False),
     'camera': (True, 'narrow', False, False),
@@ -32,7 +32,7 @@ AUGMENTATIONS = {
     'camera-artefacts': (True, 'narrow', True, False),
     'lesion': (True, 'wide', True, False),
     'lesion-mixed': (True, 'mixed', True, False),
-    'lesion-mixed-noise': (True, 'mixed', True, True),
+    'lesion-webcam': (True, 'mixed', True, True),
 }
 
 
@@ -261,6 +261,7 @@ def augment(x, g, crops='narrow'):
 
 DARK_CORNER = 20  # corner luma (0-255) below which a picture counts as framed by a dark field
 MARKING_RATE = 0.08  # each of vignette, ruler, ink ring and colour patch, on every picture alike
+WEBCAM_VIGNETTE_RATE = 0.25  # the vignette's, with the webcam artefacts: a webcam's cheap lens darkens the edges of many pictures
 
 
 def dark_cornered(pixels_u8):
@@ -287,7 +288,7 @@ def field_rates(sources, labels, framed, across_sources=False):
     return rates
 
 
-def paint_artefacts(x, g, field_chance):
+def paint_artefacts(x, g, field_chance, vignette_rate=MARKING_RATE):
     """x: [n, 3, s, s] in [-1, 1]; field_chance: [n], the chance of a dark field for each picture.
     Dark circular fields (tight ones, off-centre ones, and wide ones that blacken only the corners),
     a soft vignette, a ruler at an edge, a surgical-pen ring around the centre, a colour patch."""
@@ -304,7 +305,7 @@ def paint_artefacts(x, g, field_chance):
             inside = ((radius - d) / (0.01 + float(r(1)) * 0.06)).clamp(0, 1)
             dark = -1 + float(r(1)) * 0.12
             x[i] = x[i] * inside + dark * (1 - inside)
-        if r(1) < MARKING_RATE:
+        if r(1) < vignette_rate:
             d2 = (xx - (r(1) * 2 - 1) * 0.2) ** 2 + (yy - (r(1) * 2 - 1) * 0.2) ** 2
             x[i] = (x[i] + 1) * (1 - (0.25 + float(r(1)) * 0.5) * d2 / 2).clamp(0, 1) - 1
         if r(1) < MARKING_RATE:
@@ -507,7 +508,7 @@ def main():
     isic_val = CachedSet(args.cache, 'isic-val', args.limit)
     rows = [(s, i) for s in train_sets for i in s.order]
     labels = np.array([s.labels[i] for s, i in rows], np.float32)
-    camera, crops, artefacts, noise = AUGMENTATIONS[args.augment]
+    camera, crops, artefacts, webcam = AUGMENTATIONS[args.augment]
     field_chance = np.zeros(len(rows), np.float32)
     # with framed copies, a picture drawn for a dark field takes its framed copy (the frame taken out as
     # the app takes it out) instead of a painted field
@@ -578,8 +579,9 @@ def main():
             x = to_input(np.stack(pixels))
             x = augment(x, g, crops) if camera else flips_only(x, g)
             if artefacts:
-                x = paint_artefacts(x, g, np.zeros(len(batch_rows), np.float32) if framed_copies else field_chance[batch_rows])
-            if noise:
+                x = paint_artefacts(x, g, np.zeros(len(batch_rows), np.float32) if framed_copies else field_chance[batch_rows],
+                                    WEBCAM_VIGNETTE_RATE if webcam else MARKING_RATE)
+            if webcam:
                 x = sensor_noise(x, g)
             y = torch.from_numpy(labels[batch_rows])
             logits = net(x)

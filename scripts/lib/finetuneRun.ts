@@ -11,7 +11,7 @@ export interface FineTuneOptions {
   runDir: string;
   epochs: number;
   mode: 'all' | 'last4' | 'frozen';
-  augment: 'flips' | 'camera' | 'camera-crops' | 'camera-artefacts' | 'lesion' | 'lesion-mixed' | 'lesion-mixed-noise';
+  augment: 'flips' | 'camera' | 'camera-crops' | 'camera-artefacts' | 'lesion' | 'lesion-mixed' | 'lesion-webcam';
   seed: number;
   threads: number;
   limit?: number;

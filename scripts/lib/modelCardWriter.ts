@@ -36,7 +36,7 @@ const ARTEFACTS = {
   painted: `${FIELDS} at per-source, per-class rates that leave as many benign as malignant pictures of a source framed; ${MARKINGS}`,
   framedCopies: `${FIELDS}, painted and taken out again as the app takes a frame out, on the same share of every source's benign and malignant pictures; ${MARKINGS}`,
 };
-const NOISE = 'Gaussian sensor noise on 30% of pictures (standard deviation up to 10 levels)';
+const WEBCAM = 'Gaussian sensor noise on 30% of pictures (standard deviation up to 10 levels), and the vignette on 25% of pictures instead of 8%';
 function augmentationText(augment: string, frame: InputSpec['frame']): string {
   const artefacts = frame === 'crop-and-fill' ? ARTEFACTS.framedCopies : ARTEFACTS.painted;
   const mixedCrops = `half ${WIDE_CROPS}, half ${NARROW_CROPS}`;
@@ -47,7 +47,7 @@ function augmentationText(augment: string, frame: InputSpec['frame']): string {
     'camera-artefacts': `${CAMERA}; ${NARROW_CROPS}; ${artefacts}`,
     lesion: `${CAMERA}; ${WIDE_CROPS}; ${artefacts}`,
     'lesion-mixed': `${CAMERA}; ${mixedCrops}; ${artefacts}`,
-    'lesion-mixed-noise': `${CAMERA}; ${mixedCrops}; ${artefacts}; ${NOISE}`,
+    'lesion-webcam': `${CAMERA}; ${mixedCrops}; ${artefacts}; ${WEBCAM}`,
   };
   return texts[augment] ?? augment;
 }
