@@ -11,7 +11,7 @@ const work = mkdtempSync(path.join(os.tmpdir(), 'dermacam-train-'));
 const out = path.join(work, 'model');
 const runDir = path.join(work, 'runs', 'dermacam-mnv1-075-limit12');
 const trainArgs = (epochs: number) => [
-  'run', 'train', '--', '--alpha', '0.75', '--limit', '12', '--epochs', String(epochs), '--threads', '1', '--frame', 'crop-and-fill',
+  'run', 'train', '--', '--alpha', '0.75', '--limit', '12', '--epochs', String(epochs), '--threads', '1', '--frame', 'crop-and-fill', '--augment', 'lesion-webcam',
   '--cache-dir', path.join(work, 'pixels'), '--runs-dir', path.join(work, 'runs'), '--report-dir', work, '--out', out,
 ];
 
@@ -46,6 +46,8 @@ describe('npm run train on a tiny subset (the whole pipeline: cache, fine-tune, 
     // frames are taken out in training and in the app alike; the fine-tuning drew framed copies for its dark fields
     expect(card.input.frame).toBe('crop-and-fill');
     expect(output).toMatch(/dark field: ham-train benign [\d.]+% framed; framed copy for/);
+    expect(card.training.method.augmentation).toMatch(/sensor noise on 30% of pictures/);
+    expect(card.out_of_distribution.fitted_on).toMatch(/with sensor noise/);
     expect(card.provenance.parity.maxAbsLogitDifference).toBeLessThanOrEqual(0.05);
     expect(Object.keys(card.provenance.stage_seconds)).toEqual([
       'pixel cache', 'fine-tune', 'export', 'parity', 'ONNX export and parity probe', 'calibration, threshold and uncertain band', '"not a lesion" check', 'quality gate limits', 'shortcut and robustness suite (val)', 'HAM test split (read once)',
