@@ -14,7 +14,8 @@
 #   /opt/dermacam/                  the app: package.json, dist/, models/, kernels/kernels.wasm,
 #                                   docs/, and the production node_modules (no dev dependencies)
 #   /usr/local/bin/dermacam         a link to /opt/dermacam/dist/cli.js
-#   /etc/systemd/system/            dermacam.service and any other unit in deploy/
+#   /etc/systemd/system/            dermacam.service and any other unit in deploy/ (a dermacam*
+#                                   unit of an earlier version that deploy/ lacks is removed)
 #   /etc/sysusers.d/dermacam.conf   the dermacam system user (group video); systemd-sysusers makes it
 #   /etc/modules-load.d/dermacam.conf   loads videodev at boot (see the file)
 #   /etc/dermacam/pacs.json         PACS settings with no destinations, only if there is none yet
@@ -92,6 +93,26 @@ deploy_units() {
   for unit in "$SOURCE"/deploy/*.service "$SOURCE"/deploy/*.timer; do
     [ ! -f "$unit" ] || basename "$unit"
   done
+}
+
+# The dermacam units installed on the machine: deploy/'s, and any an earlier version had that this one has not.
+installed_units() {
+  local unit
+  for unit in "$ROOT"/etc/systemd/system/dermacam*.service "$ROOT"/etc/systemd/system/dermacam*.timer; do
+    [ ! -f "$unit" ] || basename "$unit"
+  done
+}
+
+# Stops and disables a unit, and removes its file.
+remove_unit() {
+  local unit="$1"
+  if systemd_running; then
+    # a unit file systemd has not loaded (installed but never reloaded) is still removed
+    systemctl disable -q --now "$unit" || say "could not stop $unit; its file is removed anyway"
+  else
+    unit_files disable -q "$unit"
+  fi
+  rm -f "$ROOT/etc/systemd/system/$unit"
 }
 
 # What the app is made of, relative to the checkout, one a line: the files that run, and the
@@ -211,6 +232,18 @@ install_all() {
     put_file "$SOURCE/deploy/$unit" "$ROOT/etc/systemd/system/$unit" 644
     [ "$WROTE" = no ] || changed=yes
   done
+  # a unit this version no longer has would go on running the old way
+  local shipped=" $(deploy_units | tr '\n' ' ') "
+  for unit in $(installed_units); do
+    case "$shipped" in
+      *" $unit "*) ;;
+      *)
+        remove_unit "$unit"
+        say "removed $unit, which this version no longer has"
+        changed=yes
+        ;;
+    esac
+  done
   if [ "$changed" = yes ] && systemd_running; then systemctl daemon-reload; fi
   # enable: the symlinks that start the service at boot (and the timers); only what is not enabled yet
   for unit in $(deploy_units); do
@@ -230,15 +263,8 @@ install_all() {
 
 uninstall_all() {
   local unit
-  for unit in $(deploy_units); do
-    [ -e "$ROOT/etc/systemd/system/$unit" ] || continue
-    if systemd_running; then
-      # a unit file systemd has not loaded (installed but never reloaded) is still removed
-      systemctl disable -q --now "$unit" || say "could not stop $unit; its file is removed anyway"
-    else
-      unit_files disable -q "$unit"
-    fi
-    rm -f "$ROOT/etc/systemd/system/$unit"
+  for unit in $(installed_units); do
+    remove_unit "$unit"
     say "removed $unit"
   done
   if systemd_running; then

@@ -218,6 +218,21 @@ describe.skipIf(!isRoot)('scripts/install-pi.sh --root (as root)', () => {
     expect(readdirSync(path.join(root, 'opt'))).toEqual(['dermacam']); // no staging folder left
   });
 
+  it("an update removes a unit an earlier version had and this one has not, and keeps this version's", async () => {
+    const units = path.join(root, 'etc', 'systemd', 'system');
+    writeFileSync(path.join(units, 'dermacam-retired.timer'), '[Unit]\nDescription=a timer of an earlier version\n\n[Timer]\nOnCalendar=daily\n\n[Install]\nWantedBy=timers.target\n');
+    expect((await run('systemctl', ['--root', root, 'enable', 'dermacam-retired.timer'])).code).toBe(0);
+    // the links point into /etc of the image, so they are looked at, not followed
+    const linked = (wants: string, unit: string) => readdirSync(path.join(units, wants)).includes(unit);
+    expect(linked('timers.target.wants', 'dermacam-retired.timer')).toBe(true);
+    const update = await run('bash', [script, '--root', root]);
+    expect(update).toMatchObject({ code: 0, stdout: '/opt/dermacam is up to date\nremoved dermacam-retired.timer, which this version no longer has\n' });
+    expect(existsSync(path.join(units, 'dermacam-retired.timer'))).toBe(false);
+    expect(linked('timers.target.wants', 'dermacam-retired.timer')).toBe(false);
+    expect(existsSync(path.join(units, 'dermacam.service'))).toBe(true);
+    expect(linked('multi-user.target.wants', 'dermacam.service')).toBe(true);
+  });
+
   it('--uninstall removes the service and the app, and keeps the data, the settings and the user', async () => {
     writeFileSync(path.join(root, 'var', 'lib', 'dermacam', 'dermacam.db'), 'the session log');
     const uninstall = await run('bash', [script, '--root', root, '--uninstall']);
