@@ -8,13 +8,15 @@ cd "$(dirname "$0")/.."
 # (the terminal UI end to end), dicom3tools (dciodvfy checks the DICOM objects), dcmtk (dcmmkdir
 # makes the DICOMDIR of an export, dcmdump reads it), and Orthanc with its DICOMweb plugin (the
 # PACS the outbox sends to; the tests run their own, not the service), systemd (systemd-analyze
-# verify, systemd-sysusers and systemctl --root for the Pi installer's test; systemd need not run).
+# verify, systemd-sysusers and systemctl --root for the Pi installer's test; systemd need not run),
+# and passwd (userdel and groupdel, which its --purge runs).
 if ! command -v fswebcam >/dev/null || ! command -v tmux >/dev/null || ! command -v dciodvfy >/dev/null || ! command -v dcmmkdir >/dev/null ||
   [ ! -x /usr/sbin/Orthanc ] || [ ! -e /usr/share/orthanc/plugins/libOrthancDicomWeb.so ] ||
-  ! command -v systemd-analyze >/dev/null || ! command -v systemd-sysusers >/dev/null; then
+  ! command -v systemd-analyze >/dev/null || ! command -v systemd-sysusers >/dev/null || ! command -v systemctl >/dev/null ||
+  ! command -v userdel >/dev/null || ! command -v groupdel >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends fswebcam tmux dicom3tools dcmtk orthanc orthanc-dicomweb systemd
+  apt-get install -y -qq --no-install-recommends fswebcam tmux dicom3tools dcmtk orthanc orthanc-dicomweb systemd passwd
 fi
 
 # Debian's PyTorch for the training pipeline's smoke test (cache, fine-tune, export, parity, card).
