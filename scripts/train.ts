@@ -221,19 +221,23 @@ async function trainModel(alpha: string, teacher: string | undefined): Promise<v
     const random = seededRandom(seed);
     const sample = (set: ImageSet, n: number) => pixels[set]!.index.rows.map((_, i) => ({ i, key: random() })).sort((a, b) => a.key - b.key).slice(0, n).map(({ i }) => i).sort((a, b) => a - b);
     const perSet = limit ?? 1500;
-    const noisy = addsSensorNoise(args.augment as FineTuneOptions['augment']);
+    // the model learnt from pictures with these painted on (finetune.py), so they belong to what it knows; noise only with
+    // the webcam artefacts: a model that never saw noise answers noisy pictures badly, and refusing them is right
+    const copies = [
+      { paint: darkField, name: 'framed', text: 'a dark circular field painted on' },
+      { paint: marking, name: 'marked', text: 'a marking (vignette, ruler, pen ring or colour patch)' },
+      ...(addsSensorNoise(args.augment as FineTuneOptions['augment']) ? [{ paint: sensorNoise, name: 'noisy', text: 'sensor noise' }] : []),
+    ];
     const train: Float32Array[][] = [];
     for (const set of ['ham-train', 'isic-train'] as const) {
       train.push((await runOnCache(network, pixels[set]!, flips, sample(set, perSet), `hidden layer on ${set}`)).activations!);
-      // the model learnt from pictures with dark fields, markings and (with the webcam artefacts) noise painted on (finetune.py),
-      // so they belong to what it knows; a model that never saw noise answers noisy pictures badly, and refusing them is right
-      train.push((await runOnCache(network, painted(pixels[set]!, darkField, random), flips, sample(set, perSet / 2), `hidden layer on ${set}, framed`)).activations!);
-      train.push((await runOnCache(network, painted(pixels[set]!, marking, random), flips, sample(set, perSet / 2), `hidden layer on ${set}, marked`)).activations!);
-      if (noisy) train.push((await runOnCache(network, painted(pixels[set]!, sensorNoise, random), flips, sample(set, perSet / 2), `hidden layer on ${set}, noisy`)).activations!);
+      for (const copy of copies) {
+        train.push((await runOnCache(network, painted(pixels[set]!, copy.paint, random), flips, sample(set, perSet / 2), `hidden layer on ${set}, ${copy.name}`)).activations!);
+      }
     }
     const trainActivations = flips.map((_, f) => Float32Array.from(train.flatMap((part) => [...part[f]!])));
     const units = decision.val.activations![0]!.length / pixels['ham-val']!.index.rows.length;
-    const fitted = fitOutOfDistribution(outDir, OOD_LAYER, trainActivations, decision.val.activations!, units, `${perSet} HAM10000 train + ${perSet} ISIC extra train images (seeded sample), and half as many again of each with a dark circular field painted on, ${noisy ? 'half as many with a marking (vignette, ruler, pen ring or colour patch), and half as many with sensor noise' : 'and half as many with a marking (vignette, ruler, pen ring or colour patch)'}`);
+    const fitted = fitOutOfDistribution(outDir, OOD_LAYER, trainActivations, decision.val.activations!, units, `${perSet} HAM10000 train + ${perSet} ISIC extra train images (seeded sample), and ${copies.map((copy) => `half as many with ${copy.text}`).join(', ')}`);
     const isicDistances = meanDistances(decision.isicVal.activations!, fitted.gaussian);
     const passes = (distances: number[]) => distances.filter((d) => d <= fitted.spec.threshold).length / distances.length;
     const measured = { ham_val_pass_rate: passes(fitted.valDistances), isic_val_pass_rate: passes(isicDistances) };

@@ -132,11 +132,14 @@ const halfResolution: Transform = async (p) => {
   return sharp(small.data, raw(small.info)).resize(p.width, p.height, { fit: 'fill' }).png({ compressionLevel: 1 }).toBuffer();
 };
 
-/** Gaussian sensor noise, standard deviation 8 levels on each channel. */
-const sensorNoise: Transform = async (p, random) => {
+/** Gaussian noise of standard deviation `sigma` levels on every pixel and channel, clipped to 0..255. */
+export function withGaussianNoise(data: Uint8Array, sigma: number, random: () => number): Uint8Array {
   const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-  return png(p, Uint8Array.from(p.data, (v) => Math.max(0, Math.min(255, Math.round(v + 8 * normal())))));
-};
+  return Uint8Array.from(data, (v) => Math.max(0, Math.min(255, Math.round(v + sigma * normal()))));
+}
+
+/** Gaussian sensor noise, standard deviation 8 levels on each channel. */
+const sensorNoise: Transform = async (p, random) => png(p, withGaussianNoise(p.data, 8, random));
 
 /** Warm light that the white balance did not correct: red up 12%, blue down 15%. */
 const whiteBalance: Transform = async (p) => png(p, perPixel(p, (_, __, rgb) => {

@@ -1,4 +1,4 @@
-import { paintDarkField } from './lesionTransforms.js';
+import { paintDarkField, withGaussianNoise } from './lesionTransforms.js';
 
 /**
  * The artefacts that scripts/finetune.py paints onto training pictures, on square RGB pixels
@@ -89,7 +89,5 @@ export function marking(square: Square, random: Random): Uint8Array {
 
 /** Gaussian noise on every pixel and channel, standard deviation up to 10 levels: finetune.py's sensor noise. */
 export function sensorNoise({ data }: Square, random: Random): Uint8Array {
-  const sigma = uniform(random, 0, 10);
-  const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-  return Uint8Array.from(data, (v) => Math.max(0, Math.min(255, Math.round(v + sigma * normal()))));
+  return withGaussianNoise(data, uniform(random, 0, 10), random);
 }
