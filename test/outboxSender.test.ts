@@ -9,7 +9,7 @@ import { CONFIG_FILE, type Destination, type DicomWebDestination } from '../src/
 import { classifyStatus } from '../src/outbox/dimseStatus.js';
 import { deliverDue, retryDelayMs, routeTo } from '../src/outbox/sender.js';
 import { describeOutbox } from '../src/outbox/status.js';
-import { trustedCertificates } from '../src/outbox/stowRs.js';
+import { trustedCertificates } from '../src/outbox/httpExchange.js';
 import type { SessionLog } from '../src/store/sessionLog.js';
 import type { Capture } from '../src/store/records.js';
 import { startFakePacs, stowJson, type FakeRequest } from './helpers/fakePacs.js';

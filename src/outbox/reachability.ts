@@ -1,12 +1,10 @@
-import http from 'node:http';
-import https from 'node:https';
 import dimse from 'dcmjs-dimse';
 import { derivedUid } from '../dicom/uid.js';
 import type { CStoreDestination, Destination, DicomWebDestination } from './config.js';
 import { closeAssociation } from './cStore.js';
 import { describeNetworkFailure } from './delivery.js';
 import { describeStatus } from './dimseStatus.js';
-import { trustedCertificates, type ExchangeLimits } from './stowRs.js';
+import { httpExchange, underRoot, type ExchangeLimits } from './httpExchange.js';
 
 const { Client, requests } = dimse;
 
@@ -25,36 +23,14 @@ export function checkReachable(destination: Destination, limits: ExchangeLimits 
 }
 
 /** A DICOMweb (QIDO-RS) query at the configured root for a study that does not exist: a 2xx shows the url, the TLS trust and the credentials work. */
-function queryDicomWeb(destination: DicomWebDestination, { timeoutMs = 30_000, maxReplyBytes = 1 << 20 }: ExchangeLimits): Promise<Reachability> {
-  const root = destination.url.href.endsWith('/') ? destination.url.href : `${destination.url.href}/`;
-  const target = new URL(`studies?StudyInstanceUID=${NO_SUCH_STUDY}`, root);
-  const where = target.host;
-  return new Promise((resolve) => {
-    let settled = false;
-    const settle = (result: Reachability) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(deadline);
-      request.destroy();
-      resolve(result);
-    };
-    const deadline = setTimeout(() => settle({ status: 'fail', detail: `${where} did not finish its reply within ${timeoutMs / 1000} s.` }), timeoutMs);
-    const options: https.RequestOptions = {
-      headers: { Accept: 'application/dicom+json', ...(destination.authorization ? { Authorization: destination.authorization } : {}) },
-      agent: false,
-      ...(destination.ca ? { ca: trustedCertificates(destination.ca) } : {}),
-    };
-    const request = (target.protocol === 'https:' ? https : http).get(target, options, (response) => {
-      let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > maxReplyBytes) settle({ status: 'fail', detail: `${where} sent a reply of more than ${maxReplyBytes >> 10} KiB to a query that matches nothing.` });
-      });
-      response.on('error', (error) => settle({ status: 'fail', detail: describeNetworkFailure(error, where) }));
-      response.on('end', () => settle(judgeHttpStatus(response.statusCode ?? 0, where)));
-    });
-    request.on('error', (error) => settle({ status: 'fail', detail: describeNetworkFailure(error, where) }));
-  });
+async function queryDicomWeb(destination: DicomWebDestination, limits: ExchangeLimits): Promise<Reachability> {
+  const path = `studies?StudyInstanceUID=${NO_SUCH_STUDY}`;
+  try {
+    const reply = await httpExchange(destination, { method: 'GET', path, headers: { Accept: 'application/dicom+json' }, expected: 'the answer to a query that matches nothing' }, limits);
+    return judgeHttpStatus(reply.status, underRoot(destination, path).host);
+  } catch (error) {
+    return { status: 'fail', detail: (error as Error).message };
+  }
 }
 
 function judgeHttpStatus(status: number, where: string): Reachability {

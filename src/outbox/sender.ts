@@ -8,7 +8,8 @@ import type { SessionLog } from '../store/sessionLog.js';
 import type { Destination } from './config.js';
 import { cStoreSender } from './cStore.js';
 import { DeliveryError, Refusal, type SendObject } from './delivery.js';
-import { stowRsSender, type ExchangeLimits } from './stowRs.js';
+import type { ExchangeLimits } from './httpExchange.js';
+import { stowRsSender } from './stowRs.js';
 
 /** A destination with the way to send to it. */
 export interface Route {
