@@ -13,6 +13,7 @@ import { MIGRATIONS } from '../src/store/schema.js';
 import { formatPercent } from '../src/text.js';
 import { DATABASE_FILE, SessionLog, type CaptureResult } from '../src/store/sessionLog.js';
 import { verifySessionLog } from '../src/store/verify.js';
+import { journalOf } from './helpers/journal.js';
 
 // Pins of what a capture becomes on disk, in the journal's hashes and in the CSV, for fixed captures:
 // these are contracts (existing data folders must still verify, an export of the same data must give
@@ -188,7 +189,7 @@ describe('a capture record on disk, in the journal and in the CSV (pinned)', () 
     db.close();
     const log = await SessionLog.open(dir);
     try {
-      expect(log.snapshot().journal.map(({ kind, subject, body, hash }) => ({ kind, subject, body, hash }))).toMatchInlineSnapshot(`
+      expect(journalOf(log).map(({ kind, subject, body, hash }) => ({ kind, subject, body, hash }))).toMatchInlineSnapshot(`
         [
           {
             "body": "{"from_schema":2,"capture_chain":"intact"}",

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { SessionLog } from '../src/store/sessionLog.js';
 import { verifySessionLog } from '../src/store/verify.js';
 import { SAMPLE_RESULT } from './helpers/captureResult.js';
+import { journalOf } from './helpers/journal.js';
 
 const STRAYS = 50;
 
@@ -36,7 +37,7 @@ async function unreferencedFiles(log: SessionLog): Promise<string[]> {
 }
 
 function repairEntries(log: SessionLog): { from: string; to: string }[][] {
-  return log.snapshot().journal.filter((entry) => entry.kind === 'repair').map((entry) => (JSON.parse(entry.body) as { moved: { from: string; to: string }[] }).moved);
+  return journalOf(log).filter((entry) => entry.kind === 'repair').map((entry) => (JSON.parse(entry.body) as { moved: { from: string; to: string }[] }).moved);
 }
 
 describe('doctor --verify --repair stopped half-way (issue 23, item 6)', () => {

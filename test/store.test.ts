@@ -10,6 +10,7 @@ import { capturesCsv, CSV_COLUMNS, neutraliseCell } from '../src/store/csvExport
 import { APPLICATION_ID, MIGRATIONS } from '../src/store/schema.js';
 import { DATABASE_FILE, SessionLog, type CaptureResult } from '../src/store/sessionLog.js';
 import { verifySessionLog } from '../src/store/verify.js';
+import { journalOf } from './helpers/journal.js';
 
 const tempDir = () => mkdtempSync(path.join(os.tmpdir(), 'dermacam-store-'));
 const result: CaptureResult = {
@@ -241,7 +242,7 @@ describe('session log', () => {
     expect(log.captures()[0]).toMatchObject({ withdrawn_reason: 'retake', withdrawn_at: expect.stringMatching(/^\d{4}-/) });
     expect(log.session(session.id)!.captures).toBe(0);
     expect(readdirSync(path.join(dir, session.id))).toEqual([]);
-    expect(log.snapshot().journal.map((entry) => entry.kind)).toEqual(['session', 'capture', 'annotation', 'annotation', 'withdrawal']);
+    expect(journalOf(log).map((entry) => entry.kind)).toEqual(['session', 'capture', 'annotation', 'annotation', 'withdrawal']);
     expect((await verifySessionLog(log, { settleMs: 0 })).findings).toEqual([]);
     await log.close();
   });

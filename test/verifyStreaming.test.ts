@@ -10,6 +10,7 @@ import { DATABASE_FILE, SessionLog } from '../src/store/sessionLog.js';
 import { verifySessionLog } from '../src/store/verify.js';
 import { SAMPLE_RESULT } from './helpers/captureResult.js';
 import { findingsOf, makeSmallLog, tempDir, verifyFolder } from './helpers/smallLog.js';
+import { journalOf } from './helpers/journal.js';
 
 // issue 23, item 9: doctor --verify reads the log a row at a time, and the anchor a line at a time
 
@@ -60,7 +61,7 @@ describe('doctor --verify --repair', () => {
     const log = await SessionLog.open(dir);
     const moves = await log.moveAside(listed);
     expect(moves.map((move) => move.from)).toEqual([there]);
-    const repairs = log.snapshot().journal.filter((entry) => entry.kind === 'repair');
+    const repairs = journalOf(log).filter((entry) => entry.kind === 'repair');
     expect(repairs.map((entry) => (JSON.parse(entry.body) as { moved: { from: string }[] }).moved.map((move) => move.from))).toEqual([[there]]);
     expect((await verifySessionLog(log, { settleMs: 0 })).findings).toEqual([]);
     await log.close();

@@ -69,14 +69,6 @@ const SESSIONS_WITH_COUNTS = `SELECT s.id, s.started_at, s.operator, s.patient_r
  */
 const SNAPSHOT_CACHE_SIZE = -2000;
 
-/** The journal and the tables, read in one snapshot. */
-export interface LogSnapshot {
-  journal: JournalEntry[];
-  sessions: Session[];
-  captures: Capture[];
-  lesions: Lesion[];
-}
-
 /**
  * The local log of sessions and captures: an SQLite database (WAL) in the data folder, its
  * journal of every change, and each capture's JPEG in `<data-dir>/<session>/<capture>.jpg`.
@@ -447,16 +439,6 @@ export class SessionLog {
     });
     this.writeQueue = run.catch(() => undefined);
     return run;
-  }
-
-  /** The whole log in memory at once, for small logs (tests); doctor --verify reads a row at a time in readSnapshot. */
-  snapshot(): LogSnapshot {
-    return this.db.transaction(() => ({
-      journal: this.db.prepare('SELECT * FROM journal ORDER BY seq').all() as JournalEntry[],
-      sessions: this.sessions(),
-      captures: this.captures(),
-      lesions: this.lesions(),
-    }))();
   }
 
   /** Captures whose current version waits to be sent to `destination`, in capture order: those due now, or all with `ignoreBackoff`. */

@@ -12,6 +12,7 @@ import { MIGRATIONS } from '../../src/store/schema.js';
 import { DATABASE_FILE, SessionLog, type CaptureResult } from '../../src/store/sessionLog.js';
 import { verifySessionLog } from '../../src/store/verify.js';
 import { REPO } from '../helpers/paths.js';
+import { journalOf } from '../helpers/journal.js';
 
 const tempDir = () => mkdtempSync(path.join(os.tmpdir(), 'dermacam-integrity-'));
 const result: CaptureResult = {
@@ -71,7 +72,7 @@ describe('tamper evidence', () => {
     const { dir } = await makeLog();
     expect(await findings(dir)).toEqual([]);
     const log = await SessionLog.openForReading(dir);
-    expect(log.snapshot().journal.map((entry) => entry.kind)).toEqual(['session', 'session', 'capture', 'capture', 'capture', 'capture', 'annotation']);
+    expect(journalOf(log).map((entry) => entry.kind)).toEqual(['session', 'session', 'capture', 'capture', 'capture', 'capture', 'annotation']);
     await log.close();
   });
 
@@ -275,7 +276,7 @@ describe('migration to the journal', () => {
     db.close();
     const log = await SessionLog.open(dir);
     await log.startSession('bob'); // the first write after the upgrade starts the anchor
-    const { journal } = log.snapshot();
+    const journal = journalOf(log);
     expect(journal.map((entry) => entry.kind)).toEqual(['migration', 'session', 'capture', 'annotation', 'session']);
     expect(JSON.parse(journal[0]!.body)).toEqual({ from_schema: 2, capture_chain: 'intact' });
     expect(log.captures()[0]).toMatchObject({ note: 'old note', withdrawn_at: null });

@@ -7,6 +7,7 @@ import { SessionLog, UNREFERENCED_FOLDER } from '../../src/store/sessionLog.js';
 import { verifySessionLog } from '../../src/store/verify.js';
 import { SAMPLE_RESULT } from '../helpers/captureResult.js';
 import { REPO } from '../helpers/paths.js';
+import { journalOf } from '../helpers/journal.js';
 
 const STRAYS = 20_000; // as many as in the issue's attack
 
@@ -43,14 +44,14 @@ describe('kill -9 during doctor --verify --repair (issue 23, item 6)', () => {
     expect(movedBeforeKill).toBeLessThan(STRAYS); // killed part-way
 
     const rerun = await SessionLog.open(dir);
-    const repairs = rerun.snapshot().journal.filter((entry) => entry.kind === 'repair');
+    const repairs = journalOf(rerun).filter((entry) => entry.kind === 'repair');
     expect(repairs).toHaveLength(1);
     expect((JSON.parse(repairs[0]!.body) as { moved: unknown[] }).moved).toHaveLength(STRAYS);
     const left = await unreferencedOf(rerun);
     expect(left).toHaveLength(STRAYS - movedBeforeKill);
     await rerun.moveAside(left);
     expect((await verifySessionLog(rerun, { settleMs: 0 })).findings).toEqual([]);
-    expect(rerun.snapshot().journal.filter((entry) => entry.kind === 'repair')).toHaveLength(1);
+    expect(journalOf(rerun).filter((entry) => entry.kind === 'repair')).toHaveLength(1);
     await rerun.close();
     console.log(`repair kill test: killed after ${movedBeforeKill} of ${STRAYS} moves; the rerun moved the other ${left.length}`);
   });
