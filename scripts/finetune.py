@@ -195,19 +195,32 @@ def to_input(pixels_u8):
 
 # ---- camera augmentation: what a webcam does to a lesion ----
 
+ROTATION_DEGREES = 15
+BLUR_RATE = 0.2
+WIDE_MIN_AREA = 0.5
+WIDE_MAX_ASPECT = 4 / 3
+NARROW_SCALE = 0.1  # the square window's scale is 1 +- this
+NARROW_SHIFT = 0.06
+CROP_TEXT = {
+    'narrow': f'scale {1 - NARROW_SCALE:g}-{1 + NARROW_SCALE:g}, shift up to {NARROW_SHIFT:.0%}',
+    'wide': f'random resized crops over area {WIDE_MIN_AREA:g}-1.0 and aspect 3:4-4:3',
+}
+CROP_TEXT['mixed'] = f"half {CROP_TEXT['wide']}, half {CROP_TEXT['narrow']}"
+
+
 def wide_window(n, r):
-    """A random resized crop: the window's sides as fractions of the picture's (area 0.5-1.0, aspect 3:4-4:3), and its shift."""
-    area = 0.5 + r(n) * 0.5
-    aspect = torch.exp((r(n) * 2 - 1) * math.log(4 / 3))
+    """A random resized crop: the window's sides as fractions of the picture's (area WIDE_MIN_AREA-1.0, aspect 3:4-4:3), and its shift."""
+    area = WIDE_MIN_AREA + r(n) * (1 - WIDE_MIN_AREA)
+    aspect = torch.exp((r(n) * 2 - 1) * math.log(WIDE_MAX_ASPECT))
     scale_x, scale_y = (area * aspect).sqrt().clamp(max=1), (area / aspect).sqrt().clamp(max=1)
     shift = torch.stack([(r(n) * 2 - 1) * (1 - scale_x), (r(n) * 2 - 1) * (1 - scale_y)], 1) + (r(n, 2) * 2 - 1) * 0.03
     return scale_x, scale_y, shift
 
 
 def narrow_window(n, r):
-    """A square window at scale 0.9-1.1, shifted up to 6%."""
-    scale = 1 / (1 + (r(n) * 2 - 1) * 0.1)
-    return scale, scale, (r(n, 2) * 2 - 1) * 0.06
+    """A square window at scale 1 +- NARROW_SCALE, shifted up to NARROW_SHIFT."""
+    scale = 1 / (1 + (r(n) * 2 - 1) * NARROW_SCALE)
+    return scale, scale, (r(n, 2) * 2 - 1) * NARROW_SHIFT
 
 
 def augment(x, g, crops='narrow'):
@@ -226,7 +239,7 @@ def augment(x, g, crops='narrow'):
             xi = xi.flip(1)
         turned.append(torch.rot90(xi, int(r(1) * 4) % 4, (1, 2)))
     x = torch.stack(turned)
-    angle = (r(n) * 2 - 1) * math.radians(15)
+    angle = (r(n) * 2 - 1) * math.radians(ROTATION_DEGREES)
     if crops == 'mixed':
         wide = r(n) < 0.5
         (wide_x, wide_y, wide_shift), (narrow_x, narrow_y, narrow_shift) = wide_window(n, r), narrow_window(n, r)
@@ -245,7 +258,7 @@ def augment(x, g, crops='narrow'):
     mean = x.mean((1, 2, 3), keepdim=True)
     x = ((x - mean) * contrast + mean + brightness)
     x = ((x + 1) * cast - 1)
-    blurred = r(n) < 0.2
+    blurred = r(n) < BLUR_RATE
     if blurred.any():
         sigma = 0.4 + float(r(1)) * 0.8
         k = torch.arange(-2, 3, dtype=torch.float32)
@@ -284,7 +297,8 @@ def field_rates(sources, labels, framed, across_sources=False):
     for source, c in groups:
         pool = shares.values() if across_sources else (shares[(source, 0)], shares[(source, 1)])
         target = min(0.6, max(pool) + 0.15)
-        rates[(source, c)] = float((target - shares[(source, c)]) / (1 - shares[(source, c)]))
+        # a group already framed beyond the target gets no more fields (its share cannot be brought down)
+        rates[(source, c)] = max(0.0, float((target - shares[(source, c)]) / (1 - shares[(source, c)])))
     return rates
 
 
@@ -350,6 +364,25 @@ def sensor_noise(x, g):
     noisy = (torch.rand(n, 1, 1, 1, generator=g) < NOISE_RATE).float()
     sigma = torch.rand(n, 1, 1, 1, generator=g) * NOISE_SIGMA * noisy
     return (x + sigma * torch.randn(x.shape, generator=g)).clamp(-1, 1).contiguous(memory_format=torch.channels_last)
+
+
+def augmentation_description(augment, framed_copies, jpeg_p):
+    """What the recipe does to a training picture, in words, with the rates above: the model card's text."""
+    camera, crops, artefacts, webcam = AUGMENTATIONS[augment]
+    if not camera:
+        return 'horizontal and vertical flips'
+    parts = [f'flips and 90-degree turns; rotation up to {ROTATION_DEGREES} degrees (reflected borders, never black corners); '
+             f'brightness, contrast, colour cast; Gaussian blur (p {BLUR_RATE}); a JPEG re-compressed copy (p {jpeg_p})', CROP_TEXT[crops]]
+    if artefacts:
+        fields = 'artefacts painted onto both classes: dark circular fields (tight, off-centre, or corners only)'
+        markings = f'a vignette, a ruler at an edge, a surgical-pen ring and a colour patch, each on {MARKING_RATE:.0%} of all pictures'
+        parts.append(f"{fields}, painted and taken out again as the app takes a frame out, on the same share of every source's benign and malignant pictures; {markings}"
+                     if framed_copies else
+                     f'{fields} at per-source, per-class rates that leave as many benign as malignant pictures of a source framed; {markings}')
+    if webcam:
+        parts.append(f'Gaussian sensor noise on {NOISE_RATE:.0%} of pictures (standard deviation up to {NOISE_SIGMA * 127.5:.0f} levels), '
+                     f'and the vignette on {WEBCAM_VIGNETTE_RATE:.0%} of pictures instead of {MARKING_RATE:.0%}')
+    return '; '.join(parts)
 
 
 def flips_only(x, g):
@@ -438,6 +471,11 @@ def set_bn_mode(net, trainable_blocks):
         layer.bn.train(i in trainable_blocks)
 
 
+def has_framed_copies(train_sets):
+    """Whether the pixel cache made framed copies (the app takes frames out): the fine-tuning then draws them for its dark fields."""
+    return all(s.framed_copy is not None for s in train_sets)
+
+
 def keras_layers_indexed(net):
     yield 0, net.conv1
     for i, block in enumerate(net.blocks, start=1):
@@ -485,8 +523,10 @@ def is_exported(args, run_hash, checkpoint_file):
     if not os.path.exists(export_file) or os.path.getmtime(export_file) < os.path.getmtime(checkpoint_file):
         return False
     with open(export_file) as f:
-        if json.load(f).get('config_hash') != run_hash:
-            return False
+        summary = json.load(f)
+    # an export without the augmentation's description is an older finetune.py's: written again from the kept weights
+    if summary.get('config_hash') != run_hash or 'augmentation' not in summary:
+        return False
     return not args.teacher_logits or os.path.exists(os.path.join(args.out, 'teacher-logits.npy'))
 
 
@@ -512,7 +552,7 @@ def main():
     field_chance = np.zeros(len(rows), np.float32)
     # with framed copies, a picture drawn for a dark field takes its framed copy (the frame taken out as
     # the app takes it out) instead of a painted field
-    framed_copies = all(s.framed_copy is not None for s in train_sets)
+    framed_copies = has_framed_copies(train_sets)
     if artefacts:
         sources = np.array([k for k, s in enumerate(train_sets) for _ in s.order])
         framed = np.concatenate([s.framed[s.order] if framed_copies else dark_cornered(s.pixels[s.order]) for s in train_sets])
@@ -655,6 +695,8 @@ def export(args, net, ham_val, isic_val, train_sets, history):
         f.write(b''.join(blobs))
     summary = {
         'config_hash': config_hash(args), 'input_size': ham_val.size, 'hidden': args.hidden, 'mode': args.mode, 'augment': args.augment,
+        'augmentation': {'text': augmentation_description(args.augment, has_framed_copies(train_sets), args.jpeg_p),
+                         'sensor_noise': AUGMENTATIONS[args.augment][3], 'jpeg_copy_rate': args.jpeg_p if AUGMENTATIONS[args.augment][0] else 0},
         'distilled': bool(args.teacher), 'best': best['best'], 'history': history, 'test_time_flips': tta_rows,
         'weights': manifest, 'parity': {'set': 'ham-val', 'ids': [ham_val.ids[i] for i in parity_rows], 'logits_by_flip': parity_logits},
     }

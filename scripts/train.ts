@@ -28,7 +28,7 @@ import { listImageSet, type ImageSet, type LabelledImage } from './lib/datasets.
 import { evaluateOnTest, readHamMetadata } from './lib/evaluation.js';
 import { FLOAT32_WEIGHTS, saveModelFolder } from './lib/exportModel.js';
 import { buildFineTunedModel, OOD_LAYER, readFineTuneExport, type FineTuneExport } from './lib/fineTunedModel.js';
-import { addsSensorNoise, checkTrainingPython, fineTune, TrainingSetupError, type FineTuneOptions } from './lib/finetuneRun.js';
+import { checkTrainingPython, fineTune, TrainingSetupError, type FineTuneOptions } from './lib/finetuneRun.js';
 import { measureLatency } from './lib/latency.js';
 import { writeModelCard, type CardInputs } from './lib/modelCardWriter.js';
 import { meanOverFlips, runOnCache } from './lib/networkOnCache.js';
@@ -62,6 +62,8 @@ const { values: args } = parseScriptArgs({
     out: { type: 'string' },
     'non-lesion': { type: 'string', multiple: true, default: [] },
     'report-dir': { type: 'string', default: 'docs/models' },
+    /** A HAM10000 acquisition source (metadata `dataset`, e.g. rosendahl) left out of training and val: how the model does on a clinic and camera it never saw. The test split keeps it. */
+    'leave-out-source': { type: 'string' },
     /** Images per val set (half malignant) in the robustness suite: 300 of each take about 7 minutes here. */
     'robustness-images': { type: 'string', default: '300' },
   },
@@ -79,6 +81,15 @@ function limited(images: LabelledImage[]): LabelledImage[] {
   const malignant = images.filter((image) => image.label === 'malignant').slice(0, Math.ceil(limit / 2));
   const benign = images.filter((image) => image.label === 'benign').slice(0, limit - malignant.length);
   return [...malignant, ...benign];
+}
+
+/** The ids of the HAM10000 images from `source` (metadata `dataset`); none without one. */
+function leftOutImages(source: string | undefined): Set<string> {
+  if (!source) return new Set();
+  const metadata = [...readHamMetadata(args['data-dir']!).values()];
+  const sources = [...new Set(metadata.map((row) => row.dataset))].sort();
+  if (!sources.includes(source)) throw new TrainingSetupError(`--leave-out-source is one of ${sources.join(', ')}, not "${source}".`);
+  return new Set(metadata.filter((row) => row.dataset === source).map((row) => row.image_id!));
 }
 
 /**
@@ -141,7 +152,9 @@ async function trainModel(alpha: string, teacher: string | undefined): Promise<v
   log(`dermacam training: ${name}, base ${baseDir}, input ${input.size}, ${args.epochs} epochs, seed ${seed}${limit ? `, limit ${limit}` : ''}`);
   checkTrainingPython();
   const sets: ImageSet[] = ['ham-train', 'isic-train', 'ham-val', 'isic-val', 'ham-test'];
-  const images = Object.fromEntries(sets.map((set) => [set, limited(listImageSet(args['data-dir']!, set))])) as Record<ImageSet, LabelledImage[]>;
+  const leftOut = leftOutImages(args['leave-out-source']);
+  const images = Object.fromEntries(sets.map((set) => [set, limited(listImageSet(args['data-dir']!, set).filter((image) => set === 'ham-test' || !leftOut.has(image.id)))])) as Record<ImageSet, LabelledImage[]>;
+  if (args['leave-out-source']) log(`left out of training and val: HAM10000 source ${args['leave-out-source']} (${leftOut.size} images in all splits)`);
   const { 'ham-test': testImages, ...trainAndVal } = images;
 
   const cacheDir = await stage('pixel cache', () => writePixelCache(args['cache-dir']!, input, trainAndVal, log));
@@ -226,7 +239,7 @@ async function trainModel(alpha: string, teacher: string | undefined): Promise<v
     const copies = [
       { paint: darkField, name: 'framed', text: 'a dark circular field painted on' },
       { paint: marking, name: 'marked', text: 'a marking (vignette, ruler, pen ring or colour patch)' },
-      ...(addsSensorNoise(args.augment as FineTuneOptions['augment']) ? [{ paint: sensorNoise, name: 'noisy', text: 'sensor noise' }] : []),
+      ...(summary.augmentation.sensor_noise ? [{ paint: sensorNoise, name: 'noisy', text: 'sensor noise' }] : []),
     ];
     const train: Float32Array[][] = [];
     for (const set of ['ham-train', 'isic-train'] as const) {
@@ -277,6 +290,7 @@ async function trainModel(alpha: string, teacher: string | undefined): Promise<v
     latency: {},
     provenance: provenance(),
     seed,
+    leftOutSource: args['leave-out-source'],
   };
   writeModelCard(outDir, cardInputs); // complete but for the test metrics, so that the app's classifier can load it
 

@@ -23,6 +23,8 @@ export interface FineTuneExport {
   hidden: number;
   mode: string;
   augment: string;
+  /** finetune.py's description of its recipe, with its rates; whether it adds sensor noise; the chance of the pixel cache's JPEG copy. */
+  augmentation: { text: string; sensor_noise: boolean; jpeg_copy_rate: number };
   distilled: boolean;
   best: { epoch: number; weights: 'raw' | 'ema'; ham_val_auc: number; isic_val_auc: number };
   history: Record<string, number>[];

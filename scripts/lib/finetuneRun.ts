@@ -21,9 +21,6 @@ export interface FineTuneOptions {
   writeTeacherLogits?: boolean;
 }
 
-/** Whether a recipe adds sensor noise (finetune.py's webcam artefacts): only then are noisy pictures among those the model learnt from. */
-export const addsSensorNoise = (augment: FineTuneOptions['augment']) => augment === 'lesion-webcam';
-
 export class TrainingSetupError extends Error {}
 
 /** Fails in one sentence when Debian's PyTorch is missing, before any work starts. */

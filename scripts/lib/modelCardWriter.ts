@@ -4,6 +4,7 @@ import type { Flip } from '../../src/classifier/features.js';
 import { CARD_FILE, CARD_SCHEMA_VERSION, type ModelCard } from '../../src/classifier/modelCard.js';
 import type { InputSpec } from '../../src/classifier/preprocess.js';
 import type { FineTuneExport } from './fineTunedModel.js';
+import { JPEG_COPY_QUALITY } from './pixelCache.js';
 import { POOLED_RULES } from './pooledRules.js';
 
 export interface CardInputs {
@@ -24,32 +25,13 @@ export interface CardInputs {
   latency: Record<string, unknown>;
   provenance: Record<string, unknown>;
   seed: number;
+  /** A HAM10000 acquisition source left out of training and val (a study of unseen cameras, never a shipped model). */
+  leftOutSource?: string;
 }
 
-const CAMERA = 'flips and 90-degree turns; rotation up to 15 degrees (reflected borders, never black corners); brightness, contrast, colour cast; Gaussian blur (p 0.2); a JPEG re-compressed copy at quality 30-70 (p 0.25)';
-const NARROW_CROPS = 'scale 0.9-1.1, shift up to 6%';
-const WIDE_CROPS = 'random resized crops over area 0.5-1.0 and aspect 3:4-4:3';
-const MARKINGS = 'a vignette, a ruler at an edge, a surgical-pen ring and a colour patch, each on 8% of all pictures';
-const FIELDS = 'artefacts painted onto both classes: dark circular fields (tight, off-centre, or corners only)';
-/** finetune.py's field rates: per source and class without framed copies, one share for all with them (a frame taken out by input.frame). */
-const ARTEFACTS = {
-  painted: `${FIELDS} at per-source, per-class rates that leave as many benign as malignant pictures of a source framed; ${MARKINGS}`,
-  framedCopies: `${FIELDS}, painted and taken out again as the app takes a frame out, on the same share of every source's benign and malignant pictures; ${MARKINGS}`,
-};
-const WEBCAM = 'Gaussian sensor noise on 30% of pictures (standard deviation up to 10 levels), and the vignette on 25% of pictures instead of 8%';
-function augmentationText(augment: string, frame: InputSpec['frame']): string {
-  const artefacts = frame === 'crop-and-fill' ? ARTEFACTS.framedCopies : ARTEFACTS.painted;
-  const mixedCrops = `half ${WIDE_CROPS}, half ${NARROW_CROPS}`;
-  const texts: Record<string, string> = {
-    flips: 'horizontal and vertical flips',
-    camera: `${CAMERA}; ${NARROW_CROPS}`,
-    'camera-crops': `${CAMERA}; ${WIDE_CROPS}`,
-    'camera-artefacts': `${CAMERA}; ${NARROW_CROPS}; ${artefacts}`,
-    lesion: `${CAMERA}; ${WIDE_CROPS}; ${artefacts}`,
-    'lesion-mixed': `${CAMERA}; ${mixedCrops}; ${artefacts}`,
-    'lesion-webcam': `${CAMERA}; ${mixedCrops}; ${artefacts}; ${WEBCAM}`,
-  };
-  return texts[augment] ?? augment;
+/** finetune.py's own description of its recipe, and the quality of the JPEG copies the pixel cache made for it. */
+function augmentationText({ text, jpeg_copy_rate }: FineTuneExport['augmentation']): string {
+  return jpeg_copy_rate > 0 ? `${text}; the JPEG copies at quality ${JPEG_COPY_QUALITY.min}-${JPEG_COPY_QUALITY.max}` : text;
 }
 
 /** Six significant digits are more than any figure of the card means, and keep the model folder small. */
@@ -92,10 +74,10 @@ export function writeModelCard(dir: string, inputs: CardInputs): ModelCard {
     size_bytes: inputs.weights.bytes,
     training: {
       sets: inputs.setCounts,
-      split_rule: 'HAM10000 split by lesion group (lesion-disjoint train/val/test, from ../shared/data/ham10000/split.csv); isic-extra used for training, and its val split as a second view',
+      split_rule: `HAM10000 split by lesion group (lesion-disjoint train/val/test, from ../shared/data/ham10000/split.csv); isic-extra used for training, and its val split as a second view${inputs.leftOutSource ? `; HAM10000 source ${inputs.leftOutSource} left out of training and val (kept in test)` : ''}`,
       method: {
         layers_trained: ft.mode,
-        augmentation: augmentationText(ft.augment, inputs.input.frame),
+        augmentation: augmentationText(ft.augmentation),
         optimiser: 'AdamW, linear warm-up then cosine decay, class-weighted loss (malignant by benign/malignant ratio)',
         selection: `best epoch by HAM10000 val AUC, raw or EMA weights (chosen: epoch ${ft.best.epoch + 1}, ${ft.best.weights})`,
         distilled_from_teacher: ft.distilled,

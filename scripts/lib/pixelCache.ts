@@ -107,8 +107,9 @@ async function writePixelFile(
 /** A number fixed per image, so that a rebuilt cache is the same cache. */
 const idSeed = (id: string) => createHash('sha256').update(id).digest().readUInt32LE(0);
 
-/** A fixed quality per image (30-70). */
-const jpegQuality = (id: string) => 30 + (idSeed(id) % 41);
+/** The JPEG copies' qualities: one fixed per image, in this range. */
+export const JPEG_COPY_QUALITY = { min: 30, max: 70 };
+const jpegQuality = (id: string) => JPEG_COPY_QUALITY.min + (idSeed(id) % (JPEG_COPY_QUALITY.max - JPEG_COPY_QUALITY.min + 1));
 
 async function recompressed(pixels: Uint8Array, size: number, quality: number): Promise<Uint8Array> {
   const raw = { width: size, height: size, channels: 3 as const };

@@ -3,17 +3,22 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { loadClassifier } from '../../src/classifier/classifier.js';
-import { FIXTURES, REPO } from '../helpers/paths.js';
+import { FIXTURES, REPO, SHARED_DATA } from '../helpers/paths.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'dermacam-train-'));
 const out = path.join(work, 'model');
 const runDir = path.join(work, 'runs', 'dermacam-mnv1-075-limit12');
+/** Left out of training and val, as a study of an unseen camera does; the rest of the pipeline runs as ever. */
+const LEFT_OUT_SOURCE = 'vidir_molemax';
 const trainArgs = (epochs: number) => [
   'run', 'train', '--', '--alpha', '0.75', '--limit', '12', '--epochs', String(epochs), '--threads', '1', '--frame', 'crop-and-fill', '--augment', 'lesion-webcam',
-  '--cache-dir', path.join(work, 'pixels'), '--runs-dir', path.join(work, 'runs'), '--report-dir', work, '--out', out,
+  '--leave-out-source', LEFT_OUT_SOURCE, '--cache-dir', path.join(work, 'pixels'), '--runs-dir', path.join(work, 'runs'), '--report-dir', work, '--out', out,
 ];
+
+const readCsv = (file: string) => parse(readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[];
 
 /** Runs `npm run train` in its own process group; `stopWhen` kills the whole group once it holds. */
 function train(args: string[], stopWhen?: () => boolean): Promise<{ code: number | null; output: string }> {
@@ -39,14 +44,22 @@ describe('npm run train on a tiny subset (the whole pipeline: cache, fine-tune, 
     const { code, output } = await train(trainArgs(2));
     expect(code, output).toBe(0);
     expect(output).toMatch(/resuming after epoch 1/);
+    expect(output).toMatch(/left out of training and val: HAM10000 source vidir_molemax/);
     expect(output).not.toMatch(/epoch 1\/2 step/);
 
     const card = JSON.parse(readFileSync(path.join(out, 'model-card.json'), 'utf8'));
     expect(card.weights_dtype).toBe('float16');
+    const leftOut = readCsv(path.join(SHARED_DATA, 'ham10000', 'metadata.csv')).filter((row) => row.dataset === LEFT_OUT_SOURCE).map((row) => row.image_id);
+    const [cache] = readdirSync(path.join(work, 'pixels'));
+    for (const set of ['ham-train', 'ham-val']) {
+      const { rows } = JSON.parse(readFileSync(path.join(work, 'pixels', cache!, `${set}.json`), 'utf8')) as { rows: { id: string }[] };
+      expect(rows.filter((row) => leftOut.includes(row.id))).toEqual([]);
+    }
+    expect(card.training.split_rule).toMatch(/source vidir_molemax left out of training and val \(kept in test\)/);
     // frames are taken out in training and in the app alike; the fine-tuning drew framed copies for its dark fields
     expect(card.input.frame).toBe('crop-and-fill');
     expect(output).toMatch(/dark field: ham-train benign [\d.]+% framed; framed copy for/);
-    expect(card.training.method.augmentation).toMatch(/sensor noise on 30% of pictures/);
+    expect(card.training.method.augmentation).toMatch(/sensor noise on 30% of pictures.*; the JPEG copies at quality 30-70$/);
     expect(card.out_of_distribution.fitted_on).toMatch(/with sensor noise/);
     expect(card.provenance.parity.maxAbsLogitDifference).toBeLessThanOrEqual(0.05);
     expect(Object.keys(card.provenance.stage_seconds)).toEqual([
@@ -97,7 +110,7 @@ describe('npm run train on a tiny subset (the whole pipeline: cache, fine-tune, 
 
   it('distils the alpha 0.25 model from the finished alpha 0.75 run', async () => {
     const student = path.join(work, 'student');
-    const args = ['run', 'train', '--', '--alpha', '0.25', '--limit', '12', '--epochs', '1', '--threads', '1',
+    const args = ['run', 'train', '--', '--alpha', '0.25', '--limit', '12', '--epochs', '1', '--threads', '1', '--leave-out-source', LEFT_OUT_SOURCE,
       '--cache-dir', path.join(work, 'pixels'), '--runs-dir', path.join(work, 'runs'), '--report-dir', work, '--out', student];
     const { code, output } = await train(args);
     expect(code, output).toBe(0);
