@@ -3,7 +3,7 @@ import path from 'node:path';
 import { syncFolder } from './durable.js';
 
 /** The calls makeFolders makes, so that tests can inject failures or record their order. */
-export type FolderFileSystem = Pick<typeof fsPromises, 'mkdir' | 'open'>;
+export type FolderFileSystem = Pick<typeof fsPromises, 'mkdir' | 'open' | 'stat'>;
 
 /**
  * Makes a folder and any missing folders above it, private (0700), like `mkdir -p`. Node's own
@@ -15,7 +15,7 @@ export type FolderFileSystem = Pick<typeof fsPromises, 'mkdir' | 'open'>;
 export async function makeFolders(folder: string, fs: FolderFileSystem = fsPromises): Promise<void> {
   const missing: string[] = [];
   for (let at = path.resolve(folder); ; at = path.dirname(at)) {
-    const found = await fsPromises.stat(at).catch(() => undefined);
+    const found = await fs.stat(at).catch(() => undefined);
     if (found?.isDirectory()) break;
     if (found) throw Object.assign(new Error(`${at} is a file`), { code: 'EEXIST', path: at });
     missing.unshift(at);
@@ -24,7 +24,7 @@ export async function makeFolders(folder: string, fs: FolderFileSystem = fsPromi
   for (const step of missing) {
     await fs.mkdir(step, { mode: 0o700 }).catch(async (error: NodeJS.ErrnoException) => {
       // made meanwhile by another process: fine where it is a folder
-      if (error.code !== 'EEXIST' || !(await fsPromises.stat(step)).isDirectory()) throw error;
+      if (error.code !== 'EEXIST' || !(await fs.stat(step)).isDirectory()) throw error;
     });
   }
   for (const step of missing) await syncFolder(fs, path.dirname(step));

@@ -5,7 +5,7 @@ import { syncFolder } from '../durable.js';
 import { sha256OfRegularFile } from '../regularFile.js';
 
 /** The file-system calls the store makes, so tests can inject failures (full disk, I/O errors). */
-export type FileSystem = Pick<typeof fsPromises, 'open' | 'rename' | 'link' | 'unlink' | 'mkdir' | 'readdir' | 'lstat'>;
+export type FileSystem = Pick<typeof fsPromises, 'open' | 'rename' | 'link' | 'unlink' | 'mkdir' | 'readdir' | 'lstat' | 'stat'>;
 
 export const TEMP_SUFFIX = '.partial';
 
