@@ -70,8 +70,8 @@ async function checkImagesFound(labelled: LabelledFile[], dir: string, csv: stri
   const info = await stat(dir).catch(() => undefined);
   if (!info) throw new UserError(`The images folder ${dir} does not exist.`);
   if (!info.isDirectory()) throw new UserError(`${dir} is not a folder: --images names the folder that the images of ${csv} are in.`);
-  const found = await Promise.all(labelled.map(({ file }) => stat(file).then(() => true, () => false)));
-  if (found.some(Boolean)) return;
+  // one image found is enough: a folder of thousands is not looked through before the model loads
+  for (const { file } of labelled) if (await stat(file).then(() => true, () => false)) return;
   const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
     throw new UserError(`The images folder ${dir} cannot be read (${error.code ?? error.message}).`);
   });
