@@ -76,28 +76,25 @@ async function checkModel(dir: string): Promise<{ check: Check; model?: Verified
 async function checkBackends(io: CommandIO, modelDir: string, model: VerifiedModel | undefined): Promise<Check[]> {
   if (!model) return [{ name: 'backends', status: 'absent', detail: 'not checked: the model (above) could not be read' }];
   const checks: Check[] = [];
-  /** Why each backend that cannot run here cannot, in a few words: the backend auto line gathers them. */
-  const problems = new Map<Check, string>();
+  let chosen: string | undefined;
+  /** Why each backend before the chosen one cannot run here, in a few words (on armhf: onnxruntime-node has no build for 32-bit ARM). */
+  const passedOver: string[] = [];
   for (const backend of AUTO_ORDER) {
     try {
       const opened = await openNetwork({ request: backend, modelDir, ...model, tf: io.tf });
       opened.network.dispose();
       const parity = opened.parityGap === undefined ? 'no parity reference in the card' : `parity gap ${opened.parityGap.toPrecision(2)}`;
       checks.push({ name: `backend ${backend}`, status: 'ok', detail: `runs the model (${parity})` });
+      chosen ??= backend;
     } catch (error) {
       const optional = backend === 'onnx' || backend === 'node';
-      const check: Check = { name: `backend ${backend}`, status: optional ? 'absent' : 'fail', detail: (error as Error).message };
-      checks.push(check);
-      problems.set(check, (error instanceof BackendError && error.problem) || check.detail);
+      const detail = (error as Error).message;
+      checks.push({ name: `backend ${backend}`, status: optional ? 'absent' : 'fail', detail });
+      if (!chosen) passedOver.push(`${backend}: ${(error instanceof BackendError && error.problem) || detail}`);
     }
   }
-  const chosen = checks.findIndex((check) => check.status === 'ok');
-  if (chosen < 0) return [...checks, { name: 'backend auto', status: 'fail', detail: 'no backend can run the model' }];
-  // one line says which backend runs and why the faster ones do not (on armhf: onnxruntime-node has no build for 32-bit ARM)
-  const backendOf = (check: Check) => check.name.replace('backend ', '');
-  const passedOver = checks.slice(0, chosen).map((check) => `${backendOf(check)}: ${problems.get(check) ?? check.detail}`);
-  const detail = `would use ${backendOf(checks[chosen]!)}${passedOver.length > 0 ? `; passed over ${passedOver.join('; ')}` : ''}`;
-  checks.push({ name: 'backend auto', status: 'ok', detail });
+  if (!chosen) return [...checks, { name: 'backend auto', status: 'fail', detail: 'no backend can run the model' }];
+  checks.push({ name: 'backend auto', status: 'ok', detail: `would use ${chosen}${passedOver.length > 0 ? `; passed over ${passedOver.join('; ')}` : ''}` });
   return checks;
 }
 
