@@ -8,7 +8,12 @@ export type SyncFileSystem = Pick<typeof fsPromises, 'open'>;
  * name is a separate matter: see syncFolder.
  */
 export async function syncFile(fs: SyncFileSystem, file: string): Promise<void> {
-  await flush(fs, file);
+  const handle = await fs.open(file, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -17,16 +22,8 @@ export async function syncFile(fs: SyncFileSystem, file: string): Promise<void> 
  * A file system that cannot flush a folder (EINVAL, ENOTSUP) has nothing more to give.
  */
 export async function syncFolder(fs: SyncFileSystem, folder: string): Promise<void> {
-  await flush(fs, folder).catch((error: NodeJS.ErrnoException) => {
+  // a folder is flushed as a file is, through a handle opened for reading
+  await syncFile(fs, folder).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'EINVAL' && error.code !== 'ENOTSUP') throw error;
   });
-}
-
-async function flush(fs: SyncFileSystem, file: string): Promise<void> {
-  const handle = await fs.open(file, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
