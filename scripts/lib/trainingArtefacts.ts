@@ -1,7 +1,7 @@
 import { paintDarkField, withGaussianNoise } from './lesionTransforms.js';
 
 /**
- * The artefacts that scripts/finetune.py paints onto training pictures, on square RGB pixels
+ * The artefacts that the fine-tuning (scripts/training/augment.py) paints onto training pictures, on square RGB pixels
  * (3 bytes a pixel), with the same ranges: the "not a lesion" check is fitted on pictures like
  * the ones the model learnt from, so a ruler or a pen ring is not "unlike any lesion". The
  * robustness suite's transforms (lesionTransforms.ts) are fixed instances for measuring; these
@@ -12,7 +12,7 @@ type Random = () => number;
 
 const uniform = (random: Random, low: number, high: number) => low + (high - low) * random();
 const toByte = (x: number) => Math.round(Math.min(255, Math.max(0, (x + 1) * 127.5)));
-/** Pixel centres in [-1, 1], as finetune.py's meshgrid. */
+/** Pixel centres in [-1, 1], as augment.py's meshgrid. */
 const coordinate = (i: number, side: number) => ((i + 0.5) / side) * 2 - 1;
 
 /** A dark circular field: radius 0.75-1.45 of half the side (1.41 blackens only the corners), centre up to 7.5% of the side away. */
@@ -87,7 +87,7 @@ export function marking(square: Square, random: Random): Uint8Array {
   return MARKINGS[Math.floor(random() * MARKINGS.length)]!(square, random);
 }
 
-/** Gaussian noise on every pixel and channel, standard deviation up to 10 levels: finetune.py's sensor noise. */
+/** Gaussian noise on every pixel and channel, standard deviation up to 10 levels: augment.py's sensor noise. */
 export function sensorNoise({ data }: Square, random: Random): Uint8Array {
   return withGaussianNoise(data, uniform(random, 0, 10), random);
 }

@@ -6,7 +6,7 @@ export interface FeatureTap {
   pool: 'avg' | 'max';
 }
 
-/** The taps the head reads (the same list as TAPS in scripts/finetune.py, in the same order). */
+/** The taps the head reads (the same list as TAPS in scripts/training/network.py, in the same order). */
 export const HEAD_TAPS: readonly FeatureTap[] = [
   { layer: 'conv_pw_9_relu', pool: 'avg' },
   { layer: 'conv_pw_10_relu', pool: 'avg' },
