@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from training.augment import (AUGMENTATIONS, MARKING_RATE, WEBCAM_VIGNETTE_RATE, augment, augmentation_description, field_rates,
+from training.augment import (AUGMENTATIONS, MARKING_RATE, WEBCAM_VIGNETTE_RATE, augment, augmentation_summary, field_rates,
                               dark_cornered, flips_only, paint_artefacts, sensor_noise)
 from training.data import CachedSet, has_framed_copies, to_input
 from training.network import DermacamNet, export_keras, keras_layers_indexed, load_base, read_tfjs_weights
@@ -317,8 +317,7 @@ def export(args, net, ham_val, isic_val, train_sets, history):
         f.write(b''.join(blobs))
     summary = {
         'config_hash': config_hash(args), 'input_size': ham_val.size, 'hidden': args.hidden, 'mode': args.mode, 'augment': args.augment,
-        'augmentation': {'text': augmentation_description(args.augment, has_framed_copies(train_sets), args.jpeg_p),
-                         'sensor_noise': AUGMENTATIONS[args.augment][3], 'jpeg_copy_rate': args.jpeg_p if AUGMENTATIONS[args.augment][0] else 0},
+        'augmentation': augmentation_summary(args.augment, has_framed_copies(train_sets), args.jpeg_p),
         'distilled': bool(args.teacher), 'best': best['best'], 'history': history, 'test_time_flips': tta_rows,
         'weights': manifest, 'parity': {'set': 'ham-val', 'ids': [ham_val.ids[i] for i in parity_rows], 'logits_by_flip': parity_logits},
     }

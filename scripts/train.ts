@@ -128,7 +128,8 @@ function painted(set: CachedPixelSet, paint: (square: Square, random: () => numb
 }
 
 /** The whole pipeline for one model; alpha 0.25 learns from the finished alpha 0.75 run (distillation). */
-async function trainModel(alpha: string, teacher: string | undefined): Promise<void> {
+/** `leftOut`: the ids of the HAM10000 images kept out of training and val (--leave-out-source). */
+async function trainModel(alpha: string, teacher: string | undefined, leftOut: Set<string>): Promise<void> {
   const name = args.name ?? modelName(alpha);
   const baseDir = path.join(args['models-dir']!, `mobilenet_v1_${alpha}_224`);
   const outDir = args.out ?? path.join('models', name);
@@ -152,7 +153,6 @@ async function trainModel(alpha: string, teacher: string | undefined): Promise<v
   log(`dermacam training: ${name}, base ${baseDir}, input ${input.size}, ${args.epochs} epochs, seed ${seed}${limit ? `, limit ${limit}` : ''}`);
   checkTrainingPython();
   const sets: ImageSet[] = ['ham-train', 'isic-train', 'ham-val', 'isic-val', 'ham-test'];
-  const leftOut = leftOutImages(args['leave-out-source']);
   const images = Object.fromEntries(sets.map((set) => [set, limited(listImageSet(args['data-dir']!, set).filter((image) => set === 'ham-test' || !leftOut.has(image.id)))])) as Record<ImageSet, LabelledImage[]>;
   if (args['leave-out-source']) log(`left out of training and val: HAM10000 source ${args['leave-out-source']} (${leftOut.size} images in all splits)`);
   const { 'ham-test': testImages, ...trainAndVal } = images;
@@ -347,7 +347,8 @@ const alphas = args.alpha ? [args.alpha] : ['0.75', '0.25'];
 try {
   if (alphas.length > 1 && (args.name || args.out)) throw new TrainingSetupError('--name and --out name one model: give --alpha too.');
   if (args.frame !== 'crop-and-fill' && args.frame !== 'keep') throw new TrainingSetupError(`--frame is crop-and-fill or keep, not "${args.frame}".`);
-  for (const alpha of alphas) await trainModel(alpha, args.teacher ?? (alpha === '0.25' ? modelName('0.75') : undefined));
+  const leftOut = leftOutImages(args['leave-out-source']);
+  for (const alpha of alphas) await trainModel(alpha, args.teacher ?? (alpha === '0.25' ? modelName('0.75') : undefined), leftOut);
 } catch (error) {
   // a missing base model or data folder, a bad card: one sentence, not a stack trace
   if (!(error instanceof TrainingSetupError || error instanceof UserError)) throw error;

@@ -193,8 +193,15 @@ def sensor_noise(x, g):
     return (x + sigma * torch.randn(x.shape, generator=g)).clamp(-1, 1).contiguous(memory_format=torch.channels_last)
 
 
+def augmentation_summary(augment, framed_copies, jpeg_p):
+    """The recipe as export.json gives it to the model card: in words, with the rates above; whether it adds
+    sensor noise; the chance of the pixel cache's JPEG copy."""
+    camera, _, _, webcam = AUGMENTATIONS[augment]
+    return {'text': augmentation_description(augment, framed_copies, jpeg_p), 'sensor_noise': webcam, 'jpeg_copy_rate': jpeg_p if camera else 0}
+
+
 def augmentation_description(augment, framed_copies, jpeg_p):
-    """What the recipe does to a training picture, in words, with the rates above: the model card's text."""
+    """What the recipe does to a training picture, in words, with the rates above."""
     camera, crops, artefacts, webcam = AUGMENTATIONS[augment]
     if not camera:
         return 'horizontal and vertical flips'

@@ -34,7 +34,7 @@ export function trustedCertificates(ca: Buffer): string[] {
 }
 
 /** `path` under the destination's url, which counts as a folder whether or not it ends in a slash. */
-export function underRoot(destination: DicomWebDestination, path: string): URL {
+function underRoot(destination: DicomWebDestination, path: string): URL {
   const root = destination.url.href.endsWith('/') ? destination.url.href : `${destination.url.href}/`;
   return new URL(path, root);
 }
@@ -46,7 +46,7 @@ export function underRoot(destination: DicomWebDestination, path: string): URL {
  */
 export function httpExchange(destination: DicomWebDestination, request: HttpRequest, { timeoutMs = 30_000, maxReplyBytes = 1 << 20 }: ExchangeLimits = {}, signal?: AbortSignal): Promise<HttpReply> {
   const target = underRoot(destination, request.path);
-  const where = target.host;
+  const where = destination.url.host;
   const options: https.RequestOptions = {
     method: request.method,
     headers: {

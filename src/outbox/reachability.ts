@@ -4,7 +4,7 @@ import type { CStoreDestination, Destination, DicomWebDestination } from './conf
 import { closeAssociation } from './cStore.js';
 import { describeNetworkFailure } from './delivery.js';
 import { describeStatus } from './dimseStatus.js';
-import { httpExchange, underRoot, type ExchangeLimits } from './httpExchange.js';
+import { httpExchange, type ExchangeLimits } from './httpExchange.js';
 
 const { Client, requests } = dimse;
 
@@ -24,10 +24,9 @@ export function checkReachable(destination: Destination, limits: ExchangeLimits 
 
 /** A DICOMweb (QIDO-RS) query at the configured root for a study that does not exist: a 2xx shows the url, the TLS trust and the credentials work. */
 async function queryDicomWeb(destination: DicomWebDestination, limits: ExchangeLimits): Promise<Reachability> {
-  const path = `studies?StudyInstanceUID=${NO_SUCH_STUDY}`;
   try {
-    const reply = await httpExchange(destination, { method: 'GET', path, headers: { Accept: 'application/dicom+json' }, expected: 'the answer to a query that matches nothing' }, limits);
-    return judgeHttpStatus(reply.status, underRoot(destination, path).host);
+    const reply = await httpExchange(destination, { method: 'GET', path: `studies?StudyInstanceUID=${NO_SUCH_STUDY}`, headers: { Accept: 'application/dicom+json' }, expected: 'the answer to a query that matches nothing' }, limits);
+    return judgeHttpStatus(reply.status, destination.url.host);
   } catch (error) {
     return { status: 'fail', detail: (error as Error).message };
   }

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { DicomWebDestination } from './config.js';
 import type { SendObject } from './delivery.js';
-import { httpExchange, underRoot, type ExchangeLimits } from './httpExchange.js';
+import { httpExchange, type ExchangeLimits } from './httpExchange.js';
 import { readStowReply } from './stowReply.js';
 
 /** DICOMweb STOW-RS: one object per POST to `<url>/studies`, as multipart/related. */
 export function stowRsSender(destination: DicomWebDestination, limits: ExchangeLimits = {}): SendObject {
-  const where = underRoot(destination, 'studies').host;
   return async (object, sopInstanceUid, signal) => {
     const boundary = `dermacam-${randomUUID()}`;
     const body = Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), object, Buffer.from(`\r\n--${boundary}--\r\n`)]);
@@ -25,6 +24,6 @@ export function stowRsSender(destination: DicomWebDestination, limits: ExchangeL
       limits,
       signal,
     );
-    return readStowReply(reply, sopInstanceUid, where);
+    return readStowReply(reply, sopInstanceUid, destination.url.host);
   };
 }
