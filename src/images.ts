@@ -9,6 +9,25 @@ export interface RgbSquare {
 /** Larger images are refused before decoding instead of exhausting memory (about 8000x6000). */
 export const MAX_INPUT_PIXELS = 50_000_000;
 
+/**
+ * A picture whose long side is more than this many times its short side is refused before it is
+ * decoded. Lesion photos are 4:3 or 16:9, a panorama about 4:1; a picture of 50 megapixels that
+ * is far longer (330000x151) made libvips hold over a gigabyte while it took the centre square,
+ * against about 0.4 GB at 10:1, and past 85:1 it cannot even be a JPEG (65,500 pixels a side).
+ */
+export const MAX_ASPECT_RATIO = 10;
+
+/** A picture refused for its shape; its message is the sentence fragment describeDecodeFailure gives. */
+class ShapeRefused extends Error {}
+
+/** Refuses a picture (its size from the header) that is longer than MAX_ASPECT_RATIO allows. */
+export function refuseOddShape(width: number, height: number): void {
+  const [long, short] = [Math.max(width, height), Math.min(width, height)];
+  if (short > 0 && long > MAX_ASPECT_RATIO * short) {
+    throw new ShapeRefused(`the picture is ${width}x${height} pixels, one side more than ${MAX_ASPECT_RATIO} times the other, which no lesion photo's is.`);
+  }
+}
+
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp'];
 
 export function isImageName(name: string): boolean {
@@ -19,6 +38,7 @@ export function isImageName(name: string): boolean {
 export function describeDecodeFailure(error: unknown): string {
   // match libvips/sharp's own wording only, never the file path that the message may contain; every
   // line counts, because libvips's error buffer is shared and may hold another decode's line first
+  if (error instanceof ShapeRefused) return error.message;
   const message = error instanceof Error ? error.message : String(error);
   if (/^Input file is missing|ENOENT/m.test(message)) return 'the file does not exist.';
   if (/exceeds pixel limit/i.test(message)) return `the image is larger than the limit of ${MAX_INPUT_PIXELS / 1e6} megapixels.`;

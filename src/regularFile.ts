@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, type PathLike } from 'node:fs';
 import { lstat, open, type FileHandle } from 'node:fs/promises';
 import { UserError } from './errors.js';
 
@@ -9,14 +9,14 @@ export const MAX_IMAGE_BYTES = 100 * 1024 * 1024;
 export class FileRefusedError extends UserError {}
 
 /** Whether anything (a file, a folder, a link) is at this path; a link is not followed. */
-export const exists = (file: string) => lstat(file).then(() => true, () => false);
+export const exists = (file: PathLike) => lstat(file).then(() => true, () => false);
 
 /**
  * Reads a whole regular file of at most `maxBytes`, or refuses it in one sentence (see
  * openRegularFile). The size is checked on the open handle, so a symlink swapped in after a
  * check cannot grow the read (/dev/zero).
  */
-export async function readRegularFile(file: string, { maxBytes = MAX_IMAGE_BYTES, followLinks = true } = {}): Promise<Buffer> {
+export async function readRegularFile(file: PathLike, { maxBytes = MAX_IMAGE_BYTES, followLinks = true } = {}): Promise<Buffer> {
   const { handle, size } = await openRegularFile(file, { followLinks });
   try {
     refuseLarger(size, maxBytes);
@@ -29,7 +29,7 @@ export async function readRegularFile(file: string, { maxBytes = MAX_IMAGE_BYTES
 }
 
 /** The sha256 (hex) of a regular file of at most `maxBytes`, read a chunk at a time; refused as readRegularFile refuses. */
-export async function sha256OfRegularFile(file: string, { maxBytes = MAX_IMAGE_BYTES, followLinks = true } = {}): Promise<string> {
+export async function sha256OfRegularFile(file: PathLike, { maxBytes = MAX_IMAGE_BYTES, followLinks = true } = {}): Promise<string> {
   const { handle, size } = await openRegularFile(file, { followLinks });
   try {
     refuseLarger(size, maxBytes);
@@ -56,17 +56,17 @@ function refuseLarger(size: number, maxBytes: number): void {
  * without blocking means a FIFO or device cannot hang the caller. With `followLinks: false` a
  * symlink itself is refused. The caller closes the handle.
  */
-export async function openRegularFile(file: string, { followLinks = true } = {}): Promise<{ handle: FileHandle; size: number }> {
+export async function openRegularFile(file: PathLike, { followLinks = true } = {}): Promise<{ handle: FileHandle; size: number }> {
   const flags = constants.O_RDONLY | constants.O_NONBLOCK | (followLinks ? 0 : constants.O_NOFOLLOW);
   let handle;
   try {
     handle = await open(file, flags);
   } catch (error) {
-    throw new FileRefusedError(describeOpenFailure(error as NodeJS.ErrnoException));
+    throw new FileRefusedError(describeOpenFailure(error as NodeJS.ErrnoException, { followLinks }));
   }
   try {
     const info = await handle.stat();
-    if (info.isDirectory()) throw new FileRefusedError('it is a folder, not an image file.');
+    if (info.isDirectory()) throw new FileRefusedError('it is a folder, not a file.');
     if (!info.isFile()) throw new FileRefusedError('it is not a regular file (a pipe, socket or device).');
     return { handle, size: info.size };
   } catch (error) {
@@ -75,10 +75,14 @@ export async function openRegularFile(file: string, { followLinks = true } = {})
   }
 }
 
-function describeOpenFailure(error: NodeJS.ErrnoException): string {
+/**
+ * Why a file could not be opened (or looked at), as one sentence about "it". ELOOP means the link
+ * itself where links are not followed, and a loop (or too long a chain of links) where they are.
+ */
+export function describeOpenFailure(error: NodeJS.ErrnoException, { followLinks = true } = {}): string {
   if (error.code === 'ENOENT') return 'the file does not exist.';
   if (error.code === 'EACCES' || error.code === 'EPERM') return 'permission to read it is denied.';
-  if (error.code === 'ELOOP') return 'it is a symbolic link, which is not followed here.';
-  if (error.code === 'EISDIR') return 'it is a folder, not an image file.';
+  if (error.code === 'ELOOP') return followLinks ? 'it is a symbolic link that cannot be followed (a loop of links).' : 'it is a symbolic link, which is not followed here.';
+  if (error.code === 'EISDIR') return 'it is a folder, not a file.';
   return `it cannot be opened (${error.code ?? error.message}).`;
 }

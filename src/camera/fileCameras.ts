@@ -1,16 +1,17 @@
-import { readdir } from 'node:fs/promises';
-import path from 'node:path';
+import type { PathLike } from 'node:fs';
+import { listFolder, type FolderEntry } from '../folderEntries.js';
 import { isImageName } from '../images.js';
 import { exists, readRegularFile } from '../regularFile.js';
 import { escapeControlCharacters } from '../text.js';
 import { CameraError, type CameraSource } from './source.js';
 import { fileStill, pictureName, picturePreviews } from './still.js';
 
-async function readImage(file: string): Promise<Buffer> {
+/** A picture file's bytes; `name` is how the camera's sentences name it (see pictureName). */
+async function readImage(file: PathLike, name: string): Promise<Buffer> {
   try {
     return await readRegularFile(file);
   } catch (error) {
-    throw new CameraError(`${pictureName(file)} cannot be read: ${(error as Error).message}`);
+    throw new CameraError(`${name} cannot be read: ${(error as Error).message}`);
   }
 }
 
@@ -19,8 +20,8 @@ export function fileCamera(file: string): CameraSource {
   const preview = picturePreviews();
   return {
     description: `file ${file}`,
-    previewFrame: async () => preview(await readImage(file), pictureName(file)),
-    capture: async () => fileStill(await readImage(file), pictureName(file)),
+    previewFrame: async () => preview(await readImage(file, pictureName(file)), pictureName(file)),
+    capture: async () => fileStill(await readImage(file, pictureName(file)), pictureName(file)),
     stop: async () => undefined,
   };
 }
@@ -37,22 +38,22 @@ export const FOLDER_RELIST_MS = 1000;
 export function folderCamera(folder: string, secondsPerImage = 4, now: () => number = Date.now): CameraSource {
   const started = now();
   const shown = escapeControlCharacters(folder);
-  let listing: { at: number; images: Promise<string[]> } | undefined;
+  let listing: { at: number; images: Promise<FolderEntry[]> } | undefined;
   let listedOnce = false;
   const preview = picturePreviews();
 
-  async function list(): Promise<string[]> {
-    let names: string[];
+  async function list(): Promise<FolderEntry[]> {
+    let entries: FolderEntry[];
     try {
-      names = await readdir(folder);
+      entries = await listFolder(folder);
     } catch (error) {
       throw new CameraError(folderProblem(shown, (error as NodeJS.ErrnoException).code, listedOnce));
     }
     listedOnce = true;
-    return names.filter(isImageName).sort().map((name) => path.join(folder, name));
+    return entries.filter((entry) => isImageName(entry.shown));
   }
 
-  async function images(): Promise<string[]> {
+  async function images(): Promise<FolderEntry[]> {
     if (!listing || now() - listing.at >= FOLDER_RELIST_MS) {
       const fresh = { at: now(), images: list() };
       listing = fresh;
@@ -64,22 +65,21 @@ export function folderCamera(folder: string, secondsPerImage = 4, now: () => num
     return listing.images;
   }
 
-  async function current(): Promise<string> {
+  async function current(): Promise<FolderEntry> {
     const files = await images();
     if (files.length === 0) throw new CameraError(`The camera folder ${shown} holds no images (JPEG, PNG or WebP) yet.`);
     return files[Math.floor((now() - started) / 1000 / secondsPerImage) % files.length]!;
   }
 
   /** The current image and its bytes; an image removed since the folder was listed makes it list the folder again at once. */
-  async function picture(): Promise<{ file: string; image: Buffer }> {
-    const file = await current();
+  async function picture(): Promise<{ name: string; image: Buffer }> {
+    const entry = await current();
     try {
-      return { file, image: await readImage(file) };
+      return await pictureOf(entry);
     } catch (error) {
-      if (await exists(file)) throw error;
+      if (await exists(entry.path)) throw error;
       listing = undefined;
-      const next = await current();
-      return { file: next, image: await readImage(next) };
+      return pictureOf(await current());
     }
   }
 
@@ -88,15 +88,20 @@ export function folderCamera(folder: string, secondsPerImage = 4, now: () => num
       return `folder ${folder}`;
     },
     previewFrame: async () => {
-      const { file, image } = await picture();
-      return preview(image, pictureName(file));
+      const { name, image } = await picture();
+      return preview(image, name);
     },
     capture: async () => {
-      const { file, image } = await picture();
-      return fileStill(image, pictureName(file));
+      const { name, image } = await picture();
+      return fileStill(image, name);
     },
     stop: async () => undefined,
   };
+}
+
+async function pictureOf(entry: FolderEntry): Promise<{ name: string; image: Buffer }> {
+  const name = pictureName(entry.shown);
+  return { name, image: await readImage(entry.path, name) };
 }
 
 /** Why a camera folder cannot be listed, in one sentence. */

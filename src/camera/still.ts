@@ -1,7 +1,7 @@
 import path from 'node:path';
 import sharp from 'sharp';
-import { isBaselineJpeg } from '../imageHeader.js';
-import { describeDecodeFailure, MAX_INPUT_PIXELS } from '../images.js';
+import { imageSizeInHeader, isBaselineJpeg } from '../imageHeader.js';
+import { describeDecodeFailure, MAX_INPUT_PIXELS, refuseOddShape } from '../images.js';
 import { withoutMetadata } from '../jpeg/metadata.js';
 import { escapeControlCharacters } from '../text.js';
 import { CameraError } from './source.js';
@@ -12,16 +12,27 @@ import { CameraError } from './source.js';
  */
 const openStill = (image: Buffer) => sharp(image, { failOn: 'warning', limitInputPixels: MAX_INPUT_PIXELS, animated: false });
 
+/** Refuses, before it is decoded, a picture that preprocessing would refuse for its shape (and no JPEG could hold past 65,500 pixels a side). */
+async function refuseOddStill(image: Buffer): Promise<void> {
+  const { width = 0, height = 0 } = imageSizeInHeader(image) ?? (await openStill(image).metadata());
+  refuseOddShape(width, height);
+}
+
 /**
  * A picture as an upright JPEG with the least change to its pixels: quality 100, no chroma
  * subsampling. Its alpha channel is dropped, as preprocessing drops it, rather than flattened onto
  * black as the JPEG encoder would. sharp writes none of the picture's metadata (EXIF, XMP, IPTC,
  * ICC profile, comments) unless told to.
  */
-const encodeWithLeastChange = (image: Buffer) => openStill(image).rotate().removeAlpha().jpeg({ quality: 100, chromaSubsampling: '4:4:4' }).toBuffer();
+async function encodeWithLeastChange(image: Buffer): Promise<Buffer> {
+  await refuseOddStill(image);
+  return openStill(image).rotate().removeAlpha().jpeg({ quality: 100, chromaSubsampling: '4:4:4' }).toBuffer();
+}
 
+/** The picture, once every pixel of it has decoded; one 8-bit channel is kept, not all (16-bit RGBA of 50 megapixels is 400 MB). */
 async function decodedCompletely(image: Buffer): Promise<Buffer> {
-  await openStill(image).raw().toBuffer();
+  await refuseOddStill(image);
+  await openStill(image).extractChannel(0).raw({ depth: 'uchar' }).toBuffer();
   return image;
 }
 

@@ -41,7 +41,7 @@ export async function classifyCommand(argv: string[], io: CommandIO): Promise<nu
       result = { file: input.file, error: input.error };
     } else {
       try {
-        const image = await readRegularFile(input.file); // read once, for the answer and for its map
+        const image = await readRegularFile(input.opens ?? input.file); // read once, for the answer and for its map
         const prediction = await classifier.classifyFile(image);
         result = {
           file: input.file,

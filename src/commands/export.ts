@@ -8,6 +8,7 @@ import { capturesCsvChunks } from '../store/csvExport.js';
 import { writeExportFile } from '../store/exportFile.js';
 import { describeStoreFailure, StoreError } from '../store/storeErrors.js';
 import type { Capture, Lesion, Session, SessionLog } from '../store/sessionLog.js';
+import { escapeControlCharacters } from '../text.js';
 import { writeLine, type CommandIO } from './io.js';
 import { openExistingLog } from './openLog.js';
 import { EXPORT_OPTIONS, parseOptions } from './options.js';
@@ -79,7 +80,7 @@ async function exportCsv(sessions: Session[], captures: Iterable<Capture>, lesio
   const chunks = capturesCsvChunks(sessions, counted(captures, () => count++), lesions);
   if (out === undefined) return writeChunks(io.stdout, chunks);
   await writeExportFile(out, chunks, { replace: force });
-  writeLine(io.stderr, `Wrote ${count} captures to ${out}.`);
+  writeLine(io.stderr, `Wrote ${count} captures to ${escapeControlCharacters(out)}.`);
 }
 
 /** The items, calling `onEach` as each is taken. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { UserError } from '../errors.js';
 import { makeFolders } from '../folders.js';
-import { exists, openRegularFile } from '../regularFile.js';
+import { exists, openRegularFile, readRegularFile } from '../regularFile.js';
 import { ANCHOR_FILE } from './anchor.js';
 import { tempFileName, tempFileWriter, writeFileAtomic, writeTempFile } from './atomicFile.js';
 import { stageImages, type StagePass } from './backupImages.js';
@@ -85,6 +85,7 @@ export async function copyDataFolder({ from, to, verify, record = false, now = (
   const sourceLog = path.join(from, DATABASE_FILE);
   if (!(await exists(sourceLog))) throw new StoreError(`There is no session log in ${from} to copy.`);
   await (await SessionLog.openForReading(from)).close(); // a foreign file refused, an older schema upgraded, before anything is copied
+  const config = await readConfig(from);
   try {
     await makeFolders(to);
   } catch (error) {
@@ -93,7 +94,7 @@ export async function copyDataFolder({ from, to, verify, record = false, now = (
   await makePrivate(to, path.join(to, DATABASE_FILE));
   const release = await lockFolder(to);
   try {
-    return await copyLocked(from, to, verify, record, now);
+    return await copyLocked(from, to, config, verify, record, now);
   } finally {
     release();
   }
@@ -102,7 +103,7 @@ export async function copyDataFolder({ from, to, verify, record = false, now = (
 /** A copy that was made and then failed the verification: it was undone, and the folder holds what it held before. */
 export class CopyNotVerified extends StoreError {}
 
-async function copyLocked(from: string, to: string, verify: VerifyDataFolder, record: boolean, now: () => Date): Promise<CopyOutcome> {
+async function copyLocked(from: string, to: string, config: Buffer | undefined, verify: VerifyDataFolder, record: boolean, now: () => Date): Promise<CopyOutcome> {
   const recovered = await stopped(to, 'before it began', () => finishInterruptedSwap(to));
   await stopped(to, 'before it began', () => removeStaleFiles(to));
   const previous = await previousLog(to);
@@ -138,7 +139,7 @@ async function copyLocked(from: string, to: string, verify: VerifyDataFolder, re
   }
   await stopped(to, 'after its copy had verified', async () => {
     await commitSwap(to);
-    await mirrorConfig(from, to);
+    await mirrorConfig(config, to);
   });
   const outcome: CopyOutcome = {
     captures: snapshot.captures, head: snapshot.head, copied: pass.copied, kept: pass.kept, resumed: pass.resumed,
@@ -239,7 +240,7 @@ async function takeSnapshot(from: string, to: string): Promise<Snapshot> {
  */
 async function* completeLines(file: string): AsyncGenerator<Buffer> {
   if (!(await exists(file))) return;
-  const { handle, size } = await openRegularFile(file, { followLinks: false });
+  const { handle, size } = await openRegularFile(file, { followLinks: false }).catch((error: unknown) => refusedCopy(file, error));
   try {
     const chunk = Buffer.alloc(64 * 1024);
     let held = Buffer.alloc(0);
@@ -342,19 +343,30 @@ async function removeStaleFiles(to: string): Promise<void> {
   }
 }
 
-/** The data folder's PACS configuration, when it keeps one, is part of it: copied whole; one gone from it goes from the copy. */
-async function mirrorConfig(from: string, to: string): Promise<void> {
-  const source = path.join(from, CONFIG_FILE);
-  if (await exists(source)) {
-    const { handle } = await openRegularFile(source, { followLinks: false });
-    let content: Buffer;
-    try {
-      content = await handle.readFile();
-    } finally {
-      await handle.close();
-    }
-    await writeFileAtomic(fsPromises, path.join(to, CONFIG_FILE), content);
-  } else await unlink(path.join(to, CONFIG_FILE)).catch(() => undefined);
+/** Far above any PACS configuration: a few destinations of a few hundred bytes each. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * The data folder's PACS configuration, when it keeps one: part of the data folder, so read before
+ * anything is copied. One that cannot be copied (a pipe, a link, a huge file) stops the copy while
+ * the folder copied into is as it was, rather than after the log and images are in it.
+ */
+async function readConfig(from: string): Promise<Buffer | undefined> {
+  const file = path.join(from, CONFIG_FILE);
+  if (!(await exists(file))) return undefined;
+  return readRegularFile(file, { maxBytes: MAX_CONFIG_BYTES, followLinks: false }).catch((error: unknown) => refusedCopy(file, error));
+}
+
+/** A file of the data folder that cannot be copied, in one sentence that names it. */
+function refusedCopy(file: string, error: unknown): never {
+  const why = error instanceof UserError ? error.message.replace(/\.$/, '') : describeStoreFailure(error, path.dirname(file));
+  throw new StoreError(`${file} cannot be copied: ${why}; nothing was copied.`);
+}
+
+/** Puts the configuration read at the start in the copy; one the data folder does not keep goes from the copy. */
+async function mirrorConfig(config: Buffer | undefined, to: string): Promise<void> {
+  if (config) await writeFileAtomic(fsPromises, path.join(to, CONFIG_FILE), config);
+  else await unlink(path.join(to, CONFIG_FILE)).catch(() => undefined);
 }
 
 /**
