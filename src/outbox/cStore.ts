@@ -1,11 +1,14 @@
 import dcmjs from 'dcmjs';
 import dimse from 'dcmjs-dimse';
 import type { CStoreDestination } from './config.js';
-import { DeliveryError, describeNetworkFailure, Refusal, type SendObject, type Stored } from './delivery.js';
+import { DeliveryError, Refusal, type SendObject, type Stored } from './delivery.js';
+import { dimseExchange, type DimseLimits, type DimseResponse } from './dimseExchange.js';
 import { classifyStatus, describeStatus } from './dimseStatus.js';
 
-const { Client, Dataset, requests, log } = dimse;
-log.setLevel('silent'); // it logs every connection to the console, which is the app's screen
+const { Dataset, requests } = dimse;
+
+/** PS3.7 E.1: the Command Field of a C-STORE-RSP. */
+const C_STORE_RSP = 0x8001;
 
 /** A Part 10 file's bytes as dcmjs-dimse's dataset, in the file's transfer syntax. */
 function datasetOf(object: Uint8Array) {
@@ -14,64 +17,33 @@ function datasetOf(object: Uint8Array) {
   return new Dataset(DicomMetaDictionary.naturalizeDataset(file.dict), DicomMetaDictionary.naturalizeDataset(file.meta).TransferSyntaxUID as string);
 }
 
-/** The association's socket, which dcmjs-dimse does not expose: its abort sends an A-ABORT but leaves the socket open. */
-export function closeAssociation(client: InstanceType<typeof Client>): void {
-  const network = (client as unknown as { network?: { socket?: { destroy(): void } } }).network;
-  try {
-    client.abort();
-  } catch {
-    // no association yet: there is only the socket to close
-  }
-  network?.socket?.destroy();
-}
-
 /**
  * DIMSE C-STORE: one association per object, as a storage SCU with the destination's AE titles. The whole
  * exchange has `timeoutMs`, and `signal` ends it at once.
  */
-export function cStoreSender(destination: CStoreDestination, { timeoutMs = 30_000 } = {}): SendObject {
+export function cStoreSender(destination: CStoreDestination, limits: DimseLimits = {}): SendObject {
   const where = `${destination.calledAe}@${destination.host}:${destination.port}`;
-  return (object, _sopInstanceUid, signal) =>
-    new Promise((resolve, reject) => {
-      let outcome: DeliveryError | Stored | undefined;
-      const client = new Client();
-      const request = new requests.CStoreRequest(datasetOf(object));
-      const end = (why: unknown) => {
-        clearTimeout(deadline);
-        signal.removeEventListener('abort', abort);
-        closeAssociation(client);
-        reject(why);
-      };
-      const abort = () => end(signal.reason);
-      // a timer of its own: AbortSignal.timeout is held weakly, and a garbage collection meanwhile would leave no deadline at all
-      const deadline = setTimeout(() => end(new DeliveryError(`${where} did not finish storing within ${timeoutMs / 1000} s.`)), timeoutMs);
-      request.on('response', (response) => {
-        const status = response.getStatus();
-        const meaning = classifyStatus(status);
-        if (meaning === 'stored') outcome = {};
-        else if (meaning === 'warning') outcome = { warning: `${where} stored the picture with a warning (C-STORE status ${describeStatus(status)}).` };
-        else outcome ??= new (meaning === 'refused' ? Refusal : DeliveryError)(`${where} refused the picture (C-STORE status ${describeStatus(status)}).`);
-      });
-      client.on('associationRejected', () => {
-        outcome ??= new DeliveryError(`${where} refused the association: check the AE titles ("${destination.callingAe}" calling "${destination.calledAe}").`);
-      });
-      client.on('networkError', (error: Error) => {
-        outcome ??= new DeliveryError(describeNetworkFailure(error, where));
-      });
-      client.on('closed', () => {
-        clearTimeout(deadline);
-        signal.removeEventListener('abort', abort);
-        if (outcome === undefined) reject(new DeliveryError(`${where} closed the connection without storing the picture.`));
-        else if (outcome instanceof DeliveryError) reject(outcome);
-        else resolve(outcome);
-      });
-      if (signal.aborted) return abort();
-      signal.addEventListener('abort', abort, { once: true });
-      client.addRequest(request);
-      client.send(destination.host, destination.port, destination.callingAe, destination.calledAe, {
-        connectTimeout: timeoutMs,
-        associationTimeout: timeoutMs,
-        pduTimeout: timeoutMs,
-      });
-    });
+  return async (object, sopInstanceUid, signal) => {
+    const dataset = datasetOf(object);
+    const { SOPClassUID } = dataset.getElements() as { SOPClassUID: string };
+    const request = new requests.CStoreRequest(dataset);
+    const notAccepted = `${where} does not accept this kind of picture (SOP class ${SOPClassUID}, transfer syntax ${dataset.getTransferSyntaxUid()}); have it allowed on the PACS.`;
+    return judge(await dimseExchange(destination, { request, name: 'C-STORE', notAccepted }, limits, signal), sopInstanceUid, where);
+  };
+}
+
+/** Stored only on a C-STORE response for this very object: a success for another one stores nothing here. */
+function judge(response: DimseResponse, sopInstanceUid: string, where: string): Stored {
+  const field = response.getCommandFieldType();
+  if (field !== C_STORE_RSP) {
+    throw new DeliveryError(`${where} answered the C-STORE with another kind of response (command 0x${field.toString(16).padStart(4, '0')}), so the picture is not counted as stored.`);
+  }
+  // the Affected SOP Instance UID is optional in a response (PS3.7 9.3.1.2)
+  const answeredFor = response.getAffectedSopInstanceUid()?.replace(/[\0 ]+$/, '');
+  if (answeredFor && answeredFor !== sopInstanceUid) throw new DeliveryError(`${where} answered for another picture (another SOP Instance UID), so this one is not counted as stored.`);
+  const status = response.getStatus();
+  const meaning = classifyStatus(status);
+  if (meaning === 'stored') return {};
+  if (meaning === 'warning') return { warning: `${where} stored the picture with a warning (C-STORE status ${describeStatus(status)}).` };
+  throw new (meaning === 'refused' ? Refusal : DeliveryError)(`${where} refused the picture (C-STORE status ${describeStatus(status)}).`);
 }

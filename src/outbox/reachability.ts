@@ -1,12 +1,11 @@
 import dimse from 'dcmjs-dimse';
 import { derivedUid } from '../dicom/uid.js';
 import type { CStoreDestination, Destination, DicomWebDestination } from './config.js';
-import { closeAssociation } from './cStore.js';
-import { describeNetworkFailure } from './delivery.js';
+import { dimseExchange } from './dimseExchange.js';
 import { describeStatus } from './dimseStatus.js';
 import { httpExchange, type ExchangeLimits } from './httpExchange.js';
 
-const { Client, requests } = dimse;
+const { requests } = dimse;
 
 /** How a destination answered `doctor`: `note` when it answers but whether it stores is only seen at the first send. */
 export interface Reachability {
@@ -43,33 +42,20 @@ function judgeHttpStatus(status: number, where: string): Reachability {
   return { status: 'fail', detail: `${url} answers HTTP ${status}.` };
 }
 
-/** A DICOM C-ECHO with the destination's AE titles: it shows the host, the port and the titles are right. */
-function echo(destination: CStoreDestination, { timeoutMs = 30_000 }: ExchangeLimits): Promise<Reachability> {
+/** PS3.7 E.1: the Command Field of a C-ECHO-RSP. */
+const C_ECHO_RSP = 0x8030;
+
+/** A DICOM C-ECHO with the destination's AE titles: it shows the host, the port and the titles are right, and that the PACS keeps to the protocol. */
+async function echo(destination: CStoreDestination, limits: ExchangeLimits): Promise<Reachability> {
   const where = `${destination.calledAe}@${destination.host}:${destination.port}`;
-  return new Promise((resolve) => {
-    let outcome: Reachability | undefined;
-    const client = new Client();
-    const request = new requests.CEchoRequest();
-    const deadline = setTimeout(() => {
-      outcome = { status: 'fail', detail: `${where} did not answer a C-ECHO within ${timeoutMs / 1000} s.` };
-      closeAssociation(client);
-      resolve(outcome);
-    }, timeoutMs);
-    request.on('response', (response) => {
-      const status = response.getStatus();
-      outcome ??= status === 0 ? { status: 'ok', detail: `${where} answers a C-ECHO` } : { status: 'fail', detail: `${where} answered a C-ECHO with status ${describeStatus(status)}.` };
-    });
-    client.on('associationRejected', () => {
-      outcome ??= { status: 'fail', detail: `${where} refused the association: check the AE titles ("${destination.callingAe}" calling "${destination.calledAe}").` };
-    });
-    client.on('networkError', (error: Error) => {
-      outcome ??= { status: 'fail', detail: describeNetworkFailure(error, where) };
-    });
-    client.on('closed', () => {
-      clearTimeout(deadline);
-      resolve(outcome ?? { status: 'fail', detail: `${where} closed the connection without answering the C-ECHO.` });
-    });
-    client.addRequest(request);
-    client.send(destination.host, destination.port, destination.callingAe, destination.calledAe, { connectTimeout: timeoutMs, associationTimeout: timeoutMs, pduTimeout: timeoutMs });
-  });
+  let response;
+  try {
+    const notAccepted = `${where} does not accept a C-ECHO (the Verification SOP class) from this AE title.`;
+    response = await dimseExchange(destination, { request: new requests.CEchoRequest(), name: 'C-ECHO', notAccepted }, limits);
+  } catch (error) {
+    return { status: 'fail', detail: (error as Error).message };
+  }
+  if (response.getCommandFieldType() !== C_ECHO_RSP) return { status: 'fail', detail: `${where} answered the C-ECHO with another kind of response (command 0x${response.getCommandFieldType().toString(16).padStart(4, '0')}).` };
+  const status = response.getStatus();
+  return status === 0 ? { status: 'ok', detail: `${where} answers a C-ECHO` } : { status: 'fail', detail: `${where} answered a C-ECHO with status ${describeStatus(status)}.` };
 }
