@@ -6,9 +6,10 @@ import { readRegularFile } from '../regularFile.js';
 import type { BackendName, BackendRequest } from './backend.js';
 import { calibratedProbability, decide, type Decision, type FlipAnalysis } from './decision.js';
 import type { Flip } from './features.js';
-import { readLayersFolder, ModelFolderError, type LayersFolder } from './layersFolder.js';
+import { hasLayer, readLayersFolder, ModelFolderError, type LayersFolder } from './layersFolder.js';
 import { readModelCard, type ModelCard } from './modelCard.js';
 import { mahalanobis, readGaussian, type GaussianModel } from './outOfDistribution.js';
+import { inputSizeMismatch } from './network.js';
 import { openNetwork } from './openNetwork.js';
 import type { RgbSquare } from '../images.js';
 import { decodePicture, decodeSquareRgb, normalise } from './preprocess.js';
@@ -66,6 +67,10 @@ export async function readVerifiedModel(modelDir: string): Promise<{ folder: Lay
       `The weights in ${modelDir} do not match the checksum in its model card, so the model may be corrupt or altered; refusing to use it.`,
     );
   }
+  // checked here, not only where a tfjs backend builds the layer, since the onnx backend never reads the topology
+  if (!hasLayer(folder, card.out_of_distribution.layer)) {
+    throw new ModelFolderError(`The model card in ${modelDir} names the layer "${card.out_of_distribution.layer}" for the "not a lesion" check, which its model.json lacks.`);
+  }
   return { folder, card, gaussian: await readGaussian(modelDir, card.out_of_distribution) };
 }
 
@@ -75,7 +80,7 @@ export async function loadClassifier({ tf, modelDir, backend: request }: LoadOpt
   const { network, backend, skipped } = await openNetwork({ request, modelDir, folder, card, tf, watchLayer: card.out_of_distribution.layer });
   if (network.inputSize !== card.input.size) {
     network.dispose();
-    throw new ModelFolderError(`The model in ${modelDir} takes ${network.inputSize}-pixel pictures where its card says ${card.input.size}.`);
+    throw inputSizeMismatch(modelDir, network.inputSize, card.input.size);
   }
 
   async function meanLogits(inputs: Float32Array[]): Promise<number[]> {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { io } from '@tensorflow/tfjs';
 import { UserError } from '../errors.js';
+import { exists, FileRefusedError, readRegularFile } from '../regularFile.js';
 
 /** A tfjs layers-format model read from a folder on disk (model.json + weight shards). */
 export interface LayersFolder {
@@ -13,37 +13,65 @@ export interface LayersFolder {
 
 export class ModelFolderError extends UserError {}
 
+/** A model card or model.json is tens of kB; a few MB leaves room for a larger network. */
+export const MAX_MODEL_JSON_BYTES = 4 * 1024 * 1024;
+/** The weights, ONNX export or "not a lesion" data of a MobileNet V1 are a few MB (alpha 1.0: about 17 MB). */
+export const MAX_MODEL_DATA_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads a file that a model folder holds or names, or refuses it in one sentence: a name that
+ * is not a plain file name in the folder (a path, "..") is refused before anything is opened,
+ * and what is not a regular file of at most `maxBytes` (a FIFO, /dev/zero) is refused on the
+ * open handle, so a symlink in the folder is followed but cannot smuggle either in.
+ */
+export async function readModelFile(dir: string, name: string, { what, maxBytes, missing }: { what: string; maxBytes: number; missing: string }): Promise<Buffer> {
+  if (name === '' || name === '.' || name === '..' || /[/\\]/.test(name)) {
+    throw new ModelFolderError(`The ${what} "${name}" named in the model folder ${dir} is not a file name inside that folder, so it is refused.`);
+  }
+  const file = path.join(dir, name);
+  try {
+    return await readRegularFile(file, { maxBytes });
+  } catch (error) {
+    if (!(error instanceof FileRefusedError)) throw error;
+    if (!(await exists(file))) throw new ModelFolderError(missing);
+    throw new ModelFolderError(`The ${what} ${file} cannot be used: ${error.message}`);
+  }
+}
+
 export async function readLayersFolder(dir: string): Promise<LayersFolder> {
   const modelJsonPath = path.join(dir, 'model.json');
-  let modelJson: io.ModelJSON;
+  const text = await readModelFile(dir, 'model.json', { what: 'model file', maxBytes: MAX_MODEL_JSON_BYTES, missing: `No model.json in the model folder ${dir}.` });
+  let modelJson: unknown;
   try {
-    modelJson = JSON.parse(await readFile(modelJsonPath, 'utf8')) as io.ModelJSON;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ModelFolderError(
-      code === 'ENOENT' ? `No model.json in the model folder ${dir}.` : `The model file ${modelJsonPath} is not valid JSON.`,
-    );
+    modelJson = JSON.parse(text.toString('utf8'));
+  } catch {
+    throw new ModelFolderError(`The model file ${modelJsonPath} is not valid JSON.`);
   }
-  if (!modelJson.modelTopology || !Array.isArray(modelJson.weightsManifest)) {
+  if (!isLayersModelJson(modelJson)) {
     throw new ModelFolderError(`The model file ${modelJsonPath} is not a TensorFlow.js layers model.`);
   }
-  const weightSpecs: io.WeightsManifestEntry[] = [];
+  const weightSpecs = modelJson.weightsManifest.flatMap((group) => group.weights);
+  const expectedBytes = weightSpecs.reduce((sum, spec) => sum + weightByteLength(spec), 0);
+  if (expectedBytes > MAX_MODEL_DATA_BYTES) {
+    throw new ModelFolderError(`The model file ${modelJsonPath} describes ${expectedBytes} bytes of weights, more than the limit of ${MAX_MODEL_DATA_BYTES / 1024 / 1024} MB.`);
+  }
   const shards: Buffer[] = [];
-  for (const group of modelJson.weightsManifest) {
-    weightSpecs.push(...group.weights);
-    for (const shardPath of group.paths) {
-      try {
-        shards.push(await readFile(path.join(dir, shardPath)));
-      } catch {
-        throw new ModelFolderError(`The weight file ${shardPath} of the model in ${dir} is missing or unreadable.`);
-      }
-    }
+  let readBytes = 0;
+  for (const shardPath of modelJson.weightsManifest.flatMap((group) => group.paths)) {
+    const shard = await readModelFile(dir, shardPath, {
+      what: 'weight file',
+      maxBytes: MAX_MODEL_DATA_BYTES,
+      missing: `The weight file ${shardPath} of the model in ${dir} is missing or unreadable.`,
+    });
+    shards.push(shard);
+    readBytes += shard.byteLength;
+    // a manifest naming one shard many times must not add up to more than it describes
+    if (readBytes > expectedBytes) break;
   }
   const weights = Buffer.concat(shards);
-  const expectedBytes = weightSpecs.reduce((sum, spec) => sum + weightByteLength(spec), 0);
   if (weights.byteLength !== expectedBytes) {
     throw new ModelFolderError(
-      `The weights of the model in ${dir} are ${weights.byteLength} bytes where model.json describes ${expectedBytes}: a shard is truncated or corrupt.`,
+      `The weights of the model in ${dir} are ${readBytes > expectedBytes ? `more than ${expectedBytes}` : weights.byteLength} bytes where model.json describes ${expectedBytes}: a shard is truncated or corrupt.`,
     );
   }
   return {
@@ -57,6 +85,42 @@ export async function readLayersFolder(dir: string): Promise<LayersFolder> {
     },
     weightsSha256: createHash('sha256').update(weights).digest('hex'),
   };
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isArrayOf = <T>(value: unknown, check: (item: unknown) => item is T): value is T[] => Array.isArray(value) && value.every(check);
+const isString = (value: unknown): value is string => typeof value === 'string';
+const isDimension = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+
+const isWeightSpec = (value: unknown): value is io.WeightsManifestEntry =>
+  isObject(value) &&
+  isString(value.name) &&
+  isString(value.dtype) &&
+  isArrayOf(value.shape, isDimension) &&
+  (value.quantization === undefined || (isObject(value.quantization) && isString(value.quantization.dtype)));
+
+const isManifestGroup = (value: unknown): value is io.WeightsManifestConfig[number] =>
+  isObject(value) && isArrayOf(value.paths, isString) && isArrayOf(value.weights, isWeightSpec);
+
+interface NamedLayer {
+  config: { name: string };
+}
+const isNamedLayer = (value: unknown): value is NamedLayer => isObject(value) && isObject(value.config) && isString(value.config.name);
+
+/** The layers of a Keras model config, which tfjs takes bare or, as older Keras wrote it (the ImageNet bases), under model_config. */
+function topologyLayers(topology: unknown): NamedLayer[] | undefined {
+  const model = isObject(topology) && isObject(topology.model_config) ? topology.model_config : topology;
+  return isObject(model) && isObject(model.config) && isArrayOf(model.config.layers, isNamedLayer) ? model.config.layers : undefined;
+}
+
+/** The structure every later step relies on: a Keras topology of named layers and a manifest of shards and typed, shaped weights. */
+function isLayersModelJson(value: unknown): value is io.ModelJSON & { weightsManifest: io.WeightsManifestConfig } {
+  return isObject(value) && topologyLayers(value.modelTopology) !== undefined && isArrayOf(value.weightsManifest, isManifestGroup);
+}
+
+/** Whether the model's topology has a layer of this name. */
+export function hasLayer({ artifacts }: LayersFolder, name: string): boolean {
+  return topologyLayers(artifacts.modelTopology)?.some((layer) => layer.config.name === name) ?? false;
 }
 
 function weightByteLength(spec: io.WeightsManifestEntry): number {

@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { QualityLimits } from '../quality/gate.js';
 import { FLIPS, type Flip } from './features.js';
 import type { InputSpec } from './preprocess.js';
-import { ModelFolderError } from './layersFolder.js';
+import { MAX_MODEL_JSON_BYTES, ModelFolderError, readModelFile } from './layersFolder.js';
 import type { OutOfDistributionSpec } from './outOfDistribution.js';
 import { PROBE_NAME, type ParitySpec } from './parity.js';
 
@@ -63,8 +62,14 @@ const optional = (check: Check): Check => (v) => v === undefined || check(v);
 const isOptionalNumber = optional(isNumber);
 const isObject: Check = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isProbability: Check = (v) => isNumber(v) && (v as number) > 0 && (v as number) < 1;
+const isIntegerIn = (low: number, high: number): Check => (v) => Number.isInteger(v) && (v as number) >= low && (v as number) <= high;
 const isSha256: Check = (v) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
 const fields = (checks: Record<string, Check>): Check => (v) => isObject(v) && Object.entries(checks).every(([key, check]) => check((v as Record<string, unknown>)[key]));
+const isBand: Check = (v) => {
+  if (!fields({ low: isNumber, high: isNumber })(v)) return false;
+  const { low, high } = v as ModelCard['uncertain_band'];
+  return low >= 0 && low <= high && high <= 1;
+};
 
 /** Each field of the card with the test its value must pass; the first that fails names the field. */
 const CARD_FIELDS: Record<keyof ModelCard, Check> = {
@@ -74,14 +79,21 @@ const CARD_FIELDS: Record<keyof ModelCard, Check> = {
   date: isString,
   architecture: isString,
   base_weights: isString,
-  input: fields({ size: (v) => Number.isInteger(v) && (v as number) >= 32 && (v as number) <= 1024, frame: optional((v) => v === 'crop-and-fill'), normalisation: (v) => v === 'mobilenet' }),
+  input: fields({
+    size: isIntegerIn(32, 1024),
+    // the training images' centre square and JPEG quality (src/classifier/preprocess.ts); a side or quality out of range refuses or distorts every picture
+    detail: optional(fields({ side: isIntegerIn(32, 4096), jpeg_quality: isIntegerIn(1, 100) })),
+    frame: optional((v) => v === 'crop-and-fill'),
+    normalisation: (v) => v === 'mobilenet',
+  }),
   classes: (v) => Array.isArray(v) && v[0] === 'benign' && v[1] === 'malignant',
   output: (v) => v === 'malignant-logit',
   test_time_flips: (v) => Array.isArray(v) && v.length > 0 && v.every((flip) => FLIPS.includes(flip as Flip)),
-  calibration: fields({ temperature: (v) => isNumber(v) && (v as number) > 0, bias: isNumber }),
+  // a temperature near 0 makes every probability 0 or 1; a fitted one is near 1
+  calibration: fields({ temperature: (v) => isNumber(v) && (v as number) >= 0.01 && (v as number) <= 100, bias: isNumber }),
   threshold: isProbability,
   threshold_rule: isString,
-  uncertain_band: fields({ low: isNumber, high: isNumber }),
+  uncertain_band: isBand,
   out_of_distribution: fields({ layer: isString, file: isString, sha256: isString, dims: isNumber, threshold: isNumber }),
   quality_limits: fields({
     minSharpness: isNumber, minBrightness: isNumber, maxBrightness: isNumber, maxClippedDark: isNumber,
@@ -111,12 +123,12 @@ const CARD_FIELDS: Record<keyof ModelCard, Check> = {
 /** Reads and checks a model card; a card with a missing or malformed field is refused in one sentence. */
 export async function readModelCard(dir: string): Promise<ModelCard> {
   const file = path.join(dir, CARD_FILE);
+  const text = await readModelFile(dir, CARD_FILE, { what: 'model card', maxBytes: MAX_MODEL_JSON_BYTES, missing: `The model folder ${dir} has no ${CARD_FILE}.` });
   let card: Record<string, unknown>;
   try {
-    card = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ModelFolderError(code === 'ENOENT' ? `The model folder ${dir} has no ${CARD_FILE}.` : `The model card ${file} is not valid JSON.`);
+    card = JSON.parse(text.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    throw new ModelFolderError(`The model card ${file} is not valid JSON.`);
   }
   if (!isObject(card)) throw new ModelFolderError(`The model card ${file} is not a JSON object.`);
   if (card.schema_version !== CARD_SCHEMA_VERSION) {

@@ -25,6 +25,10 @@ export interface NetworkOutputs {
   activations?: Float32Array[];
 }
 
+/** The refusal of a model whose network takes pictures of another size than its card says, on any backend. */
+export const inputSizeMismatch = (source: string, takes: number, cardSays: number) =>
+  new ModelFolderError(`The model in ${source} takes ${takes}-pixel pictures where its card says ${cardSays}.`);
+
 /** Splits a batch's outputs, laid out flip by flip (see flippedBatch), into rows per flip. */
 export function outputsByFlip(logits: Float32Array, watched: Float32Array | undefined, flips: number): NetworkOutputs {
   const inputs = logits.length / flips;

@@ -2,7 +2,7 @@ import type * as Ort from 'onnxruntime-node';
 import { flippedBatch } from './features.js';
 import { noBuildHere } from './backend.js';
 import { ModelFolderError } from './layersFolder.js';
-import { outputsByFlip, type Network } from './network.js';
+import { inputSizeMismatch, outputsByFlip, type Network } from './network.js';
 
 /** The names the exported ONNX graph gives its tensors (scripts/lib/onnxExport.ts); a Keras layer name has no slash, so these clash with none. */
 export const ONNX_INPUT = 'pixels';
@@ -39,13 +39,22 @@ export function onnxRuntimeProblem(error: unknown, arch: string = process.arch):
   return `onnxruntime-node is installed but could not be loaded (${message.split('\n')[0]})`;
 }
 
-/** The network on ONNX Runtime's CPU provider, from the model folder's exported graph. */
+/** The network on ONNX Runtime's CPU provider, from the model folder's exported graph; a graph that does not take `inputSize`-pixel pictures is refused. */
 export async function buildOnnxNetwork(ort: typeof Ort, model: Uint8Array, inputSize: number, source: string, { watch = false } = {}): Promise<Network> {
   let session: Ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all', executionMode: 'sequential' });
   } catch (error) {
     throw new ModelFolderError(`The ONNX model in ${source} could not be loaded (${(error as Error).message.split('\n')[0]}).`);
+  }
+  const graphSize = squareInputSize(session);
+  if (graphSize === undefined || !session.outputNames.includes(ONNX_LOGIT)) {
+    void session.release();
+    throw new ModelFolderError(`The ONNX model in ${source} does not take pictures as "${ONNX_INPUT}" [batch, size, size, 3] and give "${ONNX_LOGIT}", as this app's export does.`);
+  }
+  if (graphSize !== inputSize) {
+    void session.release();
+    throw inputSizeMismatch(source, graphSize, inputSize);
   }
   if (watch && !session.outputNames.includes(ONNX_FEATURES)) {
     throw new ModelFolderError(`The ONNX model in ${source} lacks the "${ONNX_FEATURES}" output that the "not a lesion" check reads.`);
@@ -62,4 +71,12 @@ export async function buildOnnxNetwork(ort: typeof Ort, model: Uint8Array, input
     },
     dispose: () => void session.release(),
   };
+}
+
+/** The side of the square RGB pictures the graph takes, read off its input's shape; undefined for any other input. */
+function squareInputSize(session: Ort.InferenceSession): number | undefined {
+  const input = session.inputMetadata.find(({ name }) => name === ONNX_INPUT);
+  if (!input?.isTensor || input.type !== 'float32') return undefined;
+  const [, height, width, channels] = input.shape;
+  return input.shape.length === 4 && typeof height === 'number' && height > 0 && height === width && channels === 3 ? height : undefined;
 }

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { ABSENT, activateTfjsBackend, AUTO_ORDER, BackendError, type BackendName, type BackendRequest } from './backend.js';
-import { ModelFolderError, type LayersFolder } from './layersFolder.js';
+import { MAX_MODEL_DATA_BYTES, ModelFolderError, readModelFile, type LayersFolder } from './layersFolder.js';
 import type { ModelCard, OnnxSpec } from './modelCard.js';
 import { buildTfjsNetwork, type Network } from './network.js';
 import { buildOnnxNetwork, loadOnnxRuntime } from './onnxNetwork.js';
@@ -74,15 +73,13 @@ async function buildOn(backend: BackendName, { modelDir, folder, card, tf: loadT
 
 /** Reads the model folder's ONNX export, refusing one whose checksum does not match the card. */
 async function readOnnxFile(modelDir: string, spec: OnnxSpec): Promise<Uint8Array> {
-  const file = path.join(modelDir, spec.file);
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch {
-    throw new ModelFolderError(`The model folder ${modelDir} lacks ${spec.file}, which its card names for the onnx backend.`);
-  }
+  const bytes = await readModelFile(modelDir, spec.file, {
+    what: 'ONNX export',
+    maxBytes: MAX_MODEL_DATA_BYTES,
+    missing: `The model folder ${modelDir} lacks ${spec.file}, which its card names for the onnx backend.`,
+  });
   if (createHash('sha256').update(bytes).digest('hex') !== spec.sha256) {
-    throw new ModelFolderError(`${file} does not match the checksum in the model card, so it may be corrupt or altered; refusing to use it.`);
+    throw new ModelFolderError(`${path.join(modelDir, spec.file)} does not match the checksum in the model card, so it may be corrupt or altered; refusing to use it.`);
   }
   return bytes;
 }

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { float16Value, toFloat16 } from './float16.js';
-import { ModelFolderError } from './layersFolder.js';
+import { MAX_MODEL_DATA_BYTES, ModelFolderError, readModelFile } from './layersFolder.js';
 
 /**
  * How the card describes the "not a lesion" check: a Gaussian fitted to the training images'
@@ -43,16 +42,14 @@ export function encodeGaussian({ mean, precision, dims }: GaussianModel): Buffer
 
 /** Reads the card's Gaussian, refusing a file whose checksum or size does not match the card. */
 export async function readGaussian(modelDir: string, spec: OutOfDistributionSpec): Promise<GaussianModel> {
-  const file = path.join(modelDir, spec.file);
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch {
-    throw new ModelFolderError(`The model folder ${modelDir} lacks ${spec.file}, which its card names for the "not a lesion" check.`);
-  }
+  const bytes = await readModelFile(modelDir, spec.file, {
+    what: '"not a lesion" data',
+    maxBytes: MAX_MODEL_DATA_BYTES,
+    missing: `The model folder ${modelDir} lacks ${spec.file}, which its card names for the "not a lesion" check.`,
+  });
   const expectedBytes = 4 * spec.dims + 2 * triangleSize(spec.dims);
   if (createHash('sha256').update(bytes).digest('hex') !== spec.sha256 || bytes.byteLength !== expectedBytes) {
-    throw new ModelFolderError(`${file} does not match the checksum in the model card, so it may be corrupt or altered; refusing to use it.`);
+    throw new ModelFolderError(`${path.join(modelDir, spec.file)} does not match the checksum in the model card, so it may be corrupt or altered; refusing to use it.`);
   }
   const { dims } = spec;
   const mean = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + 4 * dims));
