@@ -43,7 +43,7 @@ describe('the outbox configuration', () => {
 
   it('has no destinations without a file, unless the file was named', async () => {
     expect(await readDestinations(path.join(folder, 'absent.json'))).toEqual([]);
-    await expect(readDestinations(path.join(folder, 'absent.json'), { required: true })).rejects.toThrow(/cannot be read \(ENOENT\)\.$/);
+    await expect(readDestinations(path.join(folder, 'absent.json'), { required: true })).rejects.toThrow(/cannot be read: the file does not exist\.$/);
   });
 
   it('refuses, in one sentence, what would send pictures in the clear or cannot work', async () => {
@@ -96,7 +96,7 @@ describe('the outbox configuration', () => {
       [{ url: 'https://pacs', user: 'u' }, /has a "user" but no "password" or "passwordFile"/],
       [{ url: 'https://pacs', password: 'p' }, /has a password but no "user"/],
       [{ url: 'https://pacs', user: 'u', password: 'p', token: 't' }, /has both a password and a token/],
-      [{ url: 'https://pacs', user: 'u', passwordFile: 'absent' }, /password file .*absent of the destination "a" cannot be read \(ENOENT\)/],
+      [{ url: 'https://pacs', user: 'u', passwordFile: 'absent' }, /password file .*absent of the destination "a" cannot be read: the file does not exist\.$/],
     ];
     for (const [dicomweb, why] of refusals) await expect(readDestinations(configWith([{ name: 'a', dicomweb }], 0o600))).rejects.toThrow(why);
   });

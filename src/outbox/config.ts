@@ -1,11 +1,15 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { EQUIPMENT_FIELDS, equipmentValueProblem, type Equipment } from '../dicom/equipment.js';
 import { UserError } from '../errors.js';
+import { FileRefusedError, readRegularFile } from '../regularFile.js';
 
 /** `dermacam.json` in the data folder, unless --config names another file. */
 export const CONFIG_FILE = 'dermacam.json';
+
+/** A configuration, CA bundle or secret is a few kilobytes: anything larger (/dev/zero, say) is refused unread. */
+const MAX_FILE_BYTES = 1024 * 1024;
 
 export interface DicomWebDestination {
   name: string;
@@ -46,16 +50,17 @@ export async function readDestinations(file: string, options: { required?: boole
 export async function readPacsConfig(file: string, { required = false } = {}): Promise<PacsConfig> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = (await readConfigFile(file, `configuration ${file}`)).toString('utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !required) return { destinations: [], equipment: {} };
-    throw new ConfigError(`The configuration ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`);
+    if (!required && (await isAbsent(file))) return { destinations: [], equipment: {} };
+    throw error;
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`The configuration ${file} is not valid JSON (${(error as Error).message}).`);
+  } catch {
+    // JSON.parse's message quotes the text around the fault, which may be a password
+    throw new ConfigError(`The configuration ${file} is not valid JSON${describeJsonFault(text)}.`);
   }
   const entries = (parsed as { destinations?: unknown } | null)?.destinations;
   if (!Array.isArray(entries)) throw new ConfigError(`The configuration ${file} has no "destinations" list.`);
@@ -97,13 +102,19 @@ async function parseDicomWeb(settings: Record<string, unknown>, here: string, fi
     throw new ConfigError(`The ${here} has no valid "url" (for example https://pacs.example.org/dicom-web).`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`The ${here} url must start with https:// (or http:// on this machine only).`);
+  // a query (?access_token=…) would be printed with the url, and requests go to paths under the url, where it has no place
+  if (/[?#]/.test(url.href)) throw new ConfigError(`The ${here} url has a query or fragment ("?…" or "#…"), which dermacam does not take; give credentials as "token", or "user" and "password".`);
   // patient pictures never cross a network in clear text
   if (url.protocol === 'http:' && !isLoopback(url.hostname)) throw new ConfigError(`The ${here} sends over plain http to ${url.hostname}; use https (plain http is allowed to this machine only).`);
   const authorization = await readAuthorization(settings, url, here, file);
   // a user:password@ in the url (the old way) is taken out of it, so that printing the url never prints the password
   url.username = '';
   url.password = '';
-  const ca = settings.ca === undefined ? undefined : await readConfigFile(path.resolve(path.dirname(file), String(settings.ca)), `CA file`, here);
+  let ca: Buffer | undefined;
+  if (settings.ca !== undefined) {
+    const caFile = path.resolve(path.dirname(file), String(settings.ca));
+    ca = await readConfigFile(caFile, `CA file ${caFile} of the ${here}`);
+  }
   return { url, ...(ca ? { ca } : {}), ...(authorization ? { authorization } : {}) };
 }
 
@@ -129,14 +140,23 @@ async function readAuthorization(settings: Record<string, unknown>, url: URL, he
     return basic(user, await secret(password, passwordFile, 'password'));
   }
   if (given(user)) throw new ConfigError(`The ${here} has a "user" but no "password" or "passwordFile".`);
-  if (url.username !== '') return basic(decodeURIComponent(url.username), decodeURIComponent(url.password));
-  return undefined;
+  if (url.username === '') return undefined;
+  if (url.password !== '') await refuseReadableByOthers(file, `configuration`, `, or give "user" and put the password in a "passwordFile" of mode 0600`);
+  return basic(decodeUserinfo(url.username, here), decodeUserinfo(url.password, here));
+}
+
+function decodeUserinfo(text: string, here: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new ConfigError(`The ${here} url has a user or password with a malformed %-escape; give them as "user" and "passwordFile" instead.`);
+  }
 }
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 async function readSecretFile(file: string, what: string, here: string): Promise<Buffer> {
-  const content = await readConfigFile(file, `${what} file`, here);
+  const content = await readConfigFile(file, `${what} file ${file} of the ${here}`);
   await refuseReadableByOthers(file, `${what} file`, '');
   return content;
 }
@@ -147,12 +167,104 @@ async function refuseReadableByOthers(file: string, what: string, alternative: s
   if ((mode & 0o077) !== 0) throw new ConfigError(`The ${what} ${file} holds a secret that others can read (mode ${mode.toString(8).padStart(4, '0')}); chmod 600 it${alternative}.`);
 }
 
-async function readConfigFile(file: string, what: string, here: string): Promise<Buffer> {
+/** A file the configuration is or names (`what` says which, with its path), read only if it is a small regular file: a FIFO would hang the reader, /dev/zero fill its memory. */
+async function readConfigFile(file: string, what: string): Promise<Buffer> {
   try {
-    return await readFile(file);
+    return await readRegularFile(file, { maxBytes: MAX_FILE_BYTES });
   } catch (error) {
-    throw new ConfigError(`The ${what} ${file} of the ${here} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`);
+    const why = error instanceof FileRefusedError ? error.message : `reading it failed (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`;
+    throw new ConfigError(`The ${what} cannot be read: ${why}`);
   }
+}
+
+/** Nothing is there, a link to nothing included: the configuration is optional where no --config names it. */
+const isAbsent = (file: string) => stat(file).then(() => false, (error: NodeJS.ErrnoException) => error.code === 'ENOENT');
+
+/** " (at line 3, column 41)", where `text` stops being JSON: a position only, for the text may hold a password. */
+function describeJsonFault(text: string): string {
+  const offset = jsonFaultOffset(text);
+  if (offset === undefined) return '';
+  const before = text.slice(0, offset);
+  const lineStart = before.lastIndexOf('\n') + 1;
+  return ` (at line ${before.split('\n').length}, column ${Array.from(before.slice(lineStart)).length + 1})`;
+}
+
+const JSON_SPACE = new Set([' ', '\t', '\n', '\r']);
+const JSON_ESCAPE = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/y;
+const JSON_NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const JSON_LITERAL = /true|false|null/y;
+
+/** Where a sticky `pattern` that matches at `offset` ends; undefined where it does not match there. */
+function matchEnd(pattern: RegExp, text: string, offset: number): number | undefined {
+  pattern.lastIndex = offset;
+  return pattern.test(text) ? pattern.lastIndex : undefined;
+}
+
+/** The offset of the first character at which `text` is no longer JSON (RFC 8259); undefined where it is JSON. One pass, no recursion. */
+function jsonFaultOffset(text: string): number | undefined {
+  const closers: string[] = []; // "}" or "]" for each object or array open here
+  let at = 0;
+  let expecting: 'value' | 'key' | 'comma' = 'value';
+  let justOpened = false; // after "{" or "[", which may close at once
+  const skipSpace = () => {
+    while (JSON_SPACE.has(text.charAt(at))) at++;
+  };
+  for (;;) {
+    skipSpace();
+    const character = text.charAt(at);
+    const opened = justOpened;
+    justOpened = false;
+    if (opened && character === closers.at(-1)) {
+      closers.pop();
+      at++;
+      expecting = 'comma';
+    } else if (expecting === 'comma') {
+      if (closers.length === 0) return at === text.length ? undefined : at;
+      if (character === ',') expecting = closers.at(-1) === '}' ? 'key' : 'value';
+      else if (character !== closers.pop()) return at;
+      at++;
+    } else if (expecting === 'key') {
+      if (character !== '"') return at;
+      const end = stringEnd(text, at);
+      if ('fault' in end) return end.fault;
+      at = end.after;
+      skipSpace();
+      if (text.charAt(at) !== ':') return at;
+      at++;
+      expecting = 'value';
+    } else if (character === '{' || character === '[') {
+      closers.push(character === '{' ? '}' : ']');
+      at++;
+      expecting = character === '{' ? 'key' : 'value';
+      justOpened = true;
+    } else if (character === '"') {
+      const end = stringEnd(text, at);
+      if ('fault' in end) return end.fault;
+      at = end.after;
+      expecting = 'comma';
+    } else {
+      const end = matchEnd(JSON_NUMBER, text, at) ?? matchEnd(JSON_LITERAL, text, at);
+      if (end === undefined) return at;
+      at = end;
+      expecting = 'comma';
+    }
+  }
+}
+
+/** Just past the closing quote of the JSON string that opens at `at`, or the offset where it stops being one. */
+function stringEnd(text: string, at: number): { after: number } | { fault: number } {
+  for (let i = at + 1; i < text.length; ) {
+    const code = text.charCodeAt(i);
+    if (code === 0x22) return { after: i + 1 };
+    if (code < 0x20) return { fault: i };
+    if (code !== 0x5c) i++;
+    else {
+      const end = matchEnd(JSON_ESCAPE, text, i);
+      if (end === undefined) return { fault: i };
+      i = end;
+    }
+  }
+  return { fault: text.length };
 }
 
 function parseCStore(settings: Record<string, unknown>, here: string): Omit<CStoreDestination, 'name' | 'kind'> {

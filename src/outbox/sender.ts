@@ -98,23 +98,33 @@ interface Outgoing {
   record: (outcome: DeliveryOutcome) => Promise<void>;
 }
 
-async function sendEach(objects: Outgoing[], { send }: Route, { now = () => new Date(), signal = new AbortController().signal }: PassOptions): Promise<PassResult> {
+async function sendEach(objects: Outgoing[], { destination, send }: Route, { now = () => new Date(), signal = new AbortController().signal }: PassOptions): Promise<PassResult> {
   const result = { sent: 0, failed: 0, refused: 0 };
   for (const { capture, sopInstanceUid, make, record } of objects) {
     if (signal.aborted) break;
-    let stored;
+    let object;
     try {
-      stored = await send(await make(), sopInstanceUid, signal);
+      object = await make();
     } catch (error) {
       if (signal.aborted) break;
-      if (error instanceof Refusal || !(error instanceof DeliveryError)) {
-        // an UnsendableCaptureError is already one sentence; a capture that cannot be made into an object waits for a person too
-        const why = error instanceof UserError || error instanceof DeliveryError ? error.message : `Capture ${capture.id} could not be made into a DICOM object (${(error as Error).message}).`;
-        await record({ state: 'refused', error: why });
+      // a capture that cannot be made into an object waits for a person; an UnsendableCaptureError is already one sentence
+      await record({ state: 'refused', error: error instanceof UserError ? error.message : `Capture ${capture.id} could not be made into a DICOM object (${(error as Error).message}).` });
+      result.refused++;
+      continue;
+    }
+    let stored;
+    try {
+      stored = await send(object, sopInstanceUid, signal);
+    } catch (error) {
+      if (signal.aborted) break;
+      if (error instanceof Refusal) {
+        await record({ state: 'refused', error: error.message });
         result.refused++;
         continue;
       }
-      await record({ state: 'failed', error: error.message, nextTryAt: new Date(now().getTime() + retryDelayMs(capture.delivery_attempts + 1)) });
+      // any other fault while sending is this try's, not the picture's: it waits, and is tried again
+      const why = error instanceof DeliveryError ? error.message : `Sending to the destination "${destination.name}" failed unexpectedly, so the picture waits to be tried again.`;
+      await record({ state: 'failed', error: why, nextTryAt: new Date(now().getTime() + retryDelayMs(capture.delivery_attempts + 1)) });
       result.failed++;
       break;
     }

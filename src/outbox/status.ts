@@ -1,4 +1,5 @@
 import type { DestinationStatus } from '../store/outbox.js';
+import { escapeControlCharacters } from '../text.js';
 
 export interface DestinationSummary extends DestinationStatus {
   name: string;
@@ -25,7 +26,8 @@ export function describeOutbox(statuses: DestinationSummary[]): string | undefin
     .map(({ name, waiting, failing, lastError, needsAttention }) => {
       const attention = needsAttention > 0 ? `${needsAttention} need${needsAttention === 1 ? 's' : ''} attention (dermacam outbox)` : '';
       if (waiting === 0) return `${name}: ${attention || 'all sent'}`;
-      const why = failing > 0 && lastError ? ` (${lastError.replace(/\.$/, '')})` : '';
+      // escaped here too: a log written before server text was escaped may hold an escape sequence
+      const why = failing > 0 && lastError ? ` (${escapeControlCharacters(lastError).replace(/\.$/, '')})` : '';
       return `${name}: ${waiting} waiting${why}${attention ? `, ${attention}` : ''}`;
     })
     .join(' · ');

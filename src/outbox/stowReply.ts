@@ -1,3 +1,4 @@
+import { escapeControlCharacters, shortenMiddle } from '../text.js';
 import { describeStatus } from './dimseStatus.js';
 import { DeliveryError, Refusal, type Stored } from './delivery.js';
 
@@ -34,13 +35,16 @@ const WARNING_REASON = '00081196';
  */
 const PERMANENT_HTTP = new Set([400, 409, 413, 415, 422]);
 
+/** The most of a server's reason phrase or content type that a sentence quotes. */
+const MAX_QUOTED = 60;
+
 /**
  * What a STOW-RS reply says about the instance sent: stored only when a 200 or 202 carries a DICOM JSON or XML
  * response whose Referenced SOP Sequence names it (a 202, or a Warning Reason, is kept as a warning); refused when
  * the Failed SOP Sequence names it; anything else (a proxy's login page, say) is not stored, and is tried again.
  */
 export function readStowReply(reply: HttpReply, sopInstanceUid: string, where: string): Stored {
-  const http = `HTTP ${reply.status}${reply.statusMessage ? ` ${reply.statusMessage}` : ''}`;
+  const http = `HTTP ${reply.status}${reply.statusMessage ? ` ${serverText(reply.statusMessage)}` : ''}`;
   const response = parseResponse(reply);
   const failure = response?.failed.find((item) => item.uid === sopInstanceUid);
   if (failure) throw new Refusal(`${where} refused the picture (${http}${failure.reason === undefined ? '' : `, Failure Reason ${describeStatus(failure.reason)}`}).`);
@@ -48,7 +52,7 @@ export function readStowReply(reply: HttpReply, sopInstanceUid: string, where: s
     const Failure = PERMANENT_HTTP.has(reply.status) ? Refusal : DeliveryError;
     throw new Failure(`${where} refused the picture (${http}).`);
   }
-  if (!response) throw new DeliveryError(`${where} answered ${http} with ${reply.contentType ? `"${reply.contentType.split(';')[0]}"` : 'no content type'}, not a DICOM reply, so the picture is not taken as stored.`);
+  if (!response) throw new DeliveryError(`${where} answered ${http} with ${reply.contentType ? `"${serverText(reply.contentType.split(';')[0]!)}"` : 'no content type'}, not a DICOM reply, so the picture is not taken as stored.`);
   const stored = response.referenced.find((item) => item.uid === sopInstanceUid);
   if (!stored) throw new DeliveryError(`${where} answered ${http} without naming the picture among those it stored.`);
   if (reply.status === 202 || stored.reason !== undefined) {
@@ -57,7 +61,10 @@ export function readStowReply(reply: HttpReply, sopInstanceUid: string, where: s
   return {};
 }
 
-/** The reply's body as a STOW-RS response, from DICOM JSON or DICOM XML; undefined for any other body. */
+/** Text the server chose, as a sentence may quote it: short, and unable to steer the terminal that shows it. */
+const serverText = (text: string) => shortenMiddle(escapeControlCharacters(text), MAX_QUOTED);
+
+/** The reply's body as a STOW-RS response, from DICOM JSON or DICOM XML; undefined for any other body, or one of another shape. */
 function parseResponse({ contentType = '', body }: HttpReply): StowResponse | undefined {
   const type = contentType.split(';')[0]!.trim().toLowerCase();
   if (type === 'application/dicom+json' || type === 'application/json') return parseJson(body.toString('utf8'));
@@ -65,7 +72,14 @@ function parseResponse({ contentType = '', body }: HttpReply): StowResponse | un
   return undefined;
 }
 
-type JsonDataset = Record<string, { Value?: unknown[] } | undefined>;
+/** A DICOM status code (a Failure or Warning Reason, US); anything else is no reason at all. */
+function statusCode(value: unknown): number | undefined {
+  return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 0xffff ? (value as number) : undefined;
+}
+
+type JsonObject = Record<string, unknown>;
+
+const isJsonObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function parseJson(text: string): StowResponse | undefined {
   let parsed: unknown;
@@ -74,58 +88,100 @@ function parseJson(text: string): StowResponse | undefined {
   } catch {
     return undefined;
   }
-  const dataset = (Array.isArray(parsed) ? parsed[0] : parsed) as JsonDataset | undefined;
-  if (typeof dataset !== 'object' || dataset === null) return undefined;
-  const items = (tag: string): ReplyItem[] =>
-    ((dataset[tag]?.Value ?? []) as JsonDataset[]).map((item) => {
-      const reason = item?.[FAILURE_REASON]?.Value?.[0] ?? item?.[WARNING_REASON]?.Value?.[0];
-      return { uid: stringOr(item?.[REFERENCED_SOP_INSTANCE_UID]?.Value?.[0]), reason: typeof reason === 'number' ? reason : undefined };
-    });
-  return { referenced: items(REFERENCED_SOP_SEQUENCE), failed: items(FAILED_SOP_SEQUENCE) };
+  const dataset = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (!isJsonObject(dataset)) return undefined;
+  const referenced = jsonItems(dataset, REFERENCED_SOP_SEQUENCE);
+  const failed = jsonItems(dataset, FAILED_SOP_SEQUENCE);
+  return referenced && failed ? { referenced, failed } : undefined;
 }
 
-const stringOr = (value: unknown) => (typeof value === 'string' ? value : undefined);
+/** The items of a sequence in DICOM JSON (PS3.18 F.2); undefined where the sequence is not shaped as one. */
+function jsonItems(dataset: JsonObject, tag: string): ReplyItem[] | undefined {
+  const sequence = dataset[tag];
+  if (sequence === undefined) return [];
+  if (!isJsonObject(sequence)) return undefined;
+  const items = sequence.Value ?? [];
+  if (!Array.isArray(items) || !items.every(isJsonObject)) return undefined;
+  return items.map((item) => {
+    const uid = firstJsonValue(item, REFERENCED_SOP_INSTANCE_UID);
+    return { uid: typeof uid === 'string' ? uid : undefined, reason: statusCode(firstJsonValue(item, FAILURE_REASON) ?? firstJsonValue(item, WARNING_REASON)) };
+  });
+}
 
-/** PS3.19's Native DICOM Model, read for the two sequences only. */
+function firstJsonValue(item: JsonObject, tag: string): unknown {
+  const element = item[tag];
+  return isJsonObject(element) && Array.isArray(element.Value) ? element.Value[0] : undefined;
+}
+
+/** PS3.19's Native DICOM Model, read for the two sequences at its top level only. */
 function parseXml(text: string): StowResponse | undefined {
-  if (!/<NativeDicomModel\b/.test(text)) return undefined;
+  const model = readXml(text).find((element) => element.name === 'NativeDicomModel');
+  if (!model) return undefined;
   const items = (tag: string): ReplyItem[] =>
-    xmlElements(text, tag).flatMap((sequence) =>
-      xmlItems(sequence).map((item) => {
-        const reason = xmlValue(item, FAILURE_REASON) ?? xmlValue(item, WARNING_REASON);
-        return { uid: xmlValue(item, REFERENCED_SOP_INSTANCE_UID), reason: reason === undefined ? undefined : Number(reason) };
+    childAttributes(model, tag).flatMap((sequence) =>
+      children(sequence, 'Item').map((item) => {
+        const reason = xmlValue(text, item, FAILURE_REASON) ?? xmlValue(text, item, WARNING_REASON);
+        return { uid: xmlValue(text, item, REFERENCED_SOP_INSTANCE_UID), reason: statusCode(reason && /^\d+$/.test(reason) ? Number(reason) : undefined) };
       }),
     );
   return { referenced: items(REFERENCED_SOP_SEQUENCE), failed: items(FAILED_SOP_SEQUENCE) };
 }
 
-/** The contents of each `<DicomAttribute tag="…">` element, nested ones counted so that its own end is found. */
-function xmlElements(xml: string, tag: string): string[] {
-  const found: string[] = [];
-  const tokens = /<(\/?)DicomAttribute\b([^>]*?)(\/?)>/g;
-  let depth = 0;
-  let open: { depth: number; start: number } | undefined;
-  for (const token of xml.matchAll(tokens)) {
-    const [whole, closing, attributes, selfClosing] = token;
-    if (selfClosing) continue;
-    if (!closing) {
-      depth++;
-      if (!open && new RegExp(`\\btag="${tag}"`, 'i').test(attributes!)) open = { depth, start: token.index + whole.length };
-    } else {
-      if (open?.depth === depth) {
-        found.push(xml.slice(open.start, token.index));
-        open = undefined;
+/** An XML element as the reader found it: its DICOM tag (the `tag` attribute), where its content lies, and whether its end tag came. */
+interface XmlElement {
+  name: string;
+  tag?: string;
+  children: XmlElement[];
+  contentStart: number;
+  contentEnd: number;
+  closed: boolean;
+}
+
+const children = (element: XmlElement, name: string) => element.children.filter((child) => child.closed && child.name === name);
+const childAttributes = (element: XmlElement, tag: string) => children(element, 'DicomAttribute').filter((child) => child.tag === tag);
+
+/** The text of the first `<Value>` of the element's `<DicomAttribute tag="…">`; undefined where the Value holds elements. */
+function xmlValue(xml: string, element: XmlElement, tag: string): string | undefined {
+  const value = childAttributes(element, tag).flatMap((attribute) => children(attribute, 'Value'))[0];
+  return value && value.children.length === 0 ? xml.slice(value.contentStart, value.contentEnd).trim() : undefined;
+}
+
+/**
+ * The elements of an XML document, nested, from a single pass over its tags (each `<` to its `>`), so that
+ * malformed input of any size costs time in proportion to it. An element counts only once its end tag is found;
+ * an end tag with no open element of its name is ignored. Comments, CDATA and entities are not read: PS3.19's
+ * replies have none where this reader looks.
+ */
+function readXml(xml: string): XmlElement[] {
+  const root: XmlElement = { name: '', children: [], contentStart: 0, contentEnd: xml.length, closed: true };
+  const open: XmlElement[] = [root];
+  const openCount = new Map<string, number>(); // how many of each name are open, so that a stray end tag costs no search
+  for (let start = xml.indexOf('<'); start >= 0; ) {
+    const end = xml.indexOf('>', start + 1);
+    if (end < 0) break; // no tag can end after this one
+    const [, slash = '', name = '', attributes = '', selfClosing = ''] = /^<(\/?)([A-Za-z_][\w.:-]*)([\s\S]*?)(\/?)$/.exec(xml.slice(start, end)) ?? [];
+    if (name && !slash) {
+      const element: XmlElement = { name, tag: tagAttribute(attributes), children: [], contentStart: end + 1, contentEnd: end + 1, closed: selfClosing !== '' };
+      open.at(-1)!.children.push(element);
+      if (!element.closed) {
+        open.push(element);
+        openCount.set(name, (openCount.get(name) ?? 0) + 1);
       }
-      depth--;
+    } else if (name && openCount.get(name)) {
+      let element: XmlElement;
+      do {
+        element = open.pop()!; // an element left open inside it ends with it, uncounted
+        openCount.set(element.name, openCount.get(element.name)! - 1);
+      } while (element.name !== name);
+      element.contentEnd = start;
+      element.closed = true;
     }
+    start = xml.indexOf('<', end + 1);
   }
-  return found;
+  return root.children;
 }
 
-function xmlItems(sequence: string): string[] {
-  return [...sequence.matchAll(/<Item\b[^>]*>([\s\S]*?)<\/Item>/g)].map((match) => match[1]!);
-}
-
-function xmlValue(item: string, tag: string): string | undefined {
-  return new RegExp(`<DicomAttribute\\b[^>]*\\btag="${tag}"[^>]*>\\s*<Value\\b[^>]*>([^<]*)</Value>`, 'i').exec(item)?.[1]?.trim();
+function tagAttribute(attributes: string): string | undefined {
+  const match = /(?:^|\s)tag\s*=\s*(?:"([^"]*)"|'([^']*)')/.exec(attributes);
+  return (match?.[1] ?? match?.[2])?.toUpperCase();
 }

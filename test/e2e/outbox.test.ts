@@ -18,10 +18,10 @@ import { CLI, FIXTURES } from '../helpers/paths.js';
 
 const fixtures = readdirSync(FIXTURES).filter((name) => name.endsWith('.jpg')).map((name) => readFileSync(path.join(FIXTURES, name)));
 
-/** A Pi's data folder: its log, and a config naming one destination. */
+/** A Pi's data folder: its log, and a config naming one destination (of mode 0600, as one with a password in its url must be). */
 function dataFolder(destination: Record<string, unknown>): string {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'dermacam-outbox-'));
-  writeFileSync(path.join(dataDir, CONFIG_FILE), JSON.stringify({ destinations: [destination] }));
+  writeFileSync(path.join(dataDir, CONFIG_FILE), JSON.stringify({ destinations: [destination] }), { mode: 0o600 });
   return dataDir;
 }
 
