@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type * as Ort from 'onnxruntime-node';
 import { flippedBatch } from './features.js';
 import { noBuildHere } from './backend.js';
@@ -12,8 +13,28 @@ export const ONNX_FEATURES = 'output/features';
 /** The architectures onnxruntime-node ships a build for, on Linux as on macOS and Windows (its bin/napi-v6/<platform>/<arch>). */
 const ONNX_RUNTIME_ARCHITECTURES: readonly string[] = ['x64', 'arm64'];
 
+/**
+ * The longest command line onnxruntime-node is started under. Its start-up reads the process's command
+ * line with a recursion one level deep per character, on the main thread's stack: measured here (x64,
+ * 8 MB stack), a command line of about 29 KB crashes the process with a segmentation fault
+ * (`classify` given 580 files by path). Half of that leaves room for larger stack frames elsewhere.
+ */
+export const MAX_ONNX_COMMAND_LINE_BYTES = 16 * 1024;
+
+/** The length of this process's command line as the kernel holds it (/proc/self/cmdline), or as near as argv gives it. */
+export function commandLineBytes(): number {
+  try {
+    return readFileSync('/proc/self/cmdline').length;
+  } catch {
+    return [process.execPath, ...process.execArgv, ...process.argv.slice(1)].reduce((sum, arg) => sum + Buffer.byteLength(arg) + 1, 0);
+  }
+}
+
 /** onnxruntime-node, or why it cannot run here (in words for the operator). */
-export async function loadOnnxRuntime(): Promise<{ ort: typeof Ort } | { problem: string }> {
+export async function loadOnnxRuntime(commandLength: number = commandLineBytes()): Promise<{ ort: typeof Ort } | { problem: string }> {
+  if (commandLength > MAX_ONNX_COMMAND_LINE_BYTES) {
+    return { problem: `the command line is ${Math.ceil(commandLength / 1024)} KB long, and onnxruntime-node crashes when it starts under one of about 29 KB (name a folder instead of its files)` };
+  }
   try {
     return { ort: (await import('onnxruntime-node')) as typeof Ort };
   } catch (error) {

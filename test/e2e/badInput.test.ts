@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { actionOf } from '../../src/capture/verdict.js';
 import type { Label } from '../../src/classifier/decision.js';
 import { jsonLines, runCli } from '../helpers/cli.js';
-import { FIXTURES } from '../helpers/paths.js';
+import { FIXTURES, REPO } from '../helpers/paths.js';
 import { writeTinyModel } from '../helpers/tinyModel.js';
 
 let modelDir: string;
@@ -56,6 +56,19 @@ describe('classify with bad input', () => {
     const result = await classify(path.join(work, 'images'));
     expect(result.code).toBe(0);
     expect(jsonLines(result.stdout)).toHaveLength(2);
+  });
+});
+
+describe('a command line longer than onnxruntime-node can start under', () => {
+  // onnxruntime-node's start-up recursed once per character of the command line and crashed the process at about 29 KB
+  it('is classified on another backend, with a line saying why onnx was passed over', async () => {
+    const missing = Array.from({ length: 600 }, (_, i) => path.join(work, `a-long-name-for-a-picture-that-is-not-there-${i}.jpg`));
+    const result = await runCli(['classify', '--json', '--model', path.join(REPO, 'models', 'dermacam-mnv1-025'), good, ...missing]);
+    expect(result.stderr).toMatch(/backend auto passed over onnx: the command line is \d+ KB long/);
+    expect(result.code).toBe(1);
+    const lines = jsonLines(result.stdout);
+    expect(lines).toHaveLength(601);
+    expect(lines[0]).toMatchObject({ file: good, label: expect.any(String) });
   });
 });
 
