@@ -2,6 +2,7 @@ import path from 'node:path';
 import { loadClassifier, type Explanation } from '../classifier/classifier.js';
 import { ACTION_WORDS, actionOf } from '../capture/verdict.js';
 import type { Label } from '../classifier/decision.js';
+import { NOT_A_MEDICAL_DEVICE } from '../disclaimer.js';
 import { UserError } from '../errors.js';
 import { makeFolders } from '../folders.js';
 import { explanationPng } from '../explain/heatOverlay.js';
@@ -28,7 +29,7 @@ export async function classifyCommand(argv: string[], io: CommandIO): Promise<nu
   // nothing but folders without images: nothing to classify, and no image to count as unreadable
   if (emptyFolders.length === inputs.length) throw new UserError(noImagesSentence(emptyFolders.map((input) => input.file)));
   const classifier = await loadClassifier({ tf: io.tf, modelDir: values.model, backend: parseBackend(values.backend) });
-  if (!values.json) writeLine(io.stdout, `model ${classifier.modelId}, backend ${classifier.backend}, threshold ${formatPercent(classifier.threshold)} p(malignant)`);
+  if (!values.json) writeLine(io.stdout, `model ${classifier.modelId}, backend ${classifier.backend}, threshold ${formatPercent(classifier.threshold)} p(malignant)\n${NOT_A_MEDICAL_DEVICE}`);
   for (const reason of classifier.skippedBackends) writeLine(io.stderr, `backend auto passed over ${reason}`);
 
   let failures = 0;

@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { loadClassifier } from '../classifier/classifier.js';
 import type { Label } from '../classifier/decision.js';
+import { NOT_A_MEDICAL_DEVICE } from '../disclaimer.js';
 import { UserError } from '../errors.js';
 import { isImageName } from '../images.js';
 import { escapeControlCharacters } from '../text.js';
@@ -57,7 +58,7 @@ export async function evalCommand(argv: string[], io: CommandIO): Promise<number
   };
   const output = { ...report, refused, answered, model: classifier.modelId, backend: classifier.backend, errors: errors.length };
   const model = `${classifier.modelId} on ${classifier.backend}`;
-  writeLine(io.stdout, values.json ? JSON.stringify(output) : `${humanEvaluation(report, refused, answered, model)}\n${summary}`);
+  writeLine(io.stdout, values.json ? JSON.stringify(output) : `${humanEvaluation(report, refused, answered, model)}\n${summary}\n${NOT_A_MEDICAL_DEVICE}`);
   if (values.json && progress.live) writeLine(io.stderr, summary);
   return errors.length > 0 ? 1 : 0;
 }

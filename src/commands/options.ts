@@ -98,7 +98,7 @@ export const CLASSIFY_OPTIONS = {
 } as const satisfies OptionTable;
 
 export const EVAL_OPTIONS = {
-  labels: { type: 'string', value: '<csv>', description: 'CSV with a header of at least file,label (required)' },
+  labels: { type: 'string', value: '<csv>', description: 'CSV with a header of at least file,label (required); with a lesion_id column, intervals resample lesions' },
   images: { type: 'string', value: '<dir>', description: "the folder the CSV's file names are relative to", defaultText: "the CSV's folder" },
   json: { type: 'boolean', description: 'the metrics and 95% intervals as one JSON object' },
   model: MODEL,

@@ -1,8 +1,7 @@
 import { Box, Text, useStdout } from 'ink';
+import { NOT_A_MEDICAL_DEVICE } from '../disclaimer.js';
 import { escapeControlCharacters, shortenMiddle } from '../text.js';
 import { wrapWords } from './wrapWords.js';
-
-export const NOT_A_MEDICAL_DEVICE = 'Not a medical device: research and teaching only. It does not diagnose; refer any concern to a clinician.';
 
 const TITLE = 'dermacam';
 const CAMERA_LABEL = '  camera: ';

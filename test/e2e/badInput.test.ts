@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { actionOf } from '../../src/capture/verdict.js';
 import type { Label } from '../../src/classifier/decision.js';
+import { NOT_A_MEDICAL_DEVICE } from '../../src/disclaimer.js';
 import { jsonLines, runCli } from '../helpers/cli.js';
 import { FIXTURES, REPO } from '../helpers/paths.js';
 import { writeTinyModel } from '../helpers/tinyModel.js';
@@ -79,11 +80,12 @@ describe('classify in words', () => {
     const human = await runCli(['classify', '--backend', 'cpu', '--model', modelDir, ...inputs]);
     expect(human.code).toBe(0);
     const lines = human.stdout.trimEnd().split('\n');
-    expect(lines).toHaveLength(json.length + 2); // the model line, one per picture, the summary
+    expect(lines).toHaveLength(json.length + 3); // the model line, the notice, one per picture, the summary
+    expect(lines[1]).toBe(NOT_A_MEDICAL_DEVICE);
     json.forEach((answer, i) => {
       const { headline } = actionOf(answer.label as Label);
-      expect(lines[i + 1]!.startsWith(`${answer.file}: ${headline}`), lines[i + 1]).toBe(true);
-      expect(lines[i + 1]).not.toMatch(/: (benign|malignant|uncertain|rejected)\b/);
+      expect(lines[i + 2]!.startsWith(`${answer.file}: ${headline}`), lines[i + 2]).toBe(true);
+      expect(lines[i + 2]).not.toMatch(/: (benign|malignant|uncertain|rejected)\b/);
     });
     const count = (label: Label) => json.filter((answer) => answer.label === label).length;
     expect(lines.at(-1)).toBe(

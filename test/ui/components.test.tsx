@@ -1,6 +1,7 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it, vi } from 'vitest';
-import { Header, NOT_A_MEDICAL_DEVICE } from '../../src/ui/Header.js';
+import { NOT_A_MEDICAL_DEVICE } from '../../src/disclaimer.js';
+import { Header } from '../../src/ui/Header.js';
 import { KeyHelp, keyHints } from '../../src/ui/KeyHelp.js';
 import { KEYMAP } from '../../src/ui/keymap.js';
 import { verdictOf } from '../../src/capture/verdict.js';

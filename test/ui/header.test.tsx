@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Header, headerLines, headerTitle, NOT_A_MEDICAL_DEVICE, noticeLines } from '../../src/ui/Header.js';
+import { NOT_A_MEDICAL_DEVICE } from '../../src/disclaimer.js';
+import { Header, headerLines, headerTitle, noticeLines } from '../../src/ui/Header.js';
 import { shortenMiddle } from '../../src/text.js';
 import { printable } from '../../src/text.js';
 import { renderAtSize } from './helpers.js';
