@@ -82,7 +82,8 @@ export function writeModelCard(dir: string, inputs: CardInputs): ModelCard {
         selection: `best epoch by HAM10000 val AUC, raw or EMA weights (chosen: epoch ${ft.best.epoch + 1}, ${ft.best.weights})`,
         distilled_from_teacher: ft.distilled,
       },
-      history: ft.history,
+      // epochs counted from 1, as the selection above and the training report count them (finetune.py counts from 0)
+      history: ft.history.map((row) => ({ ...row, epoch: row.epoch! + 1 })),
       test_time_flips_on_val: ft.test_time_flips,
       seed: inputs.seed,
     },

@@ -76,7 +76,9 @@ describe('npm run train on a tiny subset (the whole pipeline: cache, fine-tune, 
     expect(suite.columns.slice(0, 2)).toEqual(['set', 'transform']);
     expect(suite.rows.filter(([, transform]) => transform === 'clean').map(([set]) => set)).toEqual(['ham-val', 'isic-val']);
     expect(suite.rows.length).toBe(2 * 20);
-    expect(card.training.history).toHaveLength(2);
+    // epochs counted from 1 in the history as in the selection sentence that names the kept one
+    expect(card.training.history.map((row: { epoch: number }) => row.epoch)).toEqual([1, 2]);
+    expect(card.training.method.selection).toMatch(/chosen: epoch [12],/);
     const report = readFileSync(path.join(work, 'dermacam-mnv1-075-training-report.md'), 'utf8');
     expect(report).toMatch(/## HAM10000 test split/);
     expect(report).toMatch(/## Shortcuts and robustness \(val only\)/);
