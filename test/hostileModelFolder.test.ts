@@ -3,9 +3,9 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writ
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { loadClassifier, readVerifiedModel } from '../src/classifier/classifier.js';
-import { ModelFolderError } from '../src/classifier/layersFolder.js';
+import { ModelFolderError } from '../src/classifier/modelFile.js';
 import { REPO } from './helpers/paths.js';
 
 /** The small shipped model: every hostile folder below is a copy of it with one thing changed. */
@@ -15,9 +15,17 @@ const HANG_MS = 10_000;
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** The temp folders this file's tests made, removed after each test: every copy holds 4 MB of model. */
+const parents: string[] = [];
+afterEach(() => {
+  for (const parent of parents.splice(0)) rmSync(parent, { recursive: true, force: true });
+});
+
 /** A copy of the small model in a fresh temp folder (`parent/model`), beside which a test may put other files. */
 function copyOfModel(): string {
-  const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'dermacam-hostile-')), 'model');
+  const parent = mkdtempSync(path.join(os.tmpdir(), 'dermacam-hostile-'));
+  parents.push(parent);
+  const dir = path.join(parent, 'model');
   cpSync(SMALL_MODEL, dir, { recursive: true });
   return dir;
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifier } from '../src/classifier/classifier.js';
-import { ModelFolderError } from '../src/classifier/layersFolder.js';
+import { ModelFolderError } from '../src/classifier/modelFile.js';
 import { FIXTURES, SHIPPED_MODEL } from './helpers/paths.js';
 import { writeTinyModel } from './helpers/tinyModel.js';
 
@@ -49,7 +49,7 @@ describe('loading a model folder', () => {
   it('refuses a missing weight shard', async () => {
     const dir = copyOfModel();
     rmSync(path.join(dir, 'weights.bin'));
-    await expect(loadClassifier({ tf: async () => tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/weights.bin .* is missing/);
+    await expect(loadClassifier({ tf: async () => tf, modelDir: dir, backend: 'cpu' })).rejects.toThrow(/The weight file weights\.bin of the model in .* is missing\.$/);
   });
 
   it('refuses a truncated weight shard', async () => {

@@ -1,41 +1,14 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { io } from '@tensorflow/tfjs';
-import { UserError } from '../errors.js';
-import { exists, FileRefusedError, readRegularFile } from '../regularFile.js';
+import { isJsonObject, isString } from '../jsonShape.js';
+import { MAX_MODEL_DATA_BYTES, MAX_MODEL_JSON_BYTES, ModelFolderError, readModelFile } from './modelFile.js';
 
 /** A tfjs layers-format model read from a folder on disk (model.json + weight shards). */
 export interface LayersFolder {
   artifacts: io.ModelArtifacts;
   /** sha256 of the concatenated weight bytes, in manifest order. */
   weightsSha256: string;
-}
-
-export class ModelFolderError extends UserError {}
-
-/** A model card or model.json is tens of kB; a few MB leaves room for a larger network. */
-export const MAX_MODEL_JSON_BYTES = 4 * 1024 * 1024;
-/** The weights, ONNX export or "not a lesion" data of a MobileNet V1 are a few MB (alpha 1.0: about 17 MB). */
-export const MAX_MODEL_DATA_BYTES = 64 * 1024 * 1024;
-
-/**
- * Reads a file that a model folder holds or names, or refuses it in one sentence: a name that
- * is not a plain file name in the folder (a path, "..") is refused before anything is opened,
- * and what is not a regular file of at most `maxBytes` (a FIFO, /dev/zero) is refused on the
- * open handle, so a symlink in the folder is followed but cannot smuggle either in.
- */
-export async function readModelFile(dir: string, name: string, { what, maxBytes, missing }: { what: string; maxBytes: number; missing: string }): Promise<Buffer> {
-  if (name === '' || name === '.' || name === '..' || /[/\\]/.test(name)) {
-    throw new ModelFolderError(`The ${what} "${name}" named in the model folder ${dir} is not a file name inside that folder, so it is refused.`);
-  }
-  const file = path.join(dir, name);
-  try {
-    return await readRegularFile(file, { maxBytes });
-  } catch (error) {
-    if (!(error instanceof FileRefusedError)) throw error;
-    if (!(await exists(file))) throw new ModelFolderError(missing);
-    throw new ModelFolderError(`The ${what} ${file} cannot be used: ${error.message}`);
-  }
 }
 
 export async function readLayersFolder(dir: string): Promise<LayersFolder> {
@@ -61,7 +34,7 @@ export async function readLayersFolder(dir: string): Promise<LayersFolder> {
     const shard = await readModelFile(dir, shardPath, {
       what: 'weight file',
       maxBytes: MAX_MODEL_DATA_BYTES,
-      missing: `The weight file ${shardPath} of the model in ${dir} is missing or unreadable.`,
+      missing: `The weight file ${shardPath} of the model in ${dir} is missing.`,
     });
     shards.push(shard);
     readBytes += shard.byteLength;
@@ -87,35 +60,33 @@ export async function readLayersFolder(dir: string): Promise<LayersFolder> {
   };
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isArrayOf = <T>(value: unknown, check: (item: unknown) => item is T): value is T[] => Array.isArray(value) && value.every(check);
-const isString = (value: unknown): value is string => typeof value === 'string';
 const isDimension = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 
 const isWeightSpec = (value: unknown): value is io.WeightsManifestEntry =>
-  isObject(value) &&
+  isJsonObject(value) &&
   isString(value.name) &&
   isString(value.dtype) &&
   isArrayOf(value.shape, isDimension) &&
-  (value.quantization === undefined || (isObject(value.quantization) && isString(value.quantization.dtype)));
+  (value.quantization === undefined || (isJsonObject(value.quantization) && isString(value.quantization.dtype)));
 
 const isManifestGroup = (value: unknown): value is io.WeightsManifestConfig[number] =>
-  isObject(value) && isArrayOf(value.paths, isString) && isArrayOf(value.weights, isWeightSpec);
+  isJsonObject(value) && isArrayOf(value.paths, isString) && isArrayOf(value.weights, isWeightSpec);
 
 interface NamedLayer {
   config: { name: string };
 }
-const isNamedLayer = (value: unknown): value is NamedLayer => isObject(value) && isObject(value.config) && isString(value.config.name);
+const isNamedLayer = (value: unknown): value is NamedLayer => isJsonObject(value) && isJsonObject(value.config) && isString(value.config.name);
 
 /** The layers of a Keras model config, which tfjs takes bare or, as older Keras wrote it (the ImageNet bases), under model_config. */
 function topologyLayers(topology: unknown): NamedLayer[] | undefined {
-  const model = isObject(topology) && isObject(topology.model_config) ? topology.model_config : topology;
-  return isObject(model) && isObject(model.config) && isArrayOf(model.config.layers, isNamedLayer) ? model.config.layers : undefined;
+  const model = isJsonObject(topology) && isJsonObject(topology.model_config) ? topology.model_config : topology;
+  return isJsonObject(model) && isJsonObject(model.config) && isArrayOf(model.config.layers, isNamedLayer) ? model.config.layers : undefined;
 }
 
 /** The structure every later step relies on: a Keras topology of named layers and a manifest of shards and typed, shaped weights. */
 function isLayersModelJson(value: unknown): value is io.ModelJSON & { weightsManifest: io.WeightsManifestConfig } {
-  return isObject(value) && topologyLayers(value.modelTopology) !== undefined && isArrayOf(value.weightsManifest, isManifestGroup);
+  return isJsonObject(value) && topologyLayers(value.modelTopology) !== undefined && isArrayOf(value.weightsManifest, isManifestGroup);
 }
 
 /** Whether the model's topology has a layer of this name. */

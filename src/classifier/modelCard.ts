@@ -1,8 +1,9 @@
 import path from 'node:path';
+import { isJsonObject, isNonEmptyString } from '../jsonShape.js';
 import type { QualityLimits } from '../quality/gate.js';
 import { FLIPS, type Flip } from './features.js';
 import type { InputSpec } from './preprocess.js';
-import { MAX_MODEL_JSON_BYTES, ModelFolderError, readModelFile } from './layersFolder.js';
+import { MAX_MODEL_JSON_BYTES, ModelFolderError, readModelFile } from './modelFile.js';
 import type { OutOfDistributionSpec } from './outOfDistribution.js';
 import { PROBE_NAME, type ParitySpec } from './parity.js';
 
@@ -56,15 +57,13 @@ export interface OnnxSpec {
 export const CARD_FILE = 'model-card.json';
 
 type Check = (value: unknown) => boolean;
-const isString: Check = (v) => typeof v === 'string' && v.length > 0;
 const isNumber: Check = (v) => typeof v === 'number' && Number.isFinite(v);
 const optional = (check: Check): Check => (v) => v === undefined || check(v);
 const isOptionalNumber = optional(isNumber);
-const isObject: Check = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isProbability: Check = (v) => isNumber(v) && (v as number) > 0 && (v as number) < 1;
 const isIntegerIn = (low: number, high: number): Check => (v) => Number.isInteger(v) && (v as number) >= low && (v as number) <= high;
 const isSha256: Check = (v) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
-const fields = (checks: Record<string, Check>): Check => (v) => isObject(v) && Object.entries(checks).every(([key, check]) => check((v as Record<string, unknown>)[key]));
+const fields = (checks: Record<string, Check>): Check => (v) => isJsonObject(v) && Object.entries(checks).every(([key, check]) => check(v[key]));
 const isBand: Check = (v) => {
   if (!fields({ low: isNumber, high: isNumber })(v)) return false;
   const { low, high } = v as ModelCard['uncertain_band'];
@@ -74,11 +73,11 @@ const isBand: Check = (v) => {
 /** Each field of the card with the test its value must pass; the first that fails names the field. */
 const CARD_FIELDS: Record<keyof ModelCard, Check> = {
   schema_version: (v) => v === CARD_SCHEMA_VERSION,
-  name: isString,
-  version: isString,
-  date: isString,
-  architecture: isString,
-  base_weights: isString,
+  name: isNonEmptyString,
+  version: isNonEmptyString,
+  date: isNonEmptyString,
+  architecture: isNonEmptyString,
+  base_weights: isNonEmptyString,
   input: fields({
     size: isIntegerIn(32, 1024),
     // the training images' centre square and JPEG quality (src/classifier/preprocess.ts); a side or quality out of range refuses or distorts every picture
@@ -92,9 +91,9 @@ const CARD_FIELDS: Record<keyof ModelCard, Check> = {
   // a temperature near 0 makes every probability 0 or 1; a fitted one is near 1
   calibration: fields({ temperature: (v) => isNumber(v) && (v as number) >= 0.01 && (v as number) <= 100, bias: isNumber }),
   threshold: isProbability,
-  threshold_rule: isString,
+  threshold_rule: isNonEmptyString,
   uncertain_band: isBand,
-  out_of_distribution: fields({ layer: isString, file: isString, sha256: isString, dims: isNumber, threshold: isNumber }),
+  out_of_distribution: fields({ layer: isNonEmptyString, file: isNonEmptyString, sha256: isNonEmptyString, dims: isNumber, threshold: isNumber }),
   quality_limits: fields({
     minSharpness: isNumber, minBrightness: isNumber, maxBrightness: isNumber, maxClippedDark: isNumber,
     maxClippedBright: isNumber, minLesionArea: isNumber, maxLesionOffset: isNumber, minLesionContrast: isNumber,
@@ -103,7 +102,7 @@ const CARD_FIELDS: Record<keyof ModelCard, Check> = {
     maxNoise: isOptionalNumber, maxBlankRows: isOptionalNumber, minCentreDetail: isOptionalNumber,
   }),
   weights_sha256: isSha256,
-  onnx: optional(fields({ file: isString, sha256: isSha256, opset: isNumber })),
+  onnx: optional(fields({ file: isNonEmptyString, sha256: isSha256, opset: isNumber })),
   parity: optional(fields({
     probe: (v) => v === PROBE_NAME,
     logits: (v) => Array.isArray(v) && v.length > 0 && v.every(isNumber),
@@ -111,26 +110,26 @@ const CARD_FIELDS: Record<keyof ModelCard, Check> = {
   })),
   weights_dtype: (v) => v === 'float16' || v === 'float32',
   size_bytes: isNumber,
-  training: isObject,
-  metrics: isObject,
-  latency: isObject,
-  provenance: isObject,
-  intended_use: isString,
+  training: isJsonObject,
+  metrics: isJsonObject,
+  latency: isJsonObject,
+  provenance: isJsonObject,
+  intended_use: isNonEmptyString,
   limits: (v) => Array.isArray(v) && v.length > 0,
-  disclaimer: isString,
+  disclaimer: isNonEmptyString,
 };
 
 /** Reads and checks a model card; a card with a missing or malformed field is refused in one sentence. */
 export async function readModelCard(dir: string): Promise<ModelCard> {
   const file = path.join(dir, CARD_FILE);
   const text = await readModelFile(dir, CARD_FILE, { what: 'model card', maxBytes: MAX_MODEL_JSON_BYTES, missing: `The model folder ${dir} has no ${CARD_FILE}.` });
-  let card: Record<string, unknown>;
+  let card: unknown;
   try {
-    card = JSON.parse(text.toString('utf8')) as Record<string, unknown>;
+    card = JSON.parse(text.toString('utf8'));
   } catch {
     throw new ModelFolderError(`The model card ${file} is not valid JSON.`);
   }
-  if (!isObject(card)) throw new ModelFolderError(`The model card ${file} is not a JSON object.`);
+  if (!isJsonObject(card)) throw new ModelFolderError(`The model card ${file} is not a JSON object.`);
   if (card.schema_version !== CARD_SCHEMA_VERSION) {
     throw new ModelFolderError(
       `The model card ${file} has schema version ${JSON.stringify(card.schema_version ?? null)} where this app reads version ${CARD_SCHEMA_VERSION}; retrain or update the app.`,

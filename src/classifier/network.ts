@@ -1,7 +1,8 @@
 import type * as TF from '@tensorflow/tfjs';
 import { flippedBatch, type Flip } from './features.js';
 import { foldLayers } from './foldedGraph.js';
-import { ModelFolderError, type LayersFolder } from './layersFolder.js';
+import type { LayersFolder } from './layersFolder.js';
+import { ModelFolderError } from './modelFile.js';
 import { tfjsForward, type Forward } from './tfjsForward.js';
 
 /**

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type * as Ort from 'onnxruntime-node';
 import { flippedBatch } from './features.js';
 import { noBuildHere } from './backend.js';
-import { ModelFolderError } from './layersFolder.js';
+import { ModelFolderError } from './modelFile.js';
 import { inputSizeMismatch, outputsByFlip, type Network } from './network.js';
 
 /** The names the exported ONNX graph gives its tensors (scripts/lib/onnxExport.ts); a Keras layer name has no slash, so these clash with none. */
@@ -19,10 +19,10 @@ const ONNX_RUNTIME_ARCHITECTURES: readonly string[] = ['x64', 'arm64'];
  * 8 MB stack), a command line of about 29 KB crashes the process with a segmentation fault
  * (`classify` given 580 files by path). Half of that leaves room for larger stack frames elsewhere.
  */
-export const MAX_ONNX_COMMAND_LINE_BYTES = 16 * 1024;
+const MAX_ONNX_COMMAND_LINE_BYTES = 16 * 1024;
 
 /** The length of this process's command line as the kernel holds it (/proc/self/cmdline), or as near as argv gives it. */
-export function commandLineBytes(): number {
+function commandLineBytes(): number {
   try {
     return readFileSync('/proc/self/cmdline').length;
   } catch {
@@ -68,17 +68,18 @@ export async function buildOnnxNetwork(ort: typeof Ort, model: Uint8Array, input
   } catch (error) {
     throw new ModelFolderError(`The ONNX model in ${source} could not be loaded (${(error as Error).message.split('\n')[0]}).`);
   }
+  // a refused session is released here: no one else holds it
+  function refuse(error: ModelFolderError): never {
+    void session.release();
+    throw error;
+  }
   const graphSize = squareInputSize(session);
   if (graphSize === undefined || !session.outputNames.includes(ONNX_LOGIT)) {
-    void session.release();
-    throw new ModelFolderError(`The ONNX model in ${source} does not take pictures as "${ONNX_INPUT}" [batch, size, size, 3] and give "${ONNX_LOGIT}", as this app's export does.`);
+    refuse(new ModelFolderError(`The ONNX model in ${source} does not take pictures as "${ONNX_INPUT}" [batch, size, size, 3] and give "${ONNX_LOGIT}", as this app's export does.`));
   }
-  if (graphSize !== inputSize) {
-    void session.release();
-    throw inputSizeMismatch(source, graphSize, inputSize);
-  }
+  if (graphSize !== inputSize) refuse(inputSizeMismatch(source, graphSize, inputSize));
   if (watch && !session.outputNames.includes(ONNX_FEATURES)) {
-    throw new ModelFolderError(`The ONNX model in ${source} lacks the "${ONNX_FEATURES}" output that the "not a lesion" check reads.`);
+    refuse(new ModelFolderError(`The ONNX model in ${source} lacks the "${ONNX_FEATURES}" output that the "not a lesion" check reads.`));
   }
   const fetches = watch ? [ONNX_LOGIT, ONNX_FEATURES] : [ONNX_LOGIT];
   return {

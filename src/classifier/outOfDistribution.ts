@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { float16Value, toFloat16 } from './float16.js';
-import { MAX_MODEL_DATA_BYTES, ModelFolderError, readModelFile } from './layersFolder.js';
+import { MAX_MODEL_DATA_BYTES, ModelFolderError, readModelFile } from './modelFile.js';
 
 /**
  * How the card describes the "not a lesion" check: a Gaussian fitted to the training images'
