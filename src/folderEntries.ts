@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -16,6 +17,5 @@ export async function listFolder(folder: string): Promise<FolderEntry[]> {
 
 function entryOf(folder: string, name: Buffer): FolderEntry {
   const shown = path.join(folder, name.toString('utf8'));
-  const isUtf8 = Buffer.from(name.toString('utf8'), 'utf8').equals(name);
-  return { shown, path: isUtf8 ? shown : Buffer.concat([Buffer.from(path.join(folder, path.sep)), name]) };
+  return { shown, path: isUtf8(name) ? shown : Buffer.concat([Buffer.from(path.join(folder, path.sep)), name]) };
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { imageSizeInHeader } from './imageHeader.js';
 
 /** Square 8-bit RGB pixels, row by row. */
 export interface RgbSquare {
@@ -20,12 +21,18 @@ export const MAX_ASPECT_RATIO = 10;
 /** A picture refused for its shape; its message is the sentence fragment describeDecodeFailure gives. */
 class ShapeRefused extends Error {}
 
-/** Refuses a picture (its size from the header) that is longer than MAX_ASPECT_RATIO allows. */
-export function refuseOddShape(width: number, height: number): void {
+/**
+ * A picture's size before it is decoded, or its refusal where it is longer than MAX_ASPECT_RATIO
+ * allows. The size of a JPEG or PNG comes from its header, without a libvips call; any other
+ * picture's from `metadata` (libvips's, on the caller's own settings).
+ */
+export async function plausiblePictureSize(image: Uint8Array, metadata: () => Promise<{ width?: number; height?: number }>): Promise<{ width: number; height: number }> {
+  const { width = 0, height = 0 } = imageSizeInHeader(image) ?? (await metadata());
   const [long, short] = [Math.max(width, height), Math.min(width, height)];
   if (short > 0 && long > MAX_ASPECT_RATIO * short) {
     throw new ShapeRefused(`the picture is ${width}x${height} pixels, one side more than ${MAX_ASPECT_RATIO} times the other, which no lesion photo's is.`);
   }
+  return { width, height };
 }
 
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp'];

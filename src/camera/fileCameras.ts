@@ -18,10 +18,11 @@ async function readImage(file: PathLike, name: string): Promise<Buffer> {
 /** `file:<image>`: a camera that always sees the same picture (read again for every frame, so an edit of the file shows). */
 export function fileCamera(file: string): CameraSource {
   const preview = picturePreviews();
+  const name = pictureName(file);
   return {
     description: `file ${file}`,
-    previewFrame: async () => preview(await readImage(file, pictureName(file)), pictureName(file)),
-    capture: async () => fileStill(await readImage(file, pictureName(file)), pictureName(file)),
+    previewFrame: async () => preview(await readImage(file, name), name),
+    capture: async () => fileStill(await readImage(file, name), name),
     stop: async () => undefined,
   };
 }

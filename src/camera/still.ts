@@ -1,7 +1,7 @@
 import path from 'node:path';
 import sharp from 'sharp';
-import { imageSizeInHeader, isBaselineJpeg } from '../imageHeader.js';
-import { describeDecodeFailure, MAX_INPUT_PIXELS, refuseOddShape } from '../images.js';
+import { isBaselineJpeg } from '../imageHeader.js';
+import { describeDecodeFailure, MAX_INPUT_PIXELS, plausiblePictureSize } from '../images.js';
 import { withoutMetadata } from '../jpeg/metadata.js';
 import { escapeControlCharacters } from '../text.js';
 import { CameraError } from './source.js';
@@ -14,8 +14,7 @@ const openStill = (image: Buffer) => sharp(image, { failOn: 'warning', limitInpu
 
 /** Refuses, before it is decoded, a picture that preprocessing would refuse for its shape (and no JPEG could hold past 65,500 pixels a side). */
 async function refuseOddStill(image: Buffer): Promise<void> {
-  const { width = 0, height = 0 } = imageSizeInHeader(image) ?? (await openStill(image).metadata());
-  refuseOddShape(width, height);
+  await plausiblePictureSize(image, () => openStill(image).metadata());
 }
 
 /**

@@ -4,8 +4,7 @@ import { UserError } from '../errors.js';
 import { enlargeSquare } from '../resample/enlarge.js';
 import { jpegRoundTrip } from '../jpeg/roundTrip.js';
 import { cropToField } from './fieldCrop.js';
-import { imageSizeInHeader } from '../imageHeader.js';
-import { describeDecodeFailure, MAX_INPUT_PIXELS, refuseOddShape, type RgbSquare } from '../images.js';
+import { describeDecodeFailure, MAX_INPUT_PIXELS, plausiblePictureSize, type RgbSquare } from '../images.js';
 import { measureCentre, type QualityMeasures } from '../quality/measure.js';
 
 /** How the model expects its input; stored in the model card so training and serving agree. */
@@ -102,9 +101,8 @@ async function openPicture(input: string | Buffer, { maxPixels = MAX_INPUT_PIXEL
   // warning; such a picture shows garbage, so it is refused. No HAM10000 or ISIC image warns.
   const data = typeof input === 'string' ? await readFile(input) : input;
   const open = () => sharp(data, { limitInputPixels: maxPixels, failOn: 'warning', animated: false }).rotate();
-  // the size of a JPEG or PNG comes from its header, without a libvips call; turning does not change the shorter side
-  const { width = 0, height = 0 } = imageSizeInHeader(data) ?? (await open().metadata());
-  refuseOddShape(width, height);
+  // turning does not change the shorter side
+  const { width, height } = await plausiblePictureSize(data, () => open().metadata());
   return { open, shortSide: Math.min(width, height) };
 }
 
