@@ -48,9 +48,11 @@ describe('a data folder file that cannot be copied', () => {
     expect(readFileSync(path.join(dataDir, CONFIG_FILE), 'utf8')).toBe(CONFIG);
   });
 
-  it('names the anchor when it is a pipe', async () => {
+  it('names the anchor when it is a pipe, and leaves nothing at the backup folder', async () => {
     const { dir } = await makeSmallLog();
     fifoAt(path.join(dir, ANCHOR_FILE));
-    await expect(copyDataFolder({ from: dir, to: path.join(tempDir(), 'stick'), verify: verifyDataFolder })).rejects.toThrow(`${path.join(dir, ANCHOR_FILE)} cannot be copied`);
+    const out = path.join(tempDir(), 'stick');
+    await expect(copyDataFolder({ from: dir, to: out, verify: verifyDataFolder })).rejects.toThrow(`${path.join(dir, ANCHOR_FILE)} cannot be copied`);
+    expect(existsSync(out)).toBe(false);
   });
 });

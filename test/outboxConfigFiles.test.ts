@@ -48,6 +48,29 @@ describe('a configuration that is not JSON (secrets stay out of the sentence)', 
   });
 });
 
+describe('a configuration saved by Windows Notepad', () => {
+  it('is read though it begins with a UTF-8 byte order mark', async () => {
+    const file = write('bom.json', `\uFEFF${JSON.stringify({ destinations: [{ name: 'web', dicomweb: { url: 'https://pacs.example.org/dicom-web' } }] })}`);
+    expect(await readDestinations(file)).toMatchObject([{ name: 'web', kind: 'dicomweb' }]);
+  });
+});
+
+describe('a token an HTTP header cannot carry', () => {
+  it('is refused in one sentence naming the destination, never quoting the token', async () => {
+    for (const token of ['abc\ndef', 'abc\rdef', 'abc\u0000def', 'abc\u007fdef', 'abc\u20acdef']) {
+      write('token-file', token);
+      for (const dicomweb of [{ url: 'https://pacs.example.org/dicom-web', tokenFile: 'token-file' }, { url: 'https://pacs.example.org/dicom-web', token }]) {
+        const message = await refusalOf(configWith('bad-token.json', dicomweb));
+        expect(message, JSON.stringify(dicomweb)).toBe(
+          'The token of the destination "web" holds a character that an HTTP header cannot carry (a line break or other control character, or one beyond U+00FF); give it on one line.',
+        );
+      }
+    }
+    write('token-file', 'abc\tdef\u00e9');
+    expect(await readDestinations(configWith('latin1-token.json', { url: 'https://pacs.example.org/dicom-web', tokenFile: 'token-file' }))).toMatchObject([{ authorization: 'Bearer abc\tdef\u00e9' }]);
+  });
+});
+
 describe('credentials in the url (D9)', () => {
   it('refuses a password in the url of a configuration others can read', async () => {
     const url = 'https://room2:Secret@pacs.example.org/dicom-web';

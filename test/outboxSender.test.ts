@@ -6,10 +6,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { captureUids } from '../src/dicom/captureObject.js';
 import { outboxAttention } from '../src/outbox/attention.js';
 import { CONFIG_FILE, type Destination, type DicomWebDestination } from '../src/outbox/config.js';
+import { cStoreSender } from '../src/outbox/cStore.js';
+import { DeliveryError } from '../src/outbox/delivery.js';
 import { classifyStatus } from '../src/outbox/dimseStatus.js';
-import { deliverDue, retryDelayMs, routeTo } from '../src/outbox/sender.js';
+import { deliverDue, retryDelayMs, routeTo, type Route } from '../src/outbox/sender.js';
 import { describeOutbox } from '../src/outbox/status.js';
-import { trustedCertificates } from '../src/outbox/httpExchange.js';
+import { httpExchange, trustedCertificates } from '../src/outbox/httpExchange.js';
 import type { SessionLog } from '../src/store/sessionLog.js';
 import type { Capture } from '../src/store/records.js';
 import { startFakePacs, stowJson, type FakeRequest } from './helpers/fakePacs.js';
@@ -143,6 +145,18 @@ describe('warnings and refusals (D6)', () => {
   });
 });
 
+describe('an object dcmjs-dimse cannot read for a C-STORE', () => {
+  it('waits for a person, with the reason, as a capture that cannot be made into an object does', async () => {
+    const { log, clock, captures } = await outboxLogWith(1);
+    cleanups.push(() => log.close());
+    const destination = { name: 'dimse', kind: 'cstore', host: '127.0.0.1', port: 9, calledAe: 'PACS', callingAe: 'DERMACAM' } as const;
+    const store = cStoreSender(destination);
+    const mangled: Route = { destination, send: (_object, uid, signal) => store(Buffer.from('not a DICOM file\nat all'), uid, signal) };
+    expect(await deliverDue(log, [mangled], { appVersion: '0.1.0', now: clock.now })).toEqual({ sent: 0, failed: 0, refused: 1 });
+    expect(log.deliveryStatus('dimse').lastRefusal).toMatch(new RegExp(`^Capture ${captures[0]!.id} could not be made into a DICOM object \\([^\n]+\\)\\.$`));
+  });
+});
+
 describe('a clock that goes forward and back (D8)', () => {
   it('does not stall the outbox: a retry time beyond the longest rest from now counts as due', async () => {
     let down = true;
@@ -245,6 +259,16 @@ describe('credentials and trust (D9)', () => {
     const trusted = trustedCertificates(Buffer.from('-----BEGIN CERTIFICATE-----\nclinic\n-----END CERTIFICATE-----\n'));
     expect(trusted).toEqual(expect.arrayContaining([...tls.rootCertificates]));
     expect(trusted.at(-1)).toContain('clinic');
+  });
+});
+
+describe('a token Node cannot put in a header', () => {
+  it('fails the exchange in one sentence, and its deadline fires no error later', async () => {
+    const destination: DicomWebDestination = { name: 'pacs', kind: 'dicomweb', url: new URL('http://127.0.0.1:9/dicom-web'), authorization: 'Bearer abc\ndef' };
+    const exchange = httpExchange(destination, { method: 'GET', path: 'studies', headers: {}, expected: 'an answer' }, { timeoutMs: 50 });
+    await expect(exchange).rejects.toThrow(DeliveryError);
+    await expect(exchange).rejects.toThrow('Sending to 127.0.0.1:9 failed (ERR_INVALID_CHAR).');
+    await new Promise((resolve) => setTimeout(resolve, 200)); // past the deadline: a timer left armed would throw from nowhere
   });
 });
 

@@ -9,7 +9,7 @@ import { FileRefusedError, readRegularFile } from '../regularFile.js';
 export const CONFIG_FILE = 'dermacam.json';
 
 /** A configuration, CA bundle or secret is a few kilobytes: anything larger (/dev/zero, say) is refused unread. */
-const MAX_FILE_BYTES = 1024 * 1024;
+export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
 
 export interface DicomWebDestination {
   name: string;
@@ -50,7 +50,8 @@ export async function readDestinations(file: string, options: { required?: boole
 export async function readPacsConfig(file: string, { required = false } = {}): Promise<PacsConfig> {
   let text: string;
   try {
-    text = (await readConfigFile(file, `configuration ${file}`)).toString('utf8');
+    // Windows Notepad may begin the file with a byte order mark, which JSON does not allow
+    text = (await readConfigFile(file, `configuration ${file}`)).toString('utf8').replace(/^\uFEFF/, '');
   } catch (error) {
     if (!required && (await isAbsent(file))) return { destinations: [], equipment: {} };
     throw error;
@@ -134,7 +135,12 @@ async function readAuthorization(settings: Record<string, unknown>, url: URL, he
     await refuseReadableByOthers(file, `configuration`, `, or put the ${what} in a "${what}File" of mode 0600`);
     return value;
   };
-  if (given(token) || given(tokenFile)) return `Bearer ${await secret(token, tokenFile, 'token')}`;
+  if (given(token) || given(tokenFile)) {
+    const bearer = await secret(token, tokenFile, 'token');
+    // the token goes into the Authorization header as it is (a user and password go in base64)
+    if (NOT_IN_A_HEADER.test(bearer)) throw new ConfigError(`The token of the ${here} holds a character that an HTTP header cannot carry (a line break or other control character, or one beyond U+00FF); give it on one line.`);
+    return `Bearer ${bearer}`;
+  }
   if (given(password) || given(passwordFile)) {
     if (typeof user !== 'string' || user === '' || user.includes(':')) throw new ConfigError(`The ${here} has a password but no "user" (without a colon).`);
     return basic(user, await secret(password, passwordFile, 'password'));
@@ -153,6 +159,9 @@ function decodeUserinfo(text: string, here: string): string {
   }
 }
 
+/** What Node refuses in a header value (RFC 9110 field-value): anything but tab, 0x20-0x7e and 0x80-0xff. */
+const NOT_IN_A_HEADER = /[^\t\x20-\x7e\x80-\xff]/;
+
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 async function readSecretFile(file: string, what: string, here: string): Promise<Buffer> {
@@ -170,7 +179,7 @@ async function refuseReadableByOthers(file: string, what: string, alternative: s
 /** A file the configuration is or names (`what` says which, with its path), read only if it is a small regular file: a FIFO would hang the reader, /dev/zero fill its memory. */
 async function readConfigFile(file: string, what: string): Promise<Buffer> {
   try {
-    return await readRegularFile(file, { maxBytes: MAX_FILE_BYTES });
+    return await readRegularFile(file, { maxBytes: MAX_CONFIG_FILE_BYTES });
   } catch (error) {
     const why = error instanceof FileRefusedError ? error.message : `reading it failed (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`;
     throw new ConfigError(`The ${what} cannot be read: ${why}`);

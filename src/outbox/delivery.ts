@@ -1,3 +1,13 @@
+import { escapeControlCharacters } from '../text.js';
+
+/** Limits on one exchange with a destination, DICOMweb or DIMSE: its answers are small, and nothing may wait without end. */
+export interface ExchangeLimits {
+  /** The whole exchange: connecting, sending, and reading the answer to its end. */
+  timeoutMs?: number;
+  /** All the destination may send in answer: its answers to a store, a query or an echo take a few hundred bytes. */
+  maxReplyBytes?: number;
+}
+
 /** What a destination said on storing an object: nothing more, or a warning worth keeping. */
 export interface Stored {
   warning?: string;
@@ -14,6 +24,15 @@ export class DeliveryError extends Error {}
 
 /** The destination refused the picture for good: trying it again unchanged would give the same answer. */
 export class Refusal extends DeliveryError {}
+
+/** The object could not be made ready for this destination, its message the reason: like a capture that cannot be made into an object, it waits for a person. */
+export class Unsendable extends Error {}
+
+/** An unexpected error's reason for a sentence: its message's first line, with control characters escaped. */
+export function briefReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return escapeControlCharacters(message.split('\n')[0]!.trim());
+}
 
 const TLS_FAILURE = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/;
 

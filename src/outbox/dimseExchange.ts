@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import dimse from 'dcmjs-dimse';
 import type { CStoreDestination } from './config.js';
-import { DeliveryError, describeNetworkFailure, Refusal } from './delivery.js';
+import { briefReason, DeliveryError, describeNetworkFailure, Refusal, type ExchangeLimits } from './delivery.js';
 
 const { Client, log } = dimse;
 // both log every connection and every malformed message (with a stack trace) to the console, which is the app's screen;
@@ -30,27 +30,51 @@ export const MIN_MAX_PDU_LENGTH = 1024;
 /** The first PDU a requestor may receive: an A-ASSOCIATE-AC, an A-ASSOCIATE-RJ or an A-ABORT. */
 const FIRST_PDU_TYPES = new Set([0x02, 0x03, 0x07]);
 
-export interface DimseLimits {
-  timeoutMs?: number;
-  /** All a PACS may send on one association: its answers to a C-STORE or a C-ECHO take a few hundred bytes. */
-  maxReplyBytes?: number;
-}
-
-export interface DimseTask {
+interface DimseTask {
   request: DimseRequest;
   /** 'C-STORE', 'C-ECHO': the request as the sentences name it. */
   name: string;
+  /** The Command Field of the response the request wants (PS3.7 E.1): 0x8001 for a C-STORE-RSP, 0x8030 for a C-ECHO-RSP. */
+  expectedField: number;
   /** The sentence for a PACS that accepts no presentation context proposed for the request, or its data set only in another transfer syntax. */
   notAccepted: string;
 }
 
-/** What dcmjs-dimse keeps to itself: the Network of an association, with its socket and the message it is reading. */
+/** A DIMSE destination as the sentences name it: `PACS@pacs.example.org:104`. */
+export const dimsePeer = (destination: CStoreDestination) => `${destination.calledAe}@${destination.host}:${destination.port}`;
+
+type Send = (...args: unknown[]) => void;
+/** What dcmjs-dimse keeps to itself: the Network of an association, with its socket, the message it is reading, and its two ways to send. */
 interface Network {
   socket: Socket;
   dimse?: unknown;
+  _sendPdu: Send;
+  _sendDimse: Send;
   on(event: 'abort', listener: () => void): void;
 }
 const networkOf = (client: DimseClient) => (client as unknown as { network?: Network }).network;
+
+/**
+ * Whether the Network is encoding or writing something at this moment. dcmjs-dimse reports a failure to do so (a
+ * data set it cannot encode, say) as 'networkError' with the bare error, as it does a PDU from the PACS it cannot
+ * read: only its own send methods, which it runs synchronously and which emit that error before they return, tell
+ * the two apart.
+ */
+function watchSending(network: Network): () => boolean {
+  let depth = 0;
+  for (const method of ['_sendPdu', '_sendDimse'] as const) {
+    const send = network[method].bind(network);
+    network[method] = (...args) => {
+      depth++;
+      try {
+        send(...args);
+      } finally {
+        depth--;
+      }
+    };
+  }
+  return () => depth > 0;
+}
 
 /** Aborts the association and closes its socket: dcmjs-dimse's abort sends an A-ABORT but leaves the socket open. */
 function closeAssociation(client: DimseClient): void {
@@ -72,8 +96,8 @@ const RELEASE_GRACE_MS = 2_000;
  * release it); rejects with a DeliveryError in one sentence for anything else, at once, or with `signal`'s reason.
  * The whole exchange has `timeoutMs`, and the PACS may send `maxReplyBytes` in all.
  */
-export function dimseExchange(destination: CStoreDestination, task: DimseTask, { timeoutMs = 30_000, maxReplyBytes = 1 << 20 }: DimseLimits = {}, signal?: AbortSignal): Promise<DimseResponse> {
-  const where = `${destination.calledAe}@${destination.host}:${destination.port}`;
+export function dimseExchange(destination: CStoreDestination, task: DimseTask, { timeoutMs = 30_000, maxReplyBytes = 1 << 20 }: ExchangeLimits = {}, signal?: AbortSignal): Promise<DimseResponse> {
+  const where = dimsePeer(destination);
   return new Promise((resolve, reject) => {
     let answer: DimseResponse | undefined;
     let settled = false;
@@ -115,14 +139,20 @@ export function dimseExchange(destination: CStoreDestination, task: DimseTask, {
     });
     task.request.on('response', (response: DimseResponse) => {
       if (answer) return;
+      const field = response.getCommandFieldType();
+      if (field !== task.expectedField) return fail(`${where} answered the ${task.name} with another kind of response (command 0x${field.toString(16).padStart(4, '0')}).`);
       answer = response;
       // the PACS has answered: a release it ignores holds nothing up
       clearTimeout(timer);
       timer = setTimeout(succeed, RELEASE_GRACE_MS);
     });
     client.on('associationRejected', () => fail(`${where} refused the association: check the AE titles ("${destination.callingAe}" calling "${destination.calledAe}").`));
+    let sending = () => false;
     // socket failures come here too, as messages only: the socket's own 'error' listener below takes them first
-    client.on('networkError', (error: Error) => fail(/timeout/i.test(error.message) ? timedOut : `${where} ${NOT_DICOM}`));
+    client.on('networkError', (error: Error) => {
+      if (sending()) fail(`The ${task.name} could not be sent to ${where} (${briefReason(error)}).`);
+      else fail(/timeout/i.test(error.message) ? timedOut : `${where} ${NOT_DICOM}`);
+    });
     client.on('closed', () => (answer ? succeed() : fail(`${where} closed the connection before answering the ${task.name}.`)));
 
     if (signal?.aborted) return abort();
@@ -130,6 +160,7 @@ export function dimseExchange(destination: CStoreDestination, task: DimseTask, {
     client.addRequest(task.request);
     client.send(destination.host, destination.port, destination.callingAe, destination.calledAe, { connectTimeout: timeoutMs, associationTimeout: timeoutMs, pduTimeout: timeoutMs });
     const network = networkOf(client)!;
+    sending = watchSending(network);
     network.on('abort', () => (answer ? succeed() : fail(`${where} aborted the association before answering the ${task.name}.`)));
     network.socket.prependListener('error', (error: Error) => fail(describeNetworkFailure(error, where)));
     let received = 0;

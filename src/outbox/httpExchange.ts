@@ -2,14 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
 import type { DicomWebDestination } from './config.js';
-import { DeliveryError, describeNetworkFailure } from './delivery.js';
-
-/** Limits on one exchange with a DICOMweb server: its replies are small DICOM JSON or XML documents, and nothing may wait without end. */
-export interface ExchangeLimits {
-  /** The whole exchange: connecting, sending, and reading the reply to its end. */
-  timeoutMs?: number;
-  maxReplyBytes?: number;
-}
+import { DeliveryError, describeNetworkFailure, type ExchangeLimits } from './delivery.js';
 
 export interface HttpReply {
   status: number;
@@ -59,32 +52,38 @@ export function httpExchange(destination: DicomWebDestination, request: HttpRequ
     ...(destination.ca ? { ca: trustedCertificates(destination.ca) } : {}),
   };
   return new Promise((resolve, reject) => {
+    let outgoing: http.ClientRequest | undefined;
     let settled = false;
     const settle = (outcome: () => void) => {
       if (settled) return;
       settled = true;
       clearTimeout(deadline);
       signal?.removeEventListener('abort', abort);
-      outgoing.destroy();
+      outgoing?.destroy();
       outcome();
     };
     const fail = (sentence: string) => settle(() => reject(new DeliveryError(sentence)));
     const abort = () => settle(() => reject(signal!.reason));
     // a timer of its own: AbortSignal.timeout is held weakly, and a garbage collection meanwhile would leave no deadline at all
     const deadline = setTimeout(() => fail(`${where} did not finish its reply within ${timeoutMs / 1000} s.`), timeoutMs);
-    const outgoing = (target.protocol === 'https:' ? https : http).request(target, options, (response) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > maxReplyBytes) fail(`${where} sent a reply of more than ${maxReplyBytes >> 10} KiB, which is not ${request.expected}.`);
-        else chunks.push(chunk);
+    try {
+      outgoing = (target.protocol === 'https:' ? https : http).request(target, options, (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxReplyBytes) fail(`${where} sent a reply of more than ${maxReplyBytes >> 10} KiB, which is not ${request.expected}.`);
+          else chunks.push(chunk);
+        });
+        response.on('error', (error) => fail(describeNetworkFailure(error, where)));
+        response.on('end', () =>
+          settle(() => resolve({ status: response.statusCode ?? 0, statusMessage: response.statusMessage, contentType: response.headers['content-type'], body: Buffer.concat(chunks) })),
+        );
       });
-      response.on('error', (error) => fail(describeNetworkFailure(error, where)));
-      response.on('end', () =>
-        settle(() => resolve({ status: response.statusCode ?? 0, statusMessage: response.statusMessage, contentType: response.headers['content-type'], body: Buffer.concat(chunks) })),
-      );
-    });
+    } catch (error) {
+      // Node refuses a header it cannot send (ERR_INVALID_CHAR) at once, before there is a request to destroy
+      return fail(describeNetworkFailure(error as Error, where));
+    }
     outgoing.on('error', (error) => fail(describeNetworkFailure(error, where)));
     if (signal?.aborted) return abort();
     signal?.addEventListener('abort', abort);

@@ -1,5 +1,5 @@
 import { readDestinations, type Destination } from './config.js';
-import type { ExchangeLimits } from './httpExchange.js';
+import type { ExchangeLimits } from './delivery.js';
 
 /** A line of `doctor`'s report. */
 interface PacsCheck {

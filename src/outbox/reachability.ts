@@ -1,9 +1,10 @@
 import dimse from 'dcmjs-dimse';
 import { derivedUid } from '../dicom/uid.js';
 import type { CStoreDestination, Destination, DicomWebDestination } from './config.js';
-import { dimseExchange } from './dimseExchange.js';
+import type { ExchangeLimits } from './delivery.js';
+import { dimseExchange, dimsePeer } from './dimseExchange.js';
 import { describeStatus } from './dimseStatus.js';
-import { httpExchange, type ExchangeLimits } from './httpExchange.js';
+import { httpExchange } from './httpExchange.js';
 
 const { requests } = dimse;
 
@@ -47,15 +48,14 @@ const C_ECHO_RSP = 0x8030;
 
 /** A DICOM C-ECHO with the destination's AE titles: it shows the host, the port and the titles are right, and that the PACS keeps to the protocol. */
 async function echo(destination: CStoreDestination, limits: ExchangeLimits): Promise<Reachability> {
-  const where = `${destination.calledAe}@${destination.host}:${destination.port}`;
+  const where = dimsePeer(destination);
   let response;
   try {
     const notAccepted = `${where} does not accept a C-ECHO (the Verification SOP class) from this AE title.`;
-    response = await dimseExchange(destination, { request: new requests.CEchoRequest(), name: 'C-ECHO', notAccepted }, limits);
+    response = await dimseExchange(destination, { request: new requests.CEchoRequest(), name: 'C-ECHO', expectedField: C_ECHO_RSP, notAccepted }, limits);
   } catch (error) {
     return { status: 'fail', detail: (error as Error).message };
   }
-  if (response.getCommandFieldType() !== C_ECHO_RSP) return { status: 'fail', detail: `${where} answered the C-ECHO with another kind of response (command 0x${response.getCommandFieldType().toString(16).padStart(4, '0')}).` };
   const status = response.getStatus();
   return status === 0 ? { status: 'ok', detail: `${where} answers a C-ECHO` } : { status: 'fail', detail: `${where} answered a C-ECHO with status ${describeStatus(status)}.` };
 }

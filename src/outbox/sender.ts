@@ -7,8 +7,7 @@ import { MAX_RETRY_DELAY_MS, type DeliveryOutcome } from '../store/outbox.js';
 import type { SessionLog } from '../store/sessionLog.js';
 import type { Destination } from './config.js';
 import { cStoreSender } from './cStore.js';
-import { DeliveryError, Refusal, type SendObject } from './delivery.js';
-import type { ExchangeLimits } from './httpExchange.js';
+import { briefReason, DeliveryError, Refusal, Unsendable, type ExchangeLimits, type SendObject } from './delivery.js';
 import { stowRsSender } from './stowRs.js';
 
 /** A destination with the way to send to it. */
@@ -102,14 +101,18 @@ async function sendEach(objects: Outgoing[], { destination, send }: Route, { now
   const result = { sent: 0, failed: 0, refused: 0 };
   for (const { capture, sopInstanceUid, make, record } of objects) {
     if (signal.aborted) break;
+    // a capture that cannot be made into an object (or one ready for this destination) waits for a person; an UnsendableCaptureError is already one sentence
+    const unmade = (error: unknown) => (error instanceof UserError ? error.message : `Capture ${capture.id} could not be made into a DICOM object (${briefReason(error)}).`);
+    const putAside = async (sentence: string) => {
+      await record({ state: 'refused', error: sentence });
+      result.refused++;
+    };
     let object;
     try {
       object = await make();
     } catch (error) {
       if (signal.aborted) break;
-      // a capture that cannot be made into an object waits for a person; an UnsendableCaptureError is already one sentence
-      await record({ state: 'refused', error: error instanceof UserError ? error.message : `Capture ${capture.id} could not be made into a DICOM object (${(error as Error).message}).` });
-      result.refused++;
+      await putAside(unmade(error));
       continue;
     }
     let stored;
@@ -117,13 +120,12 @@ async function sendEach(objects: Outgoing[], { destination, send }: Route, { now
       stored = await send(object, sopInstanceUid, signal);
     } catch (error) {
       if (signal.aborted) break;
-      if (error instanceof Refusal) {
-        await record({ state: 'refused', error: error.message });
-        result.refused++;
+      if (error instanceof Unsendable || error instanceof Refusal) {
+        await putAside(error instanceof Unsendable ? unmade(error) : error.message);
         continue;
       }
       // any other fault while sending is this try's, not the picture's: it waits, and is tried again
-      const why = error instanceof DeliveryError ? error.message : `Sending to the destination "${destination.name}" failed unexpectedly, so the picture waits to be tried again.`;
+      const why = error instanceof DeliveryError ? error.message : `Sending to the destination "${destination.name}" failed unexpectedly (${briefReason(error)}), so the picture waits to be tried again.`;
       await record({ state: 'failed', error: why, nextTryAt: new Date(now().getTime() + retryDelayMs(capture.delivery_attempts + 1)) });
       result.failed++;
       break;

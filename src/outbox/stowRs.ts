@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DicomWebDestination } from './config.js';
-import type { SendObject } from './delivery.js';
-import { httpExchange, type ExchangeLimits } from './httpExchange.js';
+import type { ExchangeLimits, SendObject } from './delivery.js';
+import { httpExchange } from './httpExchange.js';
 import { readStowReply } from './stowReply.js';
 
 /** DICOMweb STOW-RS: one object per POST to `<url>/studies`, as multipart/related. */

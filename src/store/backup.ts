@@ -16,7 +16,7 @@ import { makePrivate } from './privacy.js';
 import { MIGRATIONS } from './schema.js';
 import { DATABASE_FILE, SessionLog } from './sessionLog.js';
 import { BUSY_TIMEOUT_MS, describeStoreFailure, isLocked, StoreError } from './storeErrors.js';
-import { CONFIG_FILE } from '../outbox/config.js';
+import { CONFIG_FILE, MAX_CONFIG_FILE_BYTES } from '../outbox/config.js';
 
 /** What `doctor --verify` says of a data folder, as a backup needs it: whether it passed, its first failure, its notes. */
 export interface Verdict {
@@ -86,6 +86,7 @@ export async function copyDataFolder({ from, to, verify, record = false, now = (
   if (!(await exists(sourceLog))) throw new StoreError(`There is no session log in ${from} to copy.`);
   await (await SessionLog.openForReading(from)).close(); // a foreign file refused, an older schema upgraded, before anything is copied
   const config = await readConfig(from);
+  await checkAnchor(from);
   try {
     await makeFolders(to);
   } catch (error) {
@@ -239,8 +240,9 @@ async function takeSnapshot(from: string, to: string): Promise<Snapshot> {
  * at this moment is left for the next backup). No anchor gives an empty one.
  */
 async function* completeLines(file: string): AsyncGenerator<Buffer> {
-  if (!(await exists(file))) return;
-  const { handle, size } = await openRegularFile(file, { followLinks: false }).catch((error: unknown) => refusedCopy(file, error));
+  const opened = await openToCopy(file);
+  if (!opened) return;
+  const { handle, size } = opened;
   try {
     const chunk = Buffer.alloc(64 * 1024);
     let held = Buffer.alloc(0);
@@ -343,9 +345,6 @@ async function removeStaleFiles(to: string): Promise<void> {
   }
 }
 
-/** Far above any PACS configuration: a few destinations of a few hundred bytes each. */
-const MAX_CONFIG_BYTES = 1024 * 1024;
-
 /**
  * The data folder's PACS configuration, when it keeps one: part of the data folder, so read before
  * anything is copied. One that cannot be copied (a pipe, a link, a huge file) stops the copy while
@@ -354,7 +353,19 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 async function readConfig(from: string): Promise<Buffer | undefined> {
   const file = path.join(from, CONFIG_FILE);
   if (!(await exists(file))) return undefined;
-  return readRegularFile(file, { maxBytes: MAX_CONFIG_BYTES, followLinks: false }).catch((error: unknown) => refusedCopy(file, error));
+  return readRegularFile(file, { maxBytes: MAX_CONFIG_FILE_BYTES, followLinks: false }).catch((error: unknown) => refusedCopy(file, error));
+}
+
+/** The anchor is read afresh at each snapshot, but one that cannot be copied (a pipe, a link) is refused here, as the configuration is, before anything is made. */
+async function checkAnchor(from: string): Promise<void> {
+  const opened = await openToCopy(path.join(from, ANCHOR_FILE));
+  await opened?.handle.close();
+}
+
+/** A file of the data folder opened to be copied, if it is there; one that cannot be copied (a pipe, a link) is refused as refusedCopy says. */
+async function openToCopy(file: string): Promise<{ handle: fsPromises.FileHandle; size: number } | undefined> {
+  if (!(await exists(file))) return undefined;
+  return openRegularFile(file, { followLinks: false }).catch((error: unknown) => refusedCopy(file, error));
 }
 
 /** A file of the data folder that cannot be copied, in one sentence that names it. */
