@@ -16,6 +16,7 @@ import { readLogKey } from '../store/logKey.js';
 import { lastBackup } from '../store/lastBackup.js';
 import { SessionLog } from '../store/sessionLog.js';
 import { App } from '../ui/App.js';
+import { keyboardInput } from '../ui/keyboardInput.js';
 import { streamWithCanvas, TerminalCanvas } from '../ui/previewCanvas.js';
 import { renderFrame } from '../ui/renderFrame.js';
 import { DEFAULT_DATA_DIR, DEFAULT_MODEL_DIR, parseBackend, type CommandIO } from './io.js';
@@ -75,7 +76,7 @@ export async function uiCommand(argv: string[], io: CommandIO): Promise<number> 
   };
   process.stdout.on('resize', wipe);
   // the frame is drawn at once, and the model loads behind it: that takes seconds on a Pi
-  const app = render(screen(), { stdout: streamWithCanvas(process.stdout, canvas), exitOnCtrlC: false, patchConsole: true });
+  const app = render(screen(), { stdout: streamWithCanvas(process.stdout, canvas), stdin: keyboardInput(process.stdin), exitOnCtrlC: false, patchConsole: true });
   // a failure that escaped every handler ends the app in one sentence, like any other error
   let escaped: unknown;
   const fail = (error: unknown) => {

@@ -3,6 +3,9 @@ import type { CaptureFlow, LesionChoice, SessionPlan } from '../capture/captureF
 import { UserError } from '../errors.js';
 import type { Capture } from '../store/sessionLog.js';
 
+/** What a key pressed while a capture is classified gets: it is not kept, since the last capture is about to change. */
+export const busyMessage = (key: string) => `Busy classifying: press ${key} again when the result is shown.`;
+
 export type CapturePhase = { status: 'idle' | 'classifying' } | { status: 'error'; message: string };
 
 /**
@@ -24,9 +27,15 @@ export function useCaptureSession(flow: CaptureFlow, ready: boolean) {
   // refs, not state: a second key may arrive before the next render
   const busy = useRef(false);
   const waiting = useRef(false); // a capture asked for while the model loads is taken as soon as it is ready
+  const busyNote = useRef<string | undefined>(undefined);
+  /** Says something that holds only while the capture in flight is classified. */
+  const sayWhileBusy = (text: string) => {
+    busyNote.current = text;
+    say(text);
+  };
 
   async function capture(): Promise<void> {
-    if (busy.current) return say('Busy classifying: press the key again when the result is shown.');
+    if (busy.current) return sayWhileBusy(busyMessage('space'));
     if (!flow.sessionPlan.operator) return say('No operator yet: press n and give your name, then space.');
     if (!flow.ready) {
       waiting.current = true;
@@ -42,6 +51,10 @@ export function useCaptureSession(flow: CaptureFlow, ready: boolean) {
       setPhase({ status: 'idle' });
     }
     busy.current = false;
+    // what was said about the capture in flight is out of date once its result shows
+    const note = busyNote.current;
+    busyNote.current = undefined;
+    say((said) => (said === note ? undefined : said));
     changed();
   }
   useEffect(() => {
@@ -62,9 +75,12 @@ export function useCaptureSession(flow: CaptureFlow, ready: boolean) {
 
   return {
     last,
+    /** The last capture as of now, not of the last render: a key may arrive in between. */
+    lastNow: () => lastRef.current,
     phase,
     message,
     say,
+    sayWhileBusy,
     busy: () => busy.current,
     session: flow.session,
     plan: flow.sessionPlan,

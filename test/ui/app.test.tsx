@@ -355,7 +355,7 @@ describe('App while a capture is classified', () => {
     stdin.write(' ');
     await eventually(() => expect(lastFrame()).toContain('classifying'));
     stdin.write(' ');
-    await eventually(() => expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('Busy classifying: press the key again when the result is shown.'));
+    await eventually(() => expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('Busy classifying: press space again when the result is shown.'));
     stdin.write('r');
     await eventually(() => expect(lastFrame()!.replace(/\s+/g, ' ')).toContain('Busy classifying: press r again when the result is shown.'));
     await eventually(() => expect(lastFrame()).toContain('REFER to a clinician'));
@@ -363,15 +363,102 @@ describe('App while a capture is classified', () => {
     expect(lastFrame()).not.toContain('[y/n]');
   });
 
-  it('opens other screens meanwhile: the result is there when the operator comes back', async () => {
+  it('opens the help meanwhile: the result is there when the operator comes back', async () => {
     const { stdin, lastFrame } = renderApp(slowClassifier(400));
     await settle();
     stdin.write(' ');
     await eventually(() => expect(lastFrame()).toContain('classifying'));
-    stdin.write('h');
-    await eventually(() => expect(lastFrame()).toContain('No sessions yet')); // the session is logged with its first capture
+    stdin.write('?');
+    await eventually(() => expect(lastFrame()).toContain('None of these is a diagnosis'));
     stdin.write('q');
     await eventually(() => expect(lastFrame()).toContain('REFER to a clinician'));
+  });
+
+  /** Holds the classifier's next answer back until the returned function is called. */
+  function holdNextAnswer(classifier: ReturnType<typeof answering>): () => void {
+    const classify = classifier.classify.getMockImplementation()!;
+    let answer = () => {};
+    classifier.classify.mockImplementationOnce(async (picture) => {
+      await new Promise<void>((resolve) => (answer = resolve));
+      return classify(picture);
+    });
+    return () => answer();
+  }
+  function renderAppHoldingTheAnswer() {
+    const classifier = answering();
+    const answer = holdNextAnswer(classifier);
+    return { ...renderApp(classifier), answer, classifier };
+  }
+  const said = (frame: string | undefined) => frame!.replace(/\s+/g, ' ');
+
+  it('retakes nothing while a capture is classified, then the new capture, not the one before', async () => {
+    const classifier = answering();
+    const app = renderApp(classifier);
+    await settle();
+    await captureOnce(app.stdin, app.lastFrame);
+    const answer = holdNextAnswer(classifier);
+    const { stdin, lastFrame } = app;
+    stdin.write(' ');
+    await eventually(() => expect(lastFrame()).toContain('classifying'));
+    stdin.write('r');
+    await eventually(() => expect(said(lastFrame())).toContain('Busy classifying: press r again when the result is shown.'));
+    stdin.write('y');
+    await settle();
+    expect(lastFrame()).not.toContain('[y/n]');
+    expect(store.captures().map((capture) => capture.withdrawn_at)).toEqual([null]);
+    answer();
+    await eventually(() => expect(store.captures()).toHaveLength(2));
+    await eventually(() => expect(said(lastFrame())).not.toContain('Busy classifying'));
+    const [before, fresh] = store.captures();
+    stdin.write('r');
+    await eventually(() => expect(lastFrame()).toContain('[y/n]'));
+    stdin.write('y');
+    await eventually(() => expect(store.captures()[1]!.withdrawn_at).not.toBeNull());
+    expect(store.captures()[0]!.withdrawn_at).toBeNull();
+    expect(existsSync(path.join(store.dataDir, before!.image_path))).toBe(true);
+    expect(existsSync(path.join(store.dataDir, fresh!.image_path))).toBe(false);
+  });
+
+  it('acts on no capture, session or log key until the result shows, and says so', async () => {
+    const { stdin, lastFrame, answer } = renderAppHoldingTheAnswer();
+    await settle();
+    stdin.write(' ');
+    await eventually(() => expect(lastFrame()).toContain('classifying'));
+    for (const key of ['e', 'b', 'x', 'l', 'h', 'n']) {
+      stdin.write(key);
+      await eventually(() => expect(said(lastFrame())).toContain(`Busy classifying: press ${key} again when the result is shown.`));
+    }
+    await settle();
+    expect(lastFrame()).toContain('classifying'); // still the main screen: no form, list or export
+    expect(readdirSync(store.dataDir).filter((name) => name.endsWith('.csv'))).toEqual([]);
+    answer();
+    await eventually(() => expect(lastFrame()).toContain('REFER to a clinician'));
+    expect(said(lastFrame())).not.toContain('Busy classifying');
+    stdin.write('e');
+    await eventually(() => expect(said(lastFrame())).toContain('Exported to'));
+  });
+
+  it('quits during a capture only when q is pressed again, and asks again for the next capture', async () => {
+    const { stdin, lastFrame, answer, onQuit, classifier } = renderAppHoldingTheAnswer();
+    await settle();
+    stdin.write(' ');
+    await eventually(() => expect(lastFrame()).toContain('classifying'));
+    stdin.write('q');
+    await eventually(() => expect(said(lastFrame())).toContain('Still classifying: press q again to quit without this capture.'));
+    expect(onQuit).not.toHaveBeenCalled();
+    answer();
+    await eventually(() => expect(lastFrame()).toContain('REFER to a clinician'));
+    expect(said(lastFrame())).not.toContain('Still classifying');
+    expect(store.captures()).toHaveLength(1);
+
+    classifier.classify.mockImplementationOnce(() => new Promise(() => {}));
+    stdin.write(' ');
+    await eventually(() => expect(lastFrame()).toContain('classifying'));
+    stdin.write('q');
+    await eventually(() => expect(said(lastFrame())).toContain('Still classifying: press q again'));
+    expect(onQuit).not.toHaveBeenCalled();
+    stdin.write('q');
+    await eventually(() => expect(onQuit).toHaveBeenCalledTimes(1));
   });
 });
 

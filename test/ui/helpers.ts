@@ -69,8 +69,11 @@ export function recordingCanvas() {
   return canvas;
 }
 
-/** Renders like ink-testing-library, but in a terminal of the given size (its own is 100 columns, no rows). */
-export function renderAtSize(tree: ReactElement, columns: number, rows: number) {
+/**
+ * Renders like ink-testing-library, but in a terminal of the given size (its own is 100 columns, no rows),
+ * with Ink reading the keys through `input` when given.
+ */
+export function renderAtSize(tree: ReactElement, columns: number, rows: number, input?: (stdin: NodeJS.ReadStream) => NodeJS.ReadStream) {
   const frames: string[] = [];
   const stdout = Object.assign(new EventEmitter(), { columns, rows, write: (frame: string) => frames.push(frame) });
   const stdin = Object.assign(new EventEmitter(), {
@@ -91,7 +94,7 @@ export function renderAtSize(tree: ReactElement, columns: number, rows: number) 
   const instance = inkRender(tree, {
     stdout: stdout as unknown as NodeJS.WriteStream,
     stderr: stdout as unknown as NodeJS.WriteStream,
-    stdin: stdin as unknown as NodeJS.ReadStream,
+    stdin: input ? input(stdin as unknown as NodeJS.ReadStream) : (stdin as unknown as NodeJS.ReadStream),
     debug: true,
     exitOnCtrlC: false,
     patchConsole: false,
