@@ -47,6 +47,12 @@ export async function sha256OfRegularFile(file: PathLike, { maxBytes = MAX_IMAGE
   }
 }
 
+/** Why a file could not be read, as the end of a sentence: the refusal's own words, or the system's code. */
+export function describeReadFailure(error: unknown): string {
+  if (error instanceof FileRefusedError) return error.message;
+  return `reading it failed (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`;
+}
+
 function refuseLarger(size: number, maxBytes: number): void {
   if (size > maxBytes) throw new FileRefusedError(`the file is larger than the limit of ${Math.round(maxBytes / 1024 / 1024)} MB.`);
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { UserError } from '../errors.js';
-import { readRegularFile } from '../regularFile.js';
+import { describeReadFailure, readRegularFile } from '../regularFile.js';
 import { escapeControlCharacters } from '../text.js';
 
 /** Far above any labels file (HAM10000's 10,015 rows are 0.6 MB); parsing one CSV line of this much takes several times it in memory. */
@@ -20,7 +20,7 @@ export async function readLabelsCsv(csvPath: string, imagesDir: string = path.di
   try {
     text = (await readRegularFile(csvPath, { maxBytes: MAX_LABELS_BYTES })).toString('utf8');
   } catch (error) {
-    throw new UserError(`The labels file ${escapeControlCharacters(csvPath)} cannot be read: ${error instanceof UserError ? error.message : `reading it failed (${(error as NodeJS.ErrnoException).code ?? String(error)}).`}`);
+    throw new UserError(`The labels file ${escapeControlCharacters(csvPath)} cannot be read: ${describeReadFailure(error)}`);
   }
   let rows: Record<string, string>[];
   try {

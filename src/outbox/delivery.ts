@@ -8,6 +8,9 @@ export interface ExchangeLimits {
   maxReplyBytes?: number;
 }
 
+/** Every exchange's limits unless a caller sets its own: 30 s, and 1 MiB of answer. */
+export const DEFAULT_EXCHANGE_LIMITS: Required<ExchangeLimits> = { timeoutMs: 30_000, maxReplyBytes: 1 << 20 };
+
 /** What a destination said on storing an object: nothing more, or a warning worth keeping. */
 export interface Stored {
   warning?: string;

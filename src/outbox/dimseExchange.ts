@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import dimse from 'dcmjs-dimse';
 import type { CStoreDestination } from './config.js';
-import { briefReason, DeliveryError, describeNetworkFailure, Refusal, type ExchangeLimits } from './delivery.js';
+import { briefReason, DEFAULT_EXCHANGE_LIMITS, DeliveryError, describeNetworkFailure, Refusal, type ExchangeLimits } from './delivery.js';
 
 const { Client, log } = dimse;
 // both log every connection and every malformed message (with a stack trace) to the console, which is the app's screen;
@@ -96,7 +96,8 @@ const RELEASE_GRACE_MS = 2_000;
  * release it); rejects with a DeliveryError in one sentence for anything else, at once, or with `signal`'s reason.
  * The whole exchange has `timeoutMs`, and the PACS may send `maxReplyBytes` in all.
  */
-export function dimseExchange(destination: CStoreDestination, task: DimseTask, { timeoutMs = 30_000, maxReplyBytes = 1 << 20 }: ExchangeLimits = {}, signal?: AbortSignal): Promise<DimseResponse> {
+export function dimseExchange(destination: CStoreDestination, task: DimseTask, limits: ExchangeLimits = {}, signal?: AbortSignal): Promise<DimseResponse> {
+  const { timeoutMs = DEFAULT_EXCHANGE_LIMITS.timeoutMs, maxReplyBytes = DEFAULT_EXCHANGE_LIMITS.maxReplyBytes } = limits;
   const where = dimsePeer(destination);
   return new Promise((resolve, reject) => {
     let answer: DimseResponse | undefined;

@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
 import type { DicomWebDestination } from './config.js';
-import { DeliveryError, describeNetworkFailure, type ExchangeLimits } from './delivery.js';
+import { DEFAULT_EXCHANGE_LIMITS, DeliveryError, describeNetworkFailure, type ExchangeLimits } from './delivery.js';
 
 export interface HttpReply {
   status: number;
@@ -37,7 +37,8 @@ function underRoot(destination: DicomWebDestination, path: string): URL {
  * Resolves with the whole reply; rejects with a DeliveryError in one sentence (deadline, oversized
  * reply, network or TLS failure), or with `signal`'s reason on its abort.
  */
-export function httpExchange(destination: DicomWebDestination, request: HttpRequest, { timeoutMs = 30_000, maxReplyBytes = 1 << 20 }: ExchangeLimits = {}, signal?: AbortSignal): Promise<HttpReply> {
+export function httpExchange(destination: DicomWebDestination, request: HttpRequest, limits: ExchangeLimits = {}, signal?: AbortSignal): Promise<HttpReply> {
+  const { timeoutMs = DEFAULT_EXCHANGE_LIMITS.timeoutMs, maxReplyBytes = DEFAULT_EXCHANGE_LIMITS.maxReplyBytes } = limits;
   const target = underRoot(destination, request.path);
   const where = destination.url.host;
   const options: https.RequestOptions = {
